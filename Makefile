@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Each creates .venv when missing and installs the project (idempotent: a stamp file
+# re-installs only when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install manifest demo test test-fast bench ui clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+	@touch $(STAMP)
+
+# The dbt manifest is prepared at build time, never parsed at import on production paths.
+manifest: $(MANIFEST)
+
+$(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '/target/')
+	cd dbt_project && PRESSURE_LAB_DUCKDB=$${PRESSURE_LAB_DUCKDB:-/tmp/pressure-lab-parse.duckdb} \
+		DBT_LOG_PATH=target/logs ../$(VENV)/bin/dbt parse --quiet --profiles-dir . --target-path target
+
+demo: install manifest
+	$(VENV)/bin/pressure-lab demo
+
+test: install manifest
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+test-fast: install manifest
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
+
+bench: install manifest
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+ui: install manifest
+	$(VENV)/bin/pressure-lab ui
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,120 @@
+"""Exchange sessions and expiration days.
+
+Sessions, holidays and early closes come from pandas-market-calendars, never from a
+hard-coded 16:00: minutes-to-expiry must be measured to the real close (13:00 ET on early
+close days). The expiration-day rule is configuration because SPXW's listing history
+changed: Mon/Wed/Fri PM expirations, then every trading day once Tue/Thu were both listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pandas_market_calendars as mcal
+
+ExpirationRule = Literal["daily", "mwf", "spxw"]
+EXPIRATION_RULES: tuple[str, ...] = ("daily", "mwf", "spxw")
+NY = "America/New_York"
+# Thursday SPXW PM expirations were listed from this day on; Tuesday ones shortly before.
+SPXW_DAILY_FROM = dt.date(2022, 5, 11)
+DEFAULT_EXCHANGE = "XNYS"
+
+
+@dataclass(frozen=True)
+class Session:
+    day: dt.date
+    open: pd.Timestamp  # tz-aware UTC
+    close: pd.Timestamp  # tz-aware UTC, the real close (early closes honoured)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.close - self.open) / pd.Timedelta(minutes=1))
+
+    @property
+    def is_early_close(self) -> bool:
+        return self.close.tz_convert(NY).time() < dt.time(16, 0)
+
+    def bar_starts(self) -> pd.DatetimeIndex:
+        """Start times of the session's 1-minute bars, open inclusive, close exclusive."""
+        return pd.date_range(self.open, self.close, freq="1min", inclusive="left")
+
+
+@lru_cache(maxsize=8)
+def _calendar(exchange: str):
+    return mcal.get_calendar(exchange)
+
+
+@lru_cache(maxsize=64)
+def _schedule(start: dt.date, end: dt.date, exchange: str) -> pd.DataFrame:
+    return _calendar(exchange).schedule(start_date=start, end_date=end)
+
+
+def _as_date(value: str | dt.date | pd.Timestamp) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def sessions(start, end, exchange: str = DEFAULT_EXCHANGE) -> list[Session]:
+    """Every trading session between start and end, both inclusive."""
+    sched = _schedule(_as_date(start), _as_date(end), exchange)
+    return [
+        Session(ts.date(), row.market_open, row.market_close)
+        for ts, row in zip(sched.index, sched.itertuples(index=False))
+    ]
+
+
+def session(day, exchange: str = DEFAULT_EXCHANGE) -> Session | None:
+    """The session of one day, or None when the exchange is closed."""
+    found = sessions(day, day, exchange)
+    return found[0] if found else None
+
+
+def is_expiration_day(day: dt.date, rule: ExpirationRule = "spxw") -> bool:
+    """Whether a trading day carries a PM expiration under the rule (weekday test only;
+    callers combine it with the session calendar)."""
+    if rule not in EXPIRATION_RULES:
+        raise ValueError(f"unknown expiration rule {rule!r}; expected one of {EXPIRATION_RULES}")
+    if rule == "daily":
+        return True
+    mwf = day.weekday() in (0, 2, 4)
+    if rule == "mwf":
+        return mwf
+    return mwf or day >= SPXW_DAILY_FROM
+
+
+def expiration_sessions(start, end, rule: ExpirationRule = "spxw",
+                        exchange: str = DEFAULT_EXCHANGE) -> list[Session]:
+    return [s for s in sessions(start, end, exchange) if is_expiration_day(s.day, rule)]
+
+
+def expiration_days(start, end, rule: ExpirationRule = "spxw",
+                    exchange: str = DEFAULT_EXCHANGE) -> list[dt.date]:
+    return [s.day for s in expiration_sessions(start, end, rule, exchange)]
+
+
+def non_expiration_days(start, end, rule: ExpirationRule = "spxw",
+                        exchange: str = DEFAULT_EXCHANGE) -> list[dt.date]:
+    """Calendar days in [start, end] that are not expiration sessions: weekends, holidays
+    and (for `mwf`/early `spxw`) the Tue/Thu sessions. Used as partition exclusions."""
+    keep = set(expiration_days(start, end, rule, exchange))
+    all_days = pd.date_range(_as_date(start), _as_date(end), freq="D")
+    return [d.date() for d in all_days if d.date() not in keep]
+
+
+def minutes_to_close(bar_starts: pd.DatetimeIndex | np.ndarray, close: pd.Timestamp,
+                     bar_minutes: float = 1.0) -> np.ndarray:
+    """Minutes from the *end* of each bar to the session close.
+
+    Convention: a bar stamped t covers [t, t+1min) and its close price is known at t+1min,
+    so the decision made on that bar sees `close - (t + 1min)` minutes left. The last bar
+    of a session therefore has 0 minutes left.
+    """
+    starts = pd.DatetimeIndex(bar_starts)
+    if starts.tz is None:
+        starts = starts.tz_localize("UTC")
+    delta = (close - starts) / pd.Timedelta(minutes=1)
+    return np.asarray(delta, dtype=float) - bar_minutes

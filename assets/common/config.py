@@ -1,0 +1,144 @@
+"""The lab's configuration: one pydantic model, one section per stage.
+
+Defaults are the seed's numbers where the seed gives one (they are the hypothesis under
+test) and documented, data-independent choices elsewhere. The whole model is hashed into
+the evidence package, so any change of config is visible to a reviewer.
+Load order: defaults < `$PRESSURE_LAB_HOME/config.json` (optional) < explicit overrides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assets.common.settings import lab_home
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarConfig(_Section):
+    exchange: str = "XNYS"
+    expiration_rule: Literal["daily", "mwf", "spxw"] = "spxw"
+    partitions_start: str = "2016-01-04"  # first partition day shown in the UI
+
+
+class IngestionConfig(_Section):
+    underlying: str = "SPX"
+    roots: tuple[str, ...] = ("SPXW", "SPX")  # roots kept from vendor files, in order
+    strike_grid_points: float = 5.0  # listed strike spacing near the money
+    max_missing_minutes_warn: int = 5  # gaps up to this many minutes only warn
+    max_missing_fraction_fail: float = 0.02  # more missing than this fraction fails
+
+
+class UrgencyRule(_Section):
+    name: str
+    min_minutes: float  # inclusive lower bound on minutes to expiry
+    max_minutes: float  # upper bound on minutes to expiry
+    max_inclusive: bool  # whether max_minutes itself is inside the window
+    min_total_oi: float  # strictly greater than
+    max_distance: float  # strictly less than
+    move_magnitude: tuple[float, float]  # points, the seed's expected range
+    move_duration: tuple[float, float]  # minutes, the seed's expected range
+    win_rate_target: float
+    behavior_pattern: str
+    size_multiplier: float
+
+
+# The seed's UrgencyClassificationEngine, verbatim.
+SEED_URGENCY_RULES: tuple[UrgencyRule, ...] = (
+    UrgencyRule(name="ASSIGNMENT_PANIC", min_minutes=0.0, max_minutes=15,
+                max_inclusive=False, min_total_oi=1500, max_distance=8,
+                move_magnitude=(15, 35), move_duration=(3, 8), win_rate_target=0.85,
+                behavior_pattern="EMERGENCY_HEDGING", size_multiplier=2.0),
+    UrgencyRule(name="PIN_RISK_MANAGEMENT", min_minutes=30, max_minutes=60,
+                max_inclusive=True, min_total_oi=2000, max_distance=20,
+                move_magnitude=(10, 20), move_duration=(20, 45), win_rate_target=0.75,
+                behavior_pattern="GRADUAL_STEERING", size_multiplier=1.0),
+)
+
+
+class PressureConfig(_Section):
+    probability_model: Literal["seed", "itm_normal"] = "seed"
+    # itm_normal: sigma estimated from the log returns of bars before t (EWMA half-life)
+    vol_halflife_minutes: float = 30.0
+    vol_floor_annual: float = 0.05
+    calibration_days: int = 30  # first N expiration days calibrate, never score
+    threshold_scope: Literal["per_class", "global"] = "per_class"
+    threshold_percentile: float = 75.0  # of calibration-window candidate pressures
+    cooldown_minutes: int = 10  # same strike & class: one episode, one alert
+    store_within_points: float = 30.0  # pressure cells stored when |price-strike| < this
+    urgency_rules: tuple[UrgencyRule, ...] = SEED_URGENCY_RULES
+
+
+class TradingConfig(_Section):
+    base_size: float = 1.5  # contracts, the seed's
+    max_size: float = 4.0  # contracts cap
+    contract: Literal["ES", "MES"] = "ES"
+    point_value: float = 50.0  # $ per point (ES 50, MES 5)
+    size_rounding: Literal["mes", "fractional"] = "mes"  # round to 0.1 ES = 1 MES
+    prior_accuracy: float = 0.5  # recent accuracy before any trade has closed
+    accuracy_window: int = 20  # closed trades in the recent-accuracy average
+    # Per class stop/target in points; defaults: target = low end of the seed's expected
+    # move, stop = the same distance (symmetric), time stop = high end of the duration.
+    stop_points: dict[str, float] = Field(default_factory=lambda: {
+        "ASSIGNMENT_PANIC": 15.0, "PIN_RISK_MANAGEMENT": 10.0})
+    target_points: dict[str, float] = Field(default_factory=lambda: {
+        "ASSIGNMENT_PANIC": 15.0, "PIN_RISK_MANAGEMENT": 10.0})
+    max_hold_minutes: dict[str, float] = Field(default_factory=lambda: {
+        "ASSIGNMENT_PANIC": 8.0, "PIN_RISK_MANAGEMENT": 45.0})
+    exit_before_close_minutes: int = 1  # flat by the open of the session's last bar
+    commission_per_contract: float = 2.25  # $ per contract per side
+    slippage_points: float = 0.25  # per side
+    allow_overlap: bool = False
+    starting_equity: float = 25_000.0
+
+
+class ValidationConfig(_Section):
+    null_replications: int = 2000
+    bootstrap_replications: int = 2000
+    seed: int = 20250115
+    n_variants_tried: int = 1  # for the Deflated Sharpe Ratio; raise it when you try more
+    min_trades: int = 50  # the seed's INSUFFICIENT_DATA rule
+    win_rate_threshold: float = 0.75
+    sharpe_threshold: float = 2.0
+    alpha: float = 0.05
+    min_class_trades: int = 10
+    pin_half_widths: tuple[float, ...] = (0.5, 1.0, 2.5)
+
+
+class LabConfig(_Section):
+    calendar: CalendarConfig = CalendarConfig()
+    ingestion: IngestionConfig = IngestionConfig()
+    pressure: PressureConfig = PressureConfig()
+    trading: TradingConfig = TradingConfig()
+    validation: ValidationConfig = ValidationConfig()
+
+    def digest(self) -> str:
+        """sha256 of the canonical JSON form, recorded in the evidence package."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def load_config(path: str | Path | None = None) -> LabConfig:
+    """Defaults, overlaid with a JSON file: an explicit path, `PRESSURE_LAB_CONFIG`, or
+    `$PRESSURE_LAB_HOME/config.json` when present."""
+    path = path or os.environ.get("PRESSURE_LAB_CONFIG")
+    candidate = Path(path) if path else lab_home() / "config.json"
+    if not candidate.exists():
+        if path:
+            raise FileNotFoundError(f"config file {candidate} does not exist")
+        return LabConfig()
+    try:
+        data = json.loads(candidate.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{candidate}: not valid JSON ({exc})") from exc
+    return LabConfig.model_validate(data)

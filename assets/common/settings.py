@@ -1,0 +1,106 @@
+"""One data home for everything the platform writes.
+
+`PRESSURE_LAB_HOME` (default: `./data` beside the repo) holds the landing zone, the DuckDB
+warehouse, the Dagster instance, dbt's run artefacts and the evidence packages. Every
+writer asks this module for its path, so pointing the variable elsewhere moves all output.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class LabPaths:
+    home: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def landing_chains(self) -> Path:
+        return self.landing / "chains"
+
+    @property
+    def landing_bars(self) -> Path:
+        return self.landing / "bars"
+
+    @property
+    def duckdb(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def dbt_runtime(self) -> Path:
+        return self.home / "dbt"
+
+    @property
+    def evidence(self) -> Path:
+        return self.home / "evidence"
+
+    @property
+    def cache(self) -> Path:
+        return self.home / ".cache"
+
+    def ensure(self) -> "LabPaths":
+        for d in (self.landing_chains, self.landing_bars, self.dagster_home,
+                  self.dbt_runtime, self.evidence, self.cache):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def lab_home() -> Path:
+    return Path(os.environ.get("PRESSURE_LAB_HOME", REPO_ROOT / "data")).expanduser().resolve()
+
+
+def lab_paths() -> LabPaths:
+    return LabPaths(lab_home())
+
+
+def configure_environment() -> LabPaths:
+    """Point every tool that writes (Dagster, dbt, matplotlib, GX) inside the data home.
+
+    Called by the CLI and the Dagster definitions before anything else runs; explicit
+    variables set by the user win over these defaults.
+    """
+    paths = lab_paths().ensure()
+    defaults = {
+        "DAGSTER_HOME": str(paths.dagster_home),
+        "PRESSURE_LAB_DUCKDB": str(paths.duckdb),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_LOG_PATH": str(paths.dbt_runtime / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+        "MPLCONFIGDIR": str(paths.cache / "matplotlib"),
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    _write_dagster_yaml(Path(os.environ["DAGSTER_HOME"]))
+    return paths
+
+
+def _write_dagster_yaml(dagster_home: Path) -> None:
+    """A default instance config: SQLite storage under the home, telemetry off, one
+    DuckDB writer at a time (pool `duckdb`). Never overwrites a user's own file."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    target = dagster_home / "dagster.yaml"
+    if target.exists():
+        return
+    target.write_text(
+        "telemetry:\n  enabled: false\n"
+        "concurrency:\n  pools:\n    default_limit: 1\n"
+        "run_coordinator:\n  module: dagster.core.run_coordinator\n"
+        "  class: QueuedRunCoordinator\n"
+        "  config:\n    max_concurrent_runs: 4\n"
+    )

@@ -1,0 +1,127 @@
+"""Small DuckDB helpers shared by the Python stages.
+
+Writes replace whole days (delete, then insert, in one transaction) so that a re-run of
+a day never duplicates rows and a crash mid-write leaves the previous rows visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from assets.common import calendar
+from assets.common.market_day import MarketDay
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    row = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name]).fetchone()
+    return bool(row and row[0])
+
+
+def replace_rows(conn: duckdb.DuckDBPyConnection, qualified: str, frame: pd.DataFrame,
+                 days: Iterable[dt.date] | None = None) -> int:
+    """Swap in `frame` for the given days (or the whole table when days is None).
+
+    The table is created from the frame's schema on first write. One transaction: readers
+    see the old rows or the new ones, never a mix.
+    """
+    schema = qualified.split(".")[0]
+    conn.execute(f"create schema if not exists {schema}")
+    conn.register("_incoming", frame)
+    try:
+        conn.execute("begin transaction")
+        if not table_exists(conn, qualified):
+            conn.execute(f"create table {qualified} as select * from _incoming limit 0")
+        if days is None:
+            conn.execute(f"delete from {qualified}")
+        else:
+            day_list = sorted(set(days))
+            if day_list:
+                conn.execute(f"delete from {qualified} where quote_date in (select unnest(?::date[]))",
+                             [day_list])
+        conn.execute(f"insert into {qualified} by name select * from _incoming")
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    finally:
+        conn.unregister("_incoming")
+    return len(frame)
+
+
+def read_table(conn: duckdb.DuckDBPyConnection, qualified: str) -> pd.DataFrame:
+    if not table_exists(conn, qualified):
+        raise LookupError(f"table {qualified} does not exist yet: materialize its asset first")
+    return conn.execute(f"select * from {qualified}").df()
+
+
+def available_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Days that have both published bars and OI for their own expiration."""
+    if not (table_exists(conn, "raw.bars") and table_exists(conn, "marts.oi_concentration")):
+        return []
+    rows = conn.execute(
+        "select distinct b.quote_date from raw.bars b "
+        "join (select distinct quote_date from marts.oi_concentration) o using (quote_date) "
+        "order by 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def load_market_days(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | None = None,
+                     exchange: str = calendar.DEFAULT_EXCHANGE) -> dict[dt.date, MarketDay]:
+    """MarketDays from the published bars and the OI-concentration mart, in day order."""
+    wanted = sorted(set(days)) if days is not None else available_days(conn)
+    if not wanted:
+        return {}
+    bars = conn.execute(
+        "select quote_date, epoch_ns(ts) as ts_ns, open, high, low, close from raw.bars "
+        "where quote_date in (select unnest(?::date[])) order by quote_date, ts",
+        [wanted]).df()
+    oi = conn.execute(
+        "select quote_date, strike, call_oi, put_oi from marts.oi_concentration "
+        "where quote_date in (select unnest(?::date[])) order by quote_date, strike",
+        [wanted]).df()
+    out: dict[dt.date, MarketDay] = {}
+    bars_by_day = {d: g for d, g in bars.groupby("quote_date", sort=True)}
+    oi_by_day = {d: g for d, g in oi.groupby("quote_date", sort=True)}
+    for day in wanted:
+        key = pd.Timestamp(day)
+        b = bars_by_day.get(key if key in bars_by_day else day)
+        o = oi_by_day.get(key if key in oi_by_day else day)
+        if b is None or o is None:
+            continue
+        sess = calendar.session(day, exchange)
+        if sess is None:
+            raise ValueError(f"{day}: bars exist but the {exchange} calendar has no session")
+        ts = b["ts_ns"].to_numpy(dtype="int64").astype("datetime64[ns]")
+        out[day] = MarketDay(
+            quote_date=day,
+            session_open=sess.open,
+            session_close=sess.close,
+            ts=ts,
+            open=b["open"].to_numpy(float),
+            high=b["high"].to_numpy(float),
+            low=b["low"].to_numpy(float),
+            close=b["close"].to_numpy(float),
+            minutes_to_expiry=calendar.minutes_to_close(pd.DatetimeIndex(ts, tz="UTC"), sess.close),
+            strikes=o["strike"].to_numpy(float),
+            call_oi=o["call_oi"].to_numpy(float),
+            put_oi=o["put_oi"].to_numpy(float),
+        )
+    return out
+
+
+def as_dates(values: Iterable) -> list[dt.date]:
+    return [pd.Timestamp(v).date() for v in values]
+
+
+def finite(frame: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
+    """Row mask: every named numeric column is finite."""
+    arr = frame[list(columns)].to_numpy(dtype=float)
+    return pd.Series(np.isfinite(arr).all(axis=1), index=frame.index)

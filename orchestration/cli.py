@@ -1,0 +1,202 @@
+"""`pressure-lab`: a thin command line over Dagster's Python API.
+
+Every `run` is a real Dagster run in the instance under `$PRESSURE_LAB_HOME/dagster`, so it
+shows in the UI with its logs, checks and lineage. The CLI adds only what a person needs
+around it: which days to run, a clear failure message, and the verdict at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+DEMO_START, DEMO_END, DEMO_SEED = "2024-01-01", "2024-12-31", 7
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
+
+
+def landing_days(landing: Path) -> dict[dt.date, list[Path]]:
+    """Days named by the files in the landing zone (any adapter's naming carries the day)."""
+    days: dict[dt.date, list[Path]] = {}
+    for path in sorted(landing.rglob("*")):
+        if not path.is_file() or path.name.startswith(("_", ".")):
+            continue
+        match = DATE_IN_NAME.search(path.name)
+        if match:
+            days.setdefault(dt.date.fromisoformat(match.group(1)), []).append(path)
+    return days
+
+
+def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
+              partition_keys: list[str]) -> tuple[list[str], list[str]]:
+    """The partition keys to run and the problems that stop the run before it starts."""
+    found = landing_days(landing)
+    problems: list[str] = []
+    keys = set(partition_keys)
+    in_range = {d: f for d, f in found.items()
+                if (start is None or d >= start) and (end is None or d <= end)}
+    for day, files in sorted(in_range.items()):
+        if day.isoformat() not in keys:
+            problems.append(f"{files[0]}: {day} is not an expiration session of the configured "
+                            "calendar (weekend, holiday, or not an expiration day under "
+                            "calendar.expiration_rule)")
+    days = sorted(d for d in in_range if d.isoformat() in keys)
+    if not days:
+        problems.append(f"no landing files for any expiration day in the range under {landing}")
+        return [], problems
+    lo, hi = days[0].isoformat(), days[-1].isoformat()
+    run_keys = [k for k in partition_keys if lo <= k <= hi]
+    missing = [k for k in run_keys if dt.date.fromisoformat(k) not in in_range]
+    if missing:
+        shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        problems.append(f"{len(missing)} expiration day(s) between {lo} and {hi} have no landing "
+                        f"files: {shown}. Add them, narrow --start/--end, or set "
+                        "calendar.expiration_rule in the config")
+    return run_keys, problems
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from assets.common.settings import configure_environment
+    from assets.market.landing import write_synthetic_landing
+
+    paths = configure_environment()
+    written = write_synthetic_landing(paths.landing, scenario=args.scenario, start=args.start,
+                                      end=args.end, seed=args.seed, strength=args.strength,
+                                      fmt=args.format, force=args.force)
+    print(f"wrote {len(written)} landing files under {paths.landing} "
+          f"(scenario={args.scenario}, seed={args.seed})")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from assets.common.settings import configure_environment
+
+    paths = configure_environment()
+    from orchestration.runner import run_full_graph
+
+    from orchestration.partitions import expiration_partitions
+
+    keys, problems = plan_days(paths.landing, args.start, args.end,
+                               expiration_partitions.get_partition_keys())
+    if problems:
+        for p in problems:
+            print(f"error: {p}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    outcome = run_full_graph(keys[0], keys[-1])
+    elapsed = time.perf_counter() - started
+    if not outcome.success:
+        print(f"run {outcome.run_id} FAILED after {elapsed:.1f}s", file=sys.stderr)
+        for line in outcome.failures:
+            print(f"  - {line}", file=sys.stderr)
+        print("The last good evidence package, if any, is untouched.", file=sys.stderr)
+        return 1
+    print(f"run {outcome.run_id} succeeded over {len(keys)} expiration days "
+          f"({keys[0]} .. {keys[-1]}) in {elapsed:.1f}s")
+    _print_summary(paths.evidence)
+    return 0
+
+
+def _print_summary(evidence_dir: Path) -> None:
+    pkg_path = evidence_dir / "evidence_package.json"
+    if not pkg_path.exists():
+        print("no evidence package yet (the graph does not produce one so far)")
+        return
+    pkg = json.loads(pkg_path.read_text())
+    perf = pkg.get("performance_metrics", {})
+    stats = pkg.get("statistical_measures", {})
+
+    def fmt(value, spec=".3f"):
+        return "n/a" if value is None else format(value, spec)
+
+    ci = perf.get("win_rate_confidence_interval") or [None, None]
+    print(f"\nVERDICT: {pkg.get('experimental_validity')}")
+    print(f"  trades (out of sample): {perf.get('total_sample_size')}")
+    print(f"  win rate: {fmt(perf.get('win_rate'))}  95% CI [{fmt(ci[0])}, {fmt(ci[1])}]")
+    print(f"  annualized daily Sharpe: {fmt(perf.get('sharpe_ratio'), '.2f')}")
+    print(f"  p-value (random-entry null): {fmt(stats.get('p_value'), '.4f')}")
+    print(f"  max drawdown: {fmt(perf.get('maximum_drawdown'), '.2%')} of equity")
+    print(f"evidence package: {pkg_path}")
+    report = evidence_dir / "report.html"
+    if report.exists():
+        print(f"reviewer report:  {report}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    synth = argparse.Namespace(scenario=args.scenario, start=args.start, end=args.end,
+                               seed=args.seed, strength=args.strength, format="csv",
+                               force=args.force)
+    rc = cmd_synth(synth)
+    if rc:
+        return rc
+    return cmd_run(argparse.Namespace(start=args.start, end=args.end))
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Open the Dagster UI on 127.0.0.1 only, with the instance under the data home."""
+    import os
+
+    from assets.common.settings import REPO_ROOT, configure_environment
+
+    configure_environment()
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    argv = [dagster, "dev", "-h", "127.0.0.1", "-p", str(args.port),
+            "-w", str(REPO_ROOT / "workspace.yaml")]
+    os.chdir(REPO_ROOT)
+    os.execv(dagster, argv)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pressure-lab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    synth = sub.add_parser("synth", help="write a synthetic market into the landing zone")
+    synth.add_argument("--scenario", choices=("null", "steer", "pin"), default="null")
+    synth.add_argument("--start", type=_date, default=_date(DEMO_START))
+    synth.add_argument("--end", type=_date, default=_date(DEMO_END))
+    synth.add_argument("--seed", type=int, default=DEMO_SEED)
+    synth.add_argument("--strength", type=float, default=None)
+    synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    synth.add_argument("--force", action="store_true",
+                       help="overwrite landing files that differ from the ones generated")
+    synth.set_defaults(func=cmd_synth)
+
+    run = sub.add_parser("run", help="materialize the whole asset graph in one Dagster run")
+    run.add_argument("--start", type=_date, default=None)
+    run.add_argument("--end", type=_date, default=None)
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="synth + run on the embedded synthetic market")
+    demo.add_argument("--scenario", choices=("null", "steer", "pin"), default="null")
+    demo.add_argument("--start", type=_date, default=_date(DEMO_START))
+    demo.add_argument("--end", type=_date, default=_date(DEMO_END))
+    demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.add_argument("--strength", type=float, default=None)
+    demo.add_argument("--force", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The code location: every asset, check, job, schedule, sensor and resource of the lab.
+
+Loaded by `workspace.yaml` (the UI, the daemon) and by the CLI. Importing it points every
+writer at `$PRESSURE_LAB_HOME` first, so nothing is written anywhere else.
+"""
+
+from assets.common.settings import configure_environment
+
+configure_environment()
+
+from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules  # noqa: E402
+
+from assets.ingestion import definitions as ingestion  # noqa: E402
+from assets.pressure import definitions as pressure  # noqa: E402
+from assets.report import definitions as report  # noqa: E402
+from assets.trading import definitions as trading  # noqa: E402
+from assets.transform import dbt_assets as transform  # noqa: E402
+from assets.validation import definitions as validation  # noqa: E402
+from orchestration.jobs import full_graph  # noqa: E402
+from orchestration.resources import build_resources  # noqa: E402
+from orchestration.schedules import nightly_expiration_run  # noqa: E402
+from orchestration.sensors import landing_zone_sensor  # noqa: E402
+
+_stage_modules = [ingestion, transform, pressure, trading, validation, report]
+
+defs = Definitions(
+    assets=load_assets_from_modules(_stage_modules),
+    asset_checks=load_asset_checks_from_modules(_stage_modules),
+    jobs=[full_graph],
+    schedules=[nightly_expiration_run],
+    sensors=[landing_zone_sensor],
+    resources=build_resources(),
+)

@@ -1,0 +1,15 @@
+"""The one job: the whole asset graph. A run covers one day (nightly), a range (backfill,
+`pressure-lab run`), and always ends with the unpartitioned validation and evidence assets."""
+
+from dagster import AssetSelection, define_asset_job
+
+from orchestration.partitions import expiration_partitions
+
+full_graph = define_asset_job(
+    "full_graph",
+    selection=AssetSelection.all(),
+    partitions_def=expiration_partitions,
+    description="Landing files -> checked raw tables -> dbt marts -> pressure -> trades -> "
+                "validation -> evidence package and reviewer report.",
+    tags={"dagster/max_retries": 0},
+)

@@ -1,0 +1,69 @@
+"""Launch the whole asset graph as one Dagster run and say plainly what failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dagster import DagsterEventType, DagsterInstance
+
+PARTITION_RANGE_START = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    failures: list[str] = field(default_factory=list)
+
+
+def range_tags(first_key: str, last_key: str) -> dict[str, str]:
+    """Tags that make one run cover a contiguous range of partitions (a single-run backfill)."""
+    return {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key}
+
+
+def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | None = None,
+                   job_name: str = "full_graph") -> RunOutcome:
+    from orchestration.definitions import defs
+
+    instance = instance or DagsterInstance.get()
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(instance=instance, tags=range_tags(first_key, last_key),
+                                    raise_on_error=False)
+    return RunOutcome(result.run_id, result.success, describe_failures(result.all_events))
+
+
+def describe_failures(events) -> list[str]:
+    """One line per failed step or failed blocking check: what failed and why."""
+    lines: list[str] = []
+    for event in events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            err = event.step_failure_data.error
+            message = _root_message(err)
+            lines.append(f"step {event.step_key} failed: {message}")
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            data = event.event_specific_data
+            if not data.passed:
+                detail = _check_detail(data.metadata)
+                lines.append(f"check {data.asset_key.to_user_string()}:{data.check_name} "
+                             f"failed{': ' + detail if detail else ''}")
+    return lines
+
+
+def _root_message(err) -> str:
+    while err is not None and err.cause is not None and "dagster" in (err.cls_name or "").lower():
+        err = err.cause
+    if err is None:
+        return "unknown error"
+    text = (err.message or "").strip().splitlines()
+    return text[0] if text else err.cls_name
+
+
+def _check_detail(metadata: dict) -> str:
+    wanted = ("summary", "file", "rule", "failed_rules", "first_offending_rows", "message")
+    parts = []
+    for key in wanted:
+        if key in metadata:
+            value = getattr(metadata[key], "value", metadata[key])
+            parts.append(f"{key}={value}")
+    return "; ".join(parts)[:2000]
