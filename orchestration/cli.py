@@ -68,12 +68,16 @@ def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from assets.common.settings import configure_environment
-    from assets.market.landing import write_synthetic_landing
+    from assets.market.source import LandingConflictError, write_synthetic_landing
 
     paths = configure_environment()
-    written = write_synthetic_landing(paths.landing, scenario=args.scenario, start=args.start,
-                                      end=args.end, seed=args.seed, strength=args.strength,
-                                      fmt=args.format, force=args.force)
+    try:
+        written = write_synthetic_landing(paths.landing, scenario=args.scenario, start=args.start,
+                                          end=args.end, seed=args.seed, strength=args.strength,
+                                          fmt=args.format, force=args.force)
+    except LandingConflictError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {len(written)} landing files under {paths.landing} "
           f"(scenario={args.scenario}, seed={args.seed})")
     return 0

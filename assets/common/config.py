@@ -83,8 +83,12 @@ class TradingConfig(_Section):
     contract: Literal["ES", "MES"] = "ES"
     point_value: float = 50.0  # $ per point (ES 50, MES 5)
     size_rounding: Literal["mes", "fractional"] = "mes"  # round to 0.1 ES = 1 MES
-    prior_accuracy: float = 0.5  # recent accuracy before any trade has closed
-    accuracy_window: int = 20  # closed trades in the recent-accuracy average
+    prior_accuracy: float = 0.5  # recent accuracy before any outcome has closed
+    accuracy_window: int = 20  # closed outcomes in the recent-accuracy average
+    # "signals": the accuracy of every tradable signal's outcome (as if taken), so one early
+    # loss cannot size every later trade to zero for good; "trades": taken trades only.
+    accuracy_source: Literal["signals", "trades"] = "signals"
+    accuracy_prior_weight: float = 0.0  # pseudo-outcomes at prior_accuracy (0 = the seed's)
     # Per class stop/target in points; defaults: target = low end of the seed's expected
     # move, stop = the same distance (symmetric), time stop = high end of the duration.
     stop_points: dict[str, float] = Field(default_factory=lambda: {

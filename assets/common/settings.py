@@ -99,8 +99,6 @@ def _write_dagster_yaml(dagster_home: Path) -> None:
         return
     target.write_text(
         "telemetry:\n  enabled: false\n"
-        "concurrency:\n  pools:\n    default_limit: 1\n"
-        "run_coordinator:\n  module: dagster.core.run_coordinator\n"
-        "  class: QueuedRunCoordinator\n"
-        "  config:\n    max_concurrent_runs: 4\n"
+        "concurrency:\n  runs:\n    max_concurrent_runs: 4\n"
+        "  pools:\n    default_limit: 1\n"
     )

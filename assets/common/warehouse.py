@@ -59,7 +59,12 @@ def replace_rows(conn: duckdb.DuckDBPyConnection, qualified: str, frame: pd.Data
 def read_table(conn: duckdb.DuckDBPyConnection, qualified: str) -> pd.DataFrame:
     if not table_exists(conn, qualified):
         raise LookupError(f"table {qualified} does not exist yet: materialize its asset first")
-    return conn.execute(f"select * from {qualified}").df()
+    frame = conn.execute(f"select * from {qualified}").df()
+    # DuckDB hands DATE columns to pandas as datetime64; the stages key days by date.
+    for name, kind, *_ in conn.execute(f"describe {qualified}").fetchall():
+        if kind == "DATE" and name in frame:
+            frame[name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[name]]
+    return frame
 
 
 def available_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:

@@ -1,0 +1,12 @@
+"""Ingestion: landing files → checked DuckDB raw tables (write–audit–publish).
+
+Pure, Dagster-free modules: `contract` (canonical columns and normalizer), `readers`
+(defensive CSV/ZIP/Parquet reading), `adapters` (canonical, Cboe EOD, Databento DBN),
+`rules` + `gx_validation` (great-expectations rules), `warehouse` (DuckDB stage/audit/
+publish). `definitions` holds the Dagster assets and checks built on them.
+"""
+
+from assets.ingestion.errors import (LandingFileError, MissingLandingFileError,
+                                     UnrecognizedLandingFileError)
+
+__all__ = ["LandingFileError", "MissingLandingFileError", "UnrecognizedLandingFileError"]

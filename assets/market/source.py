@@ -1,0 +1,77 @@
+"""The synthetic market as the landing zone's default source.
+
+Generates into a staging folder first, then moves files in only when nothing already in
+the landing zone would be lost: an identical file is left alone, a different file for the
+same day (or the same day in another format) stops the write unless `force` is given.
+A manifest (`landing/_source.json`) records every generation, so the evidence package can
+name its data source, scenario and seed.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from assets.market.landing import write_landing
+from assets.market.synthetic import generate_market, resolve_strength
+
+MANIFEST = "_source.json"
+
+
+class LandingConflictError(RuntimeError):
+    """Writing would overwrite landing files that differ from the generated ones."""
+
+
+def write_synthetic_landing(landing: Path, *, scenario: str, start, end, seed: int,
+                            strength: float | None = None, fmt: str = "csv",
+                            force: bool = False) -> list[Path]:
+    landing = Path(landing)
+    landing.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=landing))
+    try:
+        days = generate_market(start, end, scenario=scenario, seed=seed, strength=strength)
+        staged = write_landing(staging, days, fmt=fmt)
+        plan, conflicts = [], []
+        for src in staged:
+            rel = src.relative_to(staging)
+            dst = landing / rel
+            siblings = [p for p in dst.parent.glob(f"{dst.stem}.*") if p != dst] if dst.parent.exists() else []
+            if siblings:
+                conflicts.append(f"{siblings[0]} (same day, other format)")
+            if dst.exists():
+                if filecmp.cmp(src, dst, shallow=False):
+                    continue
+                conflicts.append(str(dst))
+            plan.append((src, dst))
+        if conflicts and not force:
+            shown = "\n  ".join(conflicts[:10])
+            more = f"\n  … and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+            raise LandingConflictError(
+                f"{len(conflicts)} landing file(s) already exist with different content; "
+                f"nothing was written (use --force to replace them):\n  {shown}{more}")
+        for src, dst in plan:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+        _record(landing, {"kind": "synthetic", "generator": "assets.market.synthetic",
+                          "scenario": scenario, "seed": int(seed),
+                          "strength": resolve_strength(scenario, strength),
+                          "start": str(start), "end": str(end), "format": fmt})
+        return [dst for _, dst in plan]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _record(landing: Path, generation: dict) -> None:
+    path = landing / MANIFEST
+    manifest = json.loads(path.read_text()) if path.exists() else {"kind": "synthetic", "generations": []}
+    if generation not in manifest["generations"]:
+        manifest["generations"].append(generation)
+    scenarios = {g["scenario"] for g in manifest["generations"]}
+    manifest["scenario"] = scenarios.pop() if len(scenarios) == 1 else sorted(scenarios)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    os.replace(tmp, path)

@@ -1,0 +1,198 @@
+"""The synthetic market: the lab's embedded default data source, with a known truth.
+
+Why it exists: the lab must say REJECTED on a market without steering and find steering where
+it is planted. This module generates such markets, one expiration day at a time, in the
+canonical landing contract (docs/data-contract.md), fully determined by its arguments.
+
+The model, in words (S = index level, tau = minutes left to the day's real close):
+
+* Days. The expiration sessions of `assets.common.calendar.expiration_sessions(start, end,
+  rule, exchange)`; bars run from the open to the real close (13:00 ET on early closes).
+* Volatility. Close-to-close volatility is `annual_vol`; a fraction
+  `OVERNIGHT_VARIANCE_SHARE` (20 %) of each day's variance is spent overnight, the rest
+  intraday. A daily level v_d multiplies it: log v_d is an AR(1) (phi = 0.9 per session,
+  stationary sd 0.25), shifted so that E[v_d^2] = 1. Within the day, the per-minute sd
+  follows a U shape (high at the open, low at midday, rising into the close), normalised
+  so that a regular 390-minute session spends exactly the intraday budget.
+* Overnight. open_d = close_{d-1} * exp(g), g ~ N(0, sigma_day^2 v_d^2 (0.2 + skipped)),
+  where `skipped` counts whole sessions between two expiration days (rule "mwf").
+* Path. Ten sub-steps per minute: S_{k+1} = S_k * exp(e_k) + c_k * F(S_k), with
+  e_k ~ N(0, (sigma_minute * U(t) * v_d)^2 / 10) and, for the steering scenarios,
+  c_k = sign * strength * u(tau_k) / 10 (points per sub-step), where
+  u(tau) = (1 - tau / 120)^2 for tau < 120 minutes and 0 before, and
+  F(S) = sum_j (OI_j / 10,000) * phi((S - K_j) / 5), phi(x) = x exp((1 - x^2) / 2).
+  phi peaks at 1 five points from a strike and fades within ~15 points, so only nearby
+  strikes act, and a uniform lattice of OI cancels out: the force comes from OI
+  *concentration*. sign = +1 for `steer` (pushed away from high-OI strikes), -1 for `pin`
+  (pulled toward them), 0 for `null`. The force uses only what is known at sub-step k:
+  the current price, the day's OI (published before the open) and the minutes left.
+  `strength` is therefore the push, in index points per minute, at the close, five points
+  from a strike holding 10,000 contracts. Default: 1.0 for `steer` and `pin` (about a third
+  of the per-minute noise sd at the close, ~3 points), 0 for `null`. Up to ~10 one
+  sub-step's push stays below the 5-point kernel width; far beyond it `pin` overshoots.
+* Bars. Bar i spans sub-steps 10i..10(i+1); open = first point, close = last, high/low =
+  extremes of the 11 points; prices rounded to 0.01. Volume: U-shaped, lognormal noise.
+* Chain. Strikes every 5 points within at least +/-7 % of the previous close; total OI per
+  strike = (2000 exp(-d^2 / 2 (1.2 %)^2) + 600 exp(-d^2 / 2 (4 %)^2) + 60) * boost * day
+  scale, d the relative distance to the previous close, boost = 1 + 1 [25 | K] + 1.5 [50 | K]
+  + 2.5 [100 | K], day scale lognormal (sd 0.3); calls take 12 % of it far below the money
+  rising to 88 % far above; each contract's OI gets its own mean-one lognormal noise (sd
+  0.45). Volume, implied volatility (a smile around 1.1 x the expected intraday vol) and
+  bid/ask (Black-Scholes, SPX ticks) come from the same pre-open information only.
+* Randomness. One `np.random.SeedSequence([seed, day ordinal])` per day, split into a path
+  stream and a chain stream; the draws never depend on the scenario, so the `null`, `steer`
+  and `pin` worlds of one seed share every noise draw (the chain's by strike offset from
+  the money) and differ by the planted force only, and by its consequences on later days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from assets.common import calendar
+from assets.market.chains import CHAIN_COLUMNS, IV_PREMIUM, build_chain, total_oi_by_strike
+from assets.market.landing import write_landing  # noqa: F401  (re-exported)
+from assets.market.paths import (
+    OVERNIGHT_VARIANCE_SHARE,
+    REGULAR_SESSION_MINUTES,
+    STEERING_REFERENCE_OI,
+    SUBSTEPS_PER_MINUTE,
+    TRADING_DAYS_PER_YEAR,
+    SteeringForce,
+    bars_from_path,
+    intraday_vol_profile,
+    overnight_steps,
+    per_minute_sigma,
+    simulate_path,
+    urgency,
+)
+
+Scenario = Literal["null", "steer", "pin"]
+SCENARIOS: tuple[str, ...] = ("null", "steer", "pin")
+SCENARIO_SIGN: dict[str, float] = {"null": 0.0, "steer": 1.0, "pin": -1.0}
+DEFAULT_STRENGTH: dict[str, float] = {"null": 0.0, "steer": 1.0, "pin": 1.0}
+BAR_COLUMNS: tuple[str, ...] = ("symbol", "ts", "open", "high", "low", "close", "volume")
+
+VOL_PERSISTENCE = 0.9  # AR(1) coefficient of log daily volatility, per session
+VOL_OF_VOL = 0.25  # stationary sd of log daily volatility
+BAR_VOLUME = 2_000.0  # mean volume of an average minute
+SYMBOL = "SPX"
+
+
+@dataclass(frozen=True)
+class SyntheticDay:
+    day: dt.date
+    chains: pd.DataFrame  # canonical chain contract, columns in contract order
+    bars: pd.DataFrame  # canonical bars contract; ts tz-aware UTC bar starts
+
+
+def resolve_strength(scenario: str, strength: float | None) -> float:
+    """The scenario's force scale: the default when None; always 0 for `null`."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; expected one of {SCENARIOS}")
+    if scenario == "null":
+        return 0.0
+    value = DEFAULT_STRENGTH[scenario] if strength is None else float(strength)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"strength must be a finite number >= 0, got {strength!r}")
+    return value
+
+
+def _day_streams(seed: int, day: dt.date) -> tuple[np.random.Generator, np.random.Generator]:
+    path_seq, chain_seq = np.random.SeedSequence([seed, day.toordinal()]).spawn(2)
+    return np.random.default_rng(path_seq), np.random.default_rng(chain_seq)
+
+
+def generate_market(start, end, scenario: Scenario = "null", seed: int = 0,
+                    strength: float | None = None, rule: calendar.ExpirationRule = "spxw",
+                    exchange: str = calendar.DEFAULT_EXCHANGE, spot0: float = 5000.0,
+                    annual_vol: float = 0.15) -> Iterator[SyntheticDay]:
+    """Yield one `SyntheticDay` per expiration session in [start, end] (see module docs).
+
+    `spot0` is the close before the first day. Everything is determined by the arguments.
+    Arguments are validated at the call, not at the first `next()`.
+    """
+    force_scale = resolve_strength(scenario, strength) * SCENARIO_SIGN[scenario]
+    if isinstance(seed, bool) or int(seed) != seed or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if not (spot0 > 0 and annual_vol > 0):
+        raise ValueError("spot0 and annual_vol must be positive")
+    if rule not in calendar.EXPIRATION_RULES:
+        raise ValueError(f"unknown expiration rule {rule!r}; expected one of {calendar.EXPIRATION_RULES}")
+    return _generate(start, end, force_scale, int(seed), rule, exchange, float(spot0), float(annual_vol))
+
+
+def _generate(start, end, force_scale: float, seed: int, rule: calendar.ExpirationRule,
+              exchange: str, spot0: float, annual_vol: float) -> Iterator[SyntheticDay]:
+    all_days = [s.day for s in calendar.sessions(start, end, exchange)]
+    position = {d: i for i, d in enumerate(all_days)}
+    sigma_day = annual_vol / math.sqrt(TRADING_DAYS_PER_YEAR)
+    sigma_minute = per_minute_sigma(annual_vol)
+    expected_intraday_annual = annual_vol * math.sqrt(1.0 - OVERNIGHT_VARIANCE_SHARE)
+    n_sub = SUBSTEPS_PER_MINUTE
+
+    prev_close = float(spot0)
+    prev_pos: int | None = None
+    log_v_prev = 0.0
+    for sess in calendar.expiration_sessions(start, end, rule, exchange):
+        rng_path, rng_chain = _day_streams(seed, sess.day)
+        pos = position[sess.day]
+        first = prev_pos is None
+        steps = 1 if first else pos - prev_pos  # sessions elapsed since the last close
+        prev_pos = pos
+
+        # Volatility state: AR(1) in log, advanced once per elapsed session; the first day
+        # draws from the stationary law. Pre-open IV uses the conditional RMS forecast of v,
+        # never v itself (which only the day reveals).
+        z_vol, z_gap = rng_path.standard_normal(2)
+        phi_k = 0.0 if first else VOL_PERSISTENCE**steps
+        log_v = phi_k * log_v_prev + math.sqrt(1.0 - phi_k**2) * VOL_OF_VOL * z_vol
+        v = math.exp(log_v - VOL_OF_VOL**2)
+        v_forecast = math.exp(phi_k * log_v_prev - (phi_k * VOL_OF_VOL) ** 2)
+        log_v_prev = log_v
+
+        minutes = sess.minutes
+        chain = build_chain(sess.day, prev_close,
+                            iv_atm=IV_PREMIUM * expected_intraday_annual * v_forecast,
+                            session_minutes=minutes, rng=rng_chain,
+                            year_minutes=TRADING_DAYS_PER_YEAR * REGULAR_SESSION_MINUTES)
+
+        open_price = prev_close * math.exp(sigma_day * v * math.sqrt(overnight_steps(steps - 1)) * z_gap)
+        minute_sd = sigma_minute * v * intraday_vol_profile(minutes)
+        sub_sd = np.repeat(minute_sd / math.sqrt(n_sub), n_sub)
+        log_inc = sub_sd * rng_path.standard_normal(minutes * n_sub)
+        z_volume = rng_path.standard_normal(minutes)
+
+        force = None
+        push = np.zeros(minutes * n_sub)
+        if force_scale != 0.0:
+            strikes, total_oi = total_oi_by_strike(chain)
+            force = SteeringForce(strikes, total_oi / STEERING_REFERENCE_OI)
+            tau = minutes - np.arange(minutes * n_sub) / n_sub
+            push = force_scale * urgency(tau) / n_sub
+        path = simulate_path(open_price, log_inc, push, force)
+        o, h, l, c = (np.round(a, 2) for a in bars_from_path(path, n_sub))
+
+        profile = intraday_vol_profile(minutes)
+        volume = np.rint(BAR_VOLUME * profile**2 * np.exp(0.5 * z_volume - 0.125)).astype(np.int64)
+        bars = pd.DataFrame({
+            "symbol": SYMBOL,
+            "ts": sess.bar_starts(),
+            "open": o, "high": h, "low": l, "close": c,
+            "volume": volume,
+        }).loc[:, list(BAR_COLUMNS)]
+        yield SyntheticDay(sess.day, chain, bars)
+        prev_close = float(c[-1])
+
+
+__all__ = [
+    "BAR_COLUMNS", "CHAIN_COLUMNS", "DEFAULT_STRENGTH", "SCENARIOS", "SyntheticDay",
+    "generate_market", "resolve_strength", "write_landing",
+]

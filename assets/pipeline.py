@@ -1,0 +1,98 @@
+"""The numpy half of the graph as plain functions: MarketDays in, evidence package out.
+
+The Dagster assets call these one stage at a time with the warehouse in between; tests,
+benchmarks and Monte Carlo studies over many synthetic worlds call them in memory. One code
+path, so what the studies measure is what the nightly run does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from assets.common.config import LabConfig
+from assets.common.market_day import MarketDay
+from assets.pressure.alerts import calibrate_thresholds, detect_alerts
+from assets.pressure.kernel import pressure_grid
+from assets.pressure.outcomes import prediction_outcomes
+from assets.trading.risk import risk_management_report
+from assets.trading.simulator import build_bar_tape, simulate_trades
+
+
+@dataclass(frozen=True)
+class Calibration:
+    days: tuple[dt.date, ...]  # the calibration window, never scored
+    scored_days: tuple[dt.date, ...]
+    thresholds: dict[str, float]
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "calibration_days": len(self.days),
+            "first_day": self.days[0].isoformat() if self.days else None,
+            "last_day": self.days[-1].isoformat() if self.days else None,
+            "first_scored_day": self.scored_days[0].isoformat() if self.scored_days else None,
+            "scored_days": len(self.scored_days),
+            "thresholds": dict(self.thresholds),
+        }
+
+
+def split_days(days: list[dt.date], calibration_days: int) -> tuple[list[dt.date], list[dt.date]]:
+    """The first N expiration days calibrate; every later day is out of sample."""
+    ordered = sorted(days)
+    return ordered[:calibration_days], ordered[calibration_days:]
+
+
+def alerts_for(market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> tuple[pd.DataFrame, Calibration]:
+    """Thresholds from the calibration window, then causal alerts on every day.
+
+    Grids are computed one day at a time and dropped, so memory stays at one day's surface
+    however many years are scored.
+    """
+    calib, scored = split_days(list(market), cfg.pressure.calibration_days)
+    thresholds = calibrate_thresholds([pressure_grid(market[d], cfg.pressure) for d in calib],
+                                      cfg.pressure)
+    calib_set = set(calib)
+    frames = [detect_alerts(market[d], pressure_grid(market[d], cfg.pressure), thresholds,
+                            cfg.pressure, is_calibration=d in calib_set)
+              for d in sorted(market)]
+    frames = [f for f in frames if len(f)]
+    alerts = pd.concat(frames, ignore_index=True) if frames else detect_alerts_empty(market, thresholds, cfg)
+    return alerts, Calibration(tuple(calib), tuple(scored), dict(thresholds))
+
+
+def detect_alerts_empty(market, thresholds, cfg) -> pd.DataFrame:
+    """An empty alerts frame with the right columns (from the first day's detection)."""
+    first = next(iter(market.values()), None)
+    if first is None:
+        return pd.DataFrame()
+    return detect_alerts(first, pressure_grid(first, cfg.pressure), thresholds, cfg.pressure,
+                         is_calibration=True).iloc[0:0]
+
+
+def trades_for(alerts: pd.DataFrame, market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> pd.DataFrame:
+    return simulate_trades(alerts, market, cfg.trading, cfg.pressure.urgency_rules)
+
+
+def risk_for(trades: pd.DataFrame, alerts: pd.DataFrame, market: Mapping[dt.date, MarketDay],
+             cfg: LabConfig, scored_days) -> dict[str, Any]:
+    return risk_management_report(trades, alerts, build_bar_tape(market), cfg.trading,
+                                  all_days=list(scored_days))
+
+
+def run_in_memory(market: Mapping[dt.date, MarketDay], cfg: LabConfig,
+                  protocol: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every numpy stage on in-memory days; returns the evidence package (no timestamp)."""
+    from assets.validation.package import evaluate
+
+    alerts, calibration = alerts_for(market, cfg)
+    outcomes = prediction_outcomes(alerts, market, cfg.pressure)
+    trades = trades_for(alerts, market, cfg)
+    risk = risk_for(trades, alerts, market, cfg, calibration.scored_days)
+    package, _ = evaluate(trades, outcomes, market, cfg, risk,
+                          dict(protocol or {"calibration_split": calibration.as_record()}),
+                          validation_timestamp="")
+    return package

@@ -1,0 +1,30 @@
+"""The reviewer's report: built from the published evidence package alone."""
+
+
+import json
+
+from dagster import MaterializeResult, MetadataValue, asset
+
+from assets.common.settings import lab_paths
+from assets.report.html import write_report
+from assets.validation.definitions import evidence_package
+from assets.validation.package import PACKAGE_FILE
+
+REPORT_FILE = "report.html"
+
+
+@asset(group_name="validation", kinds={"html"}, deps=[evidence_package])
+def reviewer_report() -> MaterializeResult:
+    """Self-contained HTML (figures embedded) beside the package; also kept per run."""
+    evidence = lab_paths().evidence
+    package_path = evidence / PACKAGE_FILE
+    out = write_report(package_path, evidence / REPORT_FILE)
+    run = (evidence / "LATEST_RUN").read_text().strip() if (evidence / "LATEST_RUN").exists() else None
+    if run and (evidence / "runs" / run).is_dir():
+        write_report(evidence / "runs" / run / PACKAGE_FILE, evidence / "runs" / run / REPORT_FILE)
+    pkg = json.loads(package_path.read_text())
+    return MaterializeResult(metadata={
+        "verdict": pkg.get("experimental_validity"),
+        "path": MetadataValue.path(str(out)),
+        "bytes": out.stat().st_size,
+    })

@@ -1,0 +1,1 @@
+"""Trade simulation and risk counterfactuals (pure numpy/pandas, no Dagster)."""

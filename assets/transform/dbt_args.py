@@ -1,0 +1,64 @@
+"""Pure builders of the dbt command line for the Dagster assets (unit-tested, no Dagster).
+
+A partition run, or a single-run backfill over a range of partitions, becomes ONE
+`dbt build` over the days [min_date, max_date]; the models filter on those vars and replace
+exactly those days (see dbt_project/macros/partition_window.sql).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PARTITION_TIMEZONE = "America/New_York"  # orchestration.partitions builds its windows here
+
+
+def window_vars(start: dt.datetime, end: dt.datetime,
+                timezone: str = PARTITION_TIMEZONE) -> dict[str, str]:
+    """dbt vars for a Dagster partition time window [start, end).
+
+    Daily partitions start at local midnight, so the days are read in the partitions'
+    own time zone: the same instant in UTC (05:00) would still give the right start day,
+    but the exclusive end (next midnight) minus a moment would land on the wrong UTC day.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("partition window bounds must be timezone-aware")
+    if end <= start:
+        raise ValueError(f"empty partition window [{start}, {end})")
+    tz = ZoneInfo(timezone)
+    first = start.astimezone(tz).date()
+    last = (end.astimezone(tz) - dt.timedelta(microseconds=1)).date()
+    return {"min_date": first.isoformat(), "max_date": last.isoformat()}
+
+
+def dbt_build_args(vars_: dict[str, str] | None = None) -> list[str]:
+    """`build` (models, then their tests, in DAG order) with the day window when given.
+
+    Without vars the models rebuild every day in raw. The JSON form is valid YAML, which is
+    what dbt parses `--vars` as.
+    """
+    args = ["build"]
+    if vars_:
+        args += ["--vars", json.dumps(dict(sorted(vars_.items())), separators=(",", ":"))]
+    return args
+
+
+def runtime_target_path(root: Path, run_id: str, op_name: str) -> Path:
+    """Where one dbt invocation run by Dagster writes its artefacts and logs (dagster-dbt
+    points DBT_LOG_PATH at the target path): under the lab's home, one folder per run and
+    step, so concurrent runs never share run_results.json."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{run_id}-{op_name}")
+    return Path(root) / "target" / safe
+
+
+def stale_targets(targets: Iterable[tuple[Path, float]], keep: int) -> list[Path]:
+    """The run folders to delete so that only the `keep` most recent (by mtime) remain:
+    each nightly run leaves a few MB of artefacts, which would otherwise pile up forever."""
+    if keep < 0:
+        raise ValueError("keep must be >= 0")
+    ordered = sorted(targets, key=lambda item: (item[1], str(item[0])), reverse=True)
+    return [path for path, _ in ordered[keep:]]

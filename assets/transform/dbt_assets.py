@@ -1,0 +1,129 @@
+"""The dbt models as Dagster assets: raw_chains / raw_bars -> stg -> int -> marts.
+
+Every model is day-grained and tagged `partitioned`, so there is one `@dbt_assets`
+definition, partitioned by expiration day with a single-run backfill policy: a backfill
+of N days is one run, one step, one `dbt build --vars {min_date, max_date}`. (A second,
+unpartitioned definition would be added here if an unpartitioned model ever appears; none
+exists today.)
+
+Blocking: dagster-dbt 0.29 turns every dbt test into an asset check on the model it is
+attached to, blocking when its severity is `error` (all of this project's tests). A failing
+test then fails the dbt step twice over: dbt exits non-zero (DbtCliInvocation raises), and
+Dagster raises DagsterAssetCheckFailedError for the failed blocking check. Either way the
+step fails, so no Python asset downstream of a mart runs in that run.
+"""
+
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    PartitionsDefinition,
+)
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from assets.common.settings import lab_paths
+from assets.transform.dbt_args import (
+    dbt_build_args,
+    runtime_target_path,
+    stale_targets,
+    window_vars,
+)
+
+TRANSFORM_GROUP = "transform"
+PARTITIONED_SELECT = "tag:partitioned"
+# dbt source (source_name, table) -> the ingestion stage's asset key.
+RAW_SOURCE_KEYS: Mapping[tuple[str, str], AssetKey] = {
+    ("raw", "chains"): AssetKey("raw_chains"),
+    ("raw", "bars"): AssetKey("raw_bars"),
+}
+KEEP_RUNTIME_TARGETS = 30  # dbt run folders kept under $PRESSURE_LAB_HOME/dbt/target
+MART_KEYS: Mapping[str, AssetKey] = {
+    name: AssetKey(name)
+    for name in ("oi_concentration", "oi_concentration_daily", "daily_outcomes")
+}
+
+
+class LabDbtTranslator(DagsterDbtTranslator):
+    """Flat asset keys (the model name; the ingestion's `raw_chains` / `raw_bars` for the
+    sources), all in the `transform` group, dbt tests loaded as (blocking) asset checks."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            mapped = RAW_SOURCE_KEYS.get(
+                (dbt_resource_props["source_name"], dbt_resource_props["name"]))
+            return mapped or super().get_asset_key(dbt_resource_props)
+        return AssetKey(dbt_resource_props["name"])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return TRANSFORM_GROUP
+
+
+def _prune_runtime_targets(parent: Path, keep: int = KEEP_RUNTIME_TARGETS) -> None:
+    if not parent.is_dir():
+        return
+    folders = [(p, p.stat().st_mtime) for p in parent.iterdir() if p.is_dir()]
+    for old in stale_targets(folders, keep):
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _run_build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    vars_ = None
+    if context.has_partition_key or context.has_partition_key_range:
+        window = context.partition_time_window
+        vars_ = window_vars(window.start, window.end)
+    target = runtime_target_path(lab_paths().dbt_runtime, context.run.run_id,
+                                 context.op_execution_context.op.name)
+    _prune_runtime_targets(target.parent)
+    context.log.info(f"dbt {' '.join(dbt_build_args(vars_))} (artefacts in {target})")
+    # raise_on_error (the default): a failed model or error-severity test fails the step
+    # after every event has been streamed, so the check results are recorded first.
+    yield from dbt.cli(dbt_build_args(vars_), context=context, target_path=target).stream()
+
+
+def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefinition,
+                           pool: str | None = None) -> AssetsDefinition:
+    """The partitioned dbt assets for a prepared project (its manifest must exist)."""
+    if not project.manifest_path.exists():
+        raise FileNotFoundError(
+            f"{project.manifest_path} is missing: run `make manifest` (dbt parse) first")
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select=PARTITIONED_SELECT,
+        name="dbt_partitioned_models",
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+        dagster_dbt_translator=LabDbtTranslator(),
+        pool=pool,
+    )
+    def dbt_partitioned_models(context: AssetExecutionContext, dbt: DbtCliResource):
+        yield from _run_build(context, dbt)
+
+    return dbt_partitioned_models
+
+
+def _default_assets() -> AssetsDefinition:
+    from assets.transform.project import dbt_project
+    from orchestration.partitions import expiration_partitions
+    from orchestration.resources import DUCKDB_POOL
+
+    return build_transform_assets(dbt_project, expiration_partitions, pool=DUCKDB_POOL)
+
+
+dbt_partitioned_models = _default_assets()

@@ -1,0 +1,122 @@
+"""Dagster assets of the validation stage: statistics, the verdict, the evidence package.
+
+`validation_statistics` computes everything (the pure `assets.validation.package.evaluate`)
+and stores it in the warehouse; `evidence_package` stamps it, validates it against the JSON
+Schema *before* publishing, and swaps it into `$PRESSURE_LAB_HOME/evidence/` atomically,
+keeping every earlier package under `evidence/runs/<run_id>/`.
+"""
+
+
+import json
+
+import pandas as pd
+from dagster import (AssetCheckResult, AssetExecutionContext, AssetKey, Failure, MaterializeResult,
+                     MetadataValue, asset, asset_check)
+from dagster_duckdb import DuckDBResource
+
+from assets.common.settings import lab_paths
+from assets.common.warehouse import load_market_days, read_table, replace_rows
+from assets.pressure.definitions import CALIBRATION_TABLE, OUTCOMES_TABLE, prediction_outcomes
+from assets.pressure.kernel import pressure_grid
+from assets.trading.definitions import RISK_TABLE, TRADES_TABLE, risk_management_report
+from assets.validation.package import (PACKAGE_FILE, canonical_dumps, derived_seeds, evaluate,
+                                       heatmap_figure_data, validate_package, write_package)
+from assets.validation.reproducibility import reproducibility_protocol
+from orchestration.cli import landing_days
+from orchestration.resources import DUCKDB_POOL, LabConfigResource
+
+RESULTS_TABLE = "validation.results"
+
+
+def _example_day(trades: pd.DataFrame, days: list):
+    """The heat map's day: the scored day with the most trades (latest on ties), else the
+    last day — a rule that does not look at the outcome of any trade."""
+    if len(trades):
+        oos = trades[~trades["is_calibration"].astype(bool)]
+        if len(oos):
+            counts = pd.to_datetime(oos["quote_date"]).dt.date.value_counts()
+            best = counts[counts == counts.max()].index.max()
+            return best
+    return days[-1] if days else None
+
+
+@asset(pool=DUCKDB_POOL, group_name="validation", kinds={"python", "duckdb"},
+       deps=[risk_management_report, prediction_outcomes, AssetKey("daily_outcomes"),
+             AssetKey("oi_concentration_daily")])
+def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource,
+                          lab_config: LabConfigResource) -> MaterializeResult:
+    """Every statistic of the package on the out-of-sample days, and the verdict."""
+    cfg = lab_config.load()
+    with duckdb.get_connection() as conn:
+        trades = read_table(conn, TRADES_TABLE)
+        outcomes = read_table(conn, OUTCOMES_TABLE)
+        risk = json.loads(read_table(conn, RISK_TABLE)["report_json"].iloc[0])
+        calib = read_table(conn, CALIBRATION_TABLE).iloc[0].to_dict()
+        market = load_market_days(conn, exchange=cfg.calendar.exchange)
+    days = list(market)
+    paths = lab_paths()
+    used = [p for d, files in landing_days(paths.landing).items() if d in market for p in files]
+    split = {k: (None if pd.isna(v) else str(v)) for k, v in calib.items()
+             if k != "thresholds_json"}
+    split["thresholds"] = json.loads(calib["thresholds_json"])
+    split["out_of_sample_days"] = max(0, len(days) - cfg.pressure.calibration_days)
+    protocol = reproducibility_protocol(cfg, paths.landing, used, split,
+                                        derived_seeds(cfg.validation.seed))
+    heatmap = None
+    example = _example_day(trades, days)
+    if example is not None:
+        day = market[pd.Timestamp(example).date()]
+        grid = pressure_grid(day, cfg.pressure)
+        heatmap = heatmap_figure_data(day.quote_date, grid.strikes, grid.minutes,
+                                      grid.pressure, day.close)
+    package, files = evaluate(trades, outcomes, market, cfg, risk, protocol, heatmap,
+                              validation_timestamp="")
+    row = pd.DataFrame({"package_json": [canonical_dumps(package)],
+                        "files_json": [canonical_dumps(files)]})
+    with duckdb.get_connection() as conn:
+        replace_rows(conn, RESULTS_TABLE, row)
+    perf, stats = package["performance_metrics"], package["statistical_measures"]
+    return MaterializeResult(metadata={
+        "verdict": package["experimental_validity"],
+        "trades": perf.get("total_sample_size"),
+        "win_rate": perf.get("win_rate"),
+        "sharpe_annualized_daily": perf.get("sharpe_ratio"),
+        "p_value": stats.get("p_value"),
+    })
+
+
+@asset(group_name="validation", kinds={"json"}, deps=[validation_statistics])
+def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    """The reviewers' JSON package and the seed's five evidence files, published atomically."""
+    with duckdb.get_connection() as conn:
+        stored = read_table(conn, RESULTS_TABLE).iloc[0]
+    package = json.loads(stored["package_json"])
+    files = json.loads(stored["files_json"])
+    package["validation_timestamp"] = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        validate_package(package)
+    except Exception as exc:  # publish nothing: the last good package stays in place
+        raise Failure(f"evidence package does not match its JSON Schema: {exc}") from exc
+    path = write_package(lab_paths().evidence, package, files, context.run_id)
+    perf, stats = package["performance_metrics"], package["statistical_measures"]
+    return MaterializeResult(metadata={
+        "verdict": package["experimental_validity"],
+        "path": MetadataValue.path(str(path)),
+        "trades": perf.get("total_sample_size"),
+        "win_rate": perf.get("win_rate"),
+        "win_rate_ci": MetadataValue.json(perf.get("win_rate_confidence_interval")),
+        "sharpe_annualized_daily": perf.get("sharpe_ratio"),
+        "p_value": stats.get("p_value"),
+        "max_drawdown_fraction": perf.get("maximum_drawdown"),
+    })
+
+
+@asset_check(asset=evidence_package, blocking=True,
+             description="The published package validates against its JSON Schema.")
+def evidence_package_schema() -> AssetCheckResult:
+    path = lab_paths().evidence / PACKAGE_FILE
+    try:
+        validate_package(json.loads(path.read_text()))
+    except Exception as exc:
+        return AssetCheckResult(passed=False, metadata={"file": str(path), "error": str(exc)[:2000]})
+    return AssetCheckResult(passed=True, metadata={"file": str(path)})

@@ -1,0 +1,67 @@
+"""The seed's verdict rule and its success-criteria table, nothing more.
+
+Verdict (PerformanceMetricsValidator, verbatim in spirit): fewer than `min_trades`
+scored trades is INSUFFICIENT_DATA before anything else; VALIDATED needs all three of
+win rate ≥ 0.75, annualized daily Sharpe ≥ 2.0 and p < 0.05 (strict); otherwise REJECTED.
+A missing number (None / NaN) never passes a threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from assets.common.config import ValidationConfig
+
+VALIDATED, REJECTED, INSUFFICIENT_DATA = "VALIDATED", "REJECTED", "INSUFFICIENT_DATA"
+
+# The seed's SUCCESS CRITERIA block (not in ValidationConfig: they are reported, not used
+# by the verdict).
+MIN_TRADES_SUCCESS = 100
+MIN_POINTS_PER_TRADE = 12.0
+MAX_DRAWDOWN_FRACTION = 0.15
+
+
+def _ok(x: Any) -> bool:
+    """A real, finite number (numpy scalars included; bools and None excluded)."""
+    if x is None or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def verdict(n_trades: int, win_rate: float | None, sharpe: float | None,
+            p_value: float | None, cfg: ValidationConfig) -> str:
+    if n_trades < cfg.min_trades:
+        return INSUFFICIENT_DATA
+    if (_ok(win_rate) and win_rate >= cfg.win_rate_threshold
+            and _ok(sharpe) and sharpe >= cfg.sharpe_threshold
+            and _ok(p_value) and p_value < cfg.alpha):
+        return VALIDATED
+    return REJECTED
+
+
+def _criterion(threshold: float, value: Any, rule: str, met: bool) -> dict[str, Any]:
+    return {"threshold": threshold, "value": float(value) if _ok(value) else None,
+            "rule": rule, "met": bool(met)}
+
+
+def success_criteria(n_trades: int, win_rate: float | None, mean_pnl_points: float | None,
+                     max_drawdown_fraction: float | None, p_value: float | None,
+                     cfg: ValidationConfig) -> dict[str, dict[str, Any]]:
+    """The seed's success criteria, each {threshold, value, met}."""
+    return {
+        "sample_size": _criterion(MIN_TRADES_SUCCESS, n_trades, ">=",
+                                  n_trades >= MIN_TRADES_SUCCESS),
+        "win_rate": _criterion(cfg.win_rate_threshold, win_rate, ">=",
+                               _ok(win_rate) and win_rate >= cfg.win_rate_threshold),
+        "average_profit_points_per_trade": _criterion(
+            MIN_POINTS_PER_TRADE, mean_pnl_points, ">=",
+            _ok(mean_pnl_points) and mean_pnl_points >= MIN_POINTS_PER_TRADE),
+        "maximum_drawdown_fraction": _criterion(
+            MAX_DRAWDOWN_FRACTION, max_drawdown_fraction, "<=",
+            _ok(max_drawdown_fraction) and max_drawdown_fraction <= MAX_DRAWDOWN_FRACTION),
+        "p_value": _criterion(cfg.alpha, p_value, "<", _ok(p_value) and p_value < cfg.alpha),
+    }

@@ -1,0 +1,58 @@
+"""The CLI's pre-flight: which partitions a run covers and what stops it before it starts."""
+
+import datetime as dt
+
+from assets.common import calendar
+from orchestration.cli import landing_days, plan_days
+
+KEYS = [d.isoformat() for d in calendar.expiration_days("2024-01-01", "2024-03-31")]
+
+
+def _touch(landing, kind, day, suffix=".csv"):
+    p = landing / kind / f"{day}{suffix}"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text("x")
+    return p
+
+
+def test_days_come_from_any_file_name_that_carries_a_date(tmp_path):
+    _touch(tmp_path, "chains", "2024-01-02")
+    (tmp_path / "chains" / "UnderlyingOptionsEODCalcs_2024-01-03.zip").write_text("x")
+    (tmp_path / "chains" / "_source.json").write_text("{}")
+    assert sorted(landing_days(tmp_path)) == [dt.date(2024, 1, 2), dt.date(2024, 1, 3)]
+
+
+def test_a_contiguous_range_runs_as_one_range(tmp_path):
+    for day in KEYS[:5]:
+        _touch(tmp_path, "chains", day)
+        _touch(tmp_path, "bars", day)
+    keys, problems = plan_days(tmp_path, None, None, KEYS)
+    assert problems == [] and keys == KEYS[:5]
+
+
+def test_a_gap_inside_the_range_is_reported_by_day(tmp_path):
+    for day in KEYS[:5]:
+        if day != KEYS[2]:
+            _touch(tmp_path, "bars", day)
+    keys, problems = plan_days(tmp_path, None, None, KEYS)
+    assert len(problems) == 1 and KEYS[2] in problems[0]
+
+
+def test_a_file_for_a_holiday_is_named_in_the_error(tmp_path):
+    path = _touch(tmp_path, "bars", "2024-01-15")  # Martin Luther King Jr. Day
+    _touch(tmp_path, "bars", KEYS[0])
+    _, problems = plan_days(tmp_path, None, None, KEYS)
+    assert any(str(path) in p and "not an expiration session" in p for p in problems)
+
+
+def test_start_and_end_narrow_the_run(tmp_path):
+    for day in KEYS[:10]:
+        _touch(tmp_path, "bars", day)
+    keys, problems = plan_days(tmp_path, dt.date.fromisoformat(KEYS[3]),
+                               dt.date.fromisoformat(KEYS[6]), KEYS)
+    assert problems == [] and keys == KEYS[3:7]
+
+
+def test_an_empty_landing_zone_is_an_error(tmp_path):
+    keys, problems = plan_days(tmp_path, None, None, KEYS)
+    assert keys == [] and "no landing files" in problems[0]
