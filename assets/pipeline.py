@@ -17,7 +17,7 @@ import pandas as pd
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.pressure.alerts import calibrate_thresholds, detect_alerts
-from assets.pressure.kernel import pressure_grid
+from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.pressure.outcomes import prediction_outcomes
 from assets.trading.risk import risk_management_report
 from assets.trading.simulator import build_bar_tape, simulate_trades
@@ -49,28 +49,21 @@ def split_days(days: list[dt.date], calibration_days: int) -> tuple[list[dt.date
 def alerts_for(market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> tuple[pd.DataFrame, Calibration]:
     """Thresholds from the calibration window, then causal alerts on every day.
 
-    Grids are computed one day at a time and dropped, so memory stays at one day's surface
-    however many years are scored.
+    Grids are built one day at a time in one reusable workspace and dropped after use, so
+    memory stays at one day's surface however many years are scored.
     """
+    if not market:
+        raise ValueError("no expiration day has both published bars and OI: nothing to score")
     calib, scored = split_days(list(market), cfg.pressure.calibration_days)
-    thresholds = calibrate_thresholds([pressure_grid(market[d], cfg.pressure) for d in calib],
-                                      cfg.pressure)
+    workspace = GridWorkspace()
+    thresholds = calibrate_thresholds(
+        (pressure_grid(market[d], cfg.pressure, workspace=workspace) for d in calib), cfg.pressure)
     calib_set = set(calib)
-    frames = [detect_alerts(market[d], pressure_grid(market[d], cfg.pressure), thresholds,
-                            cfg.pressure, is_calibration=d in calib_set)
+    frames = [detect_alerts(market[d], pressure_grid(market[d], cfg.pressure, workspace=workspace),
+                            thresholds, cfg.pressure, is_calibration=d in calib_set)
               for d in sorted(market)]
-    frames = [f for f in frames if len(f)]
-    alerts = pd.concat(frames, ignore_index=True) if frames else detect_alerts_empty(market, thresholds, cfg)
+    alerts = pd.concat(frames, ignore_index=True)
     return alerts, Calibration(tuple(calib), tuple(scored), dict(thresholds))
-
-
-def detect_alerts_empty(market, thresholds, cfg) -> pd.DataFrame:
-    """An empty alerts frame with the right columns (from the first day's detection)."""
-    first = next(iter(market.values()), None)
-    if first is None:
-        return pd.DataFrame()
-    return detect_alerts(first, pressure_grid(first, cfg.pressure), thresholds, cfg.pressure,
-                         is_calibration=True).iloc[0:0]
 
 
 def trades_for(alerts: pd.DataFrame, market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> pd.DataFrame:

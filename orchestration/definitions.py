@@ -4,9 +4,16 @@ Loaded by `workspace.yaml` (the UI, the daemon) and by the CLI. Importing it poi
 writer at `$PRESSURE_LAB_HOME` first, so nothing is written anywhere else.
 """
 
+import warnings
+
+from dagster import BetaWarning, PreviewWarning
+
 from assets.common.settings import configure_environment
 
 configure_environment()
+# `backfill_policy` and `pool` are marked beta/preview; the lab relies on both on purpose.
+warnings.filterwarnings("ignore", category=BetaWarning)
+warnings.filterwarnings("ignore", category=PreviewWarning)
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules  # noqa: E402
 

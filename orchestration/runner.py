@@ -23,13 +23,14 @@ def range_tags(first_key: str, last_key: str) -> dict[str, str]:
 
 
 def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | None = None,
-                   job_name: str = "full_graph") -> RunOutcome:
+                   job_name: str = "full_graph", log_level: str = "INFO") -> RunOutcome:
     from orchestration.definitions import defs
 
     instance = instance or DagsterInstance.get()
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=instance, tags=range_tags(first_key, last_key),
-                                    raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance, tags=range_tags(first_key, last_key), raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     return RunOutcome(result.run_id, result.success, describe_failures(result.all_events))
 
 

@@ -131,7 +131,7 @@ def select_alert_cells(pressure: np.ndarray, codes: np.ndarray, cell_threshold: 
     for t in np.flatnonzero(eligible.any(axis=1)):
         row_codes = codes[t]
         ok = eligible[t] & (ts_minutes[t] - last_alert[strike_index, row_codes]
-                            > cooldown_minutes)
+                            >= cooldown_minutes)
         if not ok.any():
             continue
         k = int(np.argmax(np.where(ok, pressure[t], -np.inf)))

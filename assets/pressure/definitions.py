@@ -16,8 +16,8 @@ from dagster import (AssetCheckResult, AssetExecutionContext, AssetKey, Backfill
 from dagster_duckdb import DuckDBResource
 
 from assets.common.warehouse import as_dates, load_market_days, read_table, replace_rows
-from assets.pressure.alerts import calibrate_thresholds, detect_alerts
-from assets.pressure.kernel import pressure_grid
+from assets.pipeline import alerts_for
+from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.pressure.outcomes import prediction_outcomes as compute_outcomes
 from assets.pressure.series import stored_cells
 from orchestration.partitions import expiration_partitions
@@ -45,8 +45,9 @@ def pressure_series(context: AssetExecutionContext, duckdb: DuckDBResource,
         raise Failure(f"no published bars or OI for {', '.join(missing[:10])}",
                       metadata={"missing_days": missing})
     frames, cells = [], 0
+    workspace = GridWorkspace()
     for day in market.values():
-        grid = pressure_grid(day, cfg.pressure)
+        grid = pressure_grid(day, cfg.pressure, workspace=workspace)
         cells += grid.pressure.size
         frames.append(stored_cells(day, grid, cfg.pressure))
     stored = pd.concat(frames, ignore_index=True)
@@ -75,33 +76,22 @@ def pressure_alerts(context: AssetExecutionContext, duckdb: DuckDBResource,
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
         market = load_market_days(conn, exchange=cfg.calendar.exchange)
-    days = list(market)
-    n_cal = cfg.pressure.calibration_days
-    if len(days) <= n_cal:
-        context.log.warning(f"{len(days)} days: all inside the {n_cal}-day calibration window, "
-                            "nothing is out of sample")
-    calibration = days[:n_cal]
-    thresholds = calibrate_thresholds(
-        [pressure_grid(market[d], cfg.pressure) for d in calibration], cfg.pressure)
-    frames = [detect_alerts(market[d], pressure_grid(market[d], cfg.pressure), thresholds,
-                            cfg.pressure, is_calibration=i < n_cal)
-              for i, d in enumerate(days)]
-    alerts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    calib = pd.DataFrame({
-        "calibration_days": [len(calibration)],
-        "first_day": [calibration[0] if calibration else None],
-        "last_day": [calibration[-1] if calibration else None],
-        "first_scored_day": [days[n_cal] if len(days) > n_cal else None],
-        "thresholds_json": [json.dumps(thresholds, sort_keys=True)],
-    })
+    if len(market) <= cfg.pressure.calibration_days:
+        context.log.warning(f"{len(market)} days: all inside the {cfg.pressure.calibration_days}"
+                            "-day calibration window, nothing is out of sample")
+    alerts, calibration = alerts_for(market, cfg)
+    record = calibration.as_record()
+    calib = pd.DataFrame({**{k: [v] for k, v in record.items() if k != "thresholds"},
+                          "thresholds_json": [json.dumps(record["thresholds"], sort_keys=True)]})
     with duckdb.get_connection() as conn:
         replace_rows(conn, ALERTS_TABLE, alerts)
         replace_rows(conn, CALIBRATION_TABLE, calib)
+    thresholds = record["thresholds"]
     counts = alerts["urgency"].value_counts().to_dict() if len(alerts) else {}
     return MaterializeResult(metadata={
         "alerts": len(alerts), "by_class": MetadataValue.json(counts),
         "thresholds": MetadataValue.json(thresholds),
-        "calibration_days": len(calibration), "scored_days": max(0, len(days) - n_cal)})
+        "calibration_days": len(calibration.days), "scored_days": len(calibration.scored_days)})
 
 
 @asset_check(asset=pressure_alerts, blocking=True,

@@ -12,8 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.common.warehouse import load_market_days, read_table, replace_rows
 from assets.pressure.definitions import ALERTS_TABLE, CALIBRATION_TABLE, pressure_alerts
-from assets.trading.risk import risk_management_report as build_risk_report
-from assets.trading.simulator import build_bar_tape, simulate_trades as run_trades
+from assets.pipeline import risk_for, trades_for
 from orchestration.resources import DUCKDB_POOL, LabConfigResource
 
 TRADES_TABLE = "trading.trades"
@@ -38,7 +37,7 @@ def simulated_trades(context: AssetExecutionContext, duckdb: DuckDBResource,
     with duckdb.get_connection() as conn:
         alerts = read_table(conn, ALERTS_TABLE)
         market = load_market_days(conn, exchange=cfg.calendar.exchange)
-    trades = run_trades(alerts, market, cfg.trading, cfg.pressure.urgency_rules)
+    trades = trades_for(alerts, market, cfg)
     skipped = dict(trades.attrs.get("skipped", {}))
     trades.attrs = {}
     with duckdb.get_connection() as conn:
@@ -90,7 +89,7 @@ def risk_management_report(duckdb: DuckDBResource, lab_config: LabConfigResource
         alerts = read_table(conn, ALERTS_TABLE)
         market = load_market_days(conn, exchange=cfg.calendar.exchange)
         days = scored_days(conn, list(market))
-    report = build_risk_report(trades, alerts, build_bar_tape(market), cfg.trading, all_days=days)
+    report = risk_for(trades, alerts, market, cfg, days)
     with duckdb.get_connection() as conn:
         replace_rows(conn, RISK_TABLE, pd.DataFrame({"report_json": [json.dumps(report, sort_keys=True, default=str)]}))
     return MaterializeResult(metadata={"report": MetadataValue.json(report.get("table", []))})

@@ -17,27 +17,14 @@ from dagster_duckdb import DuckDBResource
 from assets.common.settings import lab_paths
 from assets.common.warehouse import load_market_days, read_table, replace_rows
 from assets.pressure.definitions import CALIBRATION_TABLE, OUTCOMES_TABLE, prediction_outcomes
-from assets.pressure.kernel import pressure_grid
 from assets.trading.definitions import RISK_TABLE, TRADES_TABLE, risk_management_report
 from assets.validation.package import (PACKAGE_FILE, canonical_dumps, derived_seeds, evaluate,
-                                       heatmap_figure_data, validate_package, write_package)
+                                       validate_package, write_package)
 from assets.validation.reproducibility import reproducibility_protocol
 from orchestration.cli import landing_days
 from orchestration.resources import DUCKDB_POOL, LabConfigResource
 
 RESULTS_TABLE = "validation.results"
-
-
-def _example_day(trades: pd.DataFrame, days: list):
-    """The heat map's day: the scored day with the most trades (latest on ties), else the
-    last day — a rule that does not look at the outcome of any trade."""
-    if len(trades):
-        oos = trades[~trades["is_calibration"].astype(bool)]
-        if len(oos):
-            counts = pd.to_datetime(oos["quote_date"]).dt.date.value_counts()
-            best = counts[counts == counts.max()].index.max()
-            return best
-    return days[-1] if days else None
 
 
 @asset(pool=DUCKDB_POOL, group_name="validation", kinds={"python", "duckdb"},
@@ -62,14 +49,7 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     split["out_of_sample_days"] = max(0, len(days) - cfg.pressure.calibration_days)
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
-    heatmap = None
-    example = _example_day(trades, days)
-    if example is not None:
-        day = market[pd.Timestamp(example).date()]
-        grid = pressure_grid(day, cfg.pressure)
-        heatmap = heatmap_figure_data(day.quote_date, grid.strikes, grid.minutes,
-                                      grid.pressure, day.close)
-    package, files = evaluate(trades, outcomes, market, cfg, risk, protocol, heatmap,
+    package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
                               validation_timestamp="")
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})

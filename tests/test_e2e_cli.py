@@ -1,0 +1,124 @@
+"""The documented interface end to end: `pressure-lab synth` + `pressure-lab run` in a fresh
+`PRESSURE_LAB_HOME`, as separate processes, through real Dagster runs, dbt and DuckDB."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.common.settings import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+CLI = str(Path(sys.executable).with_name("pressure-lab"))
+RANGE = ["--start", "2024-01-02", "--end", "2024-03-28"]
+
+
+def _env(home: Path, user_home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DAGSTER_", "DBT_", "PRESSURE_LAB_"))}
+    env.update(PRESSURE_LAB_HOME=str(home), HOME=str(user_home), MPLCONFIGDIR="")
+    env.pop("MPLCONFIGDIR")
+    return env
+
+
+def _cli(home: Path, user_home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], env=_env(home, user_home), capture_output=True,
+                          text=True, timeout=900, cwd=user_home)
+
+
+def _repo_snapshot() -> dict[str, int]:
+    skip = {".venv", ".git", "__pycache__", ".pytest_cache"}
+    out = {}
+    for root, dirs, files in os.walk(REPO_ROOT):
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in files:
+            p = Path(root) / name
+            out[str(p)] = p.stat().st_mtime_ns
+    return out
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    user_home = tmp_path_factory.mktemp("user")
+    before = _repo_snapshot()
+    synth = _cli(home, user_home, "synth", "--scenario", "steer", "--strength", "3",
+                 "--seed", "11", *RANGE)
+    assert synth.returncode == 0, synth.stderr
+    run = _cli(home, user_home, "run")
+    after = _repo_snapshot()
+    return home, user_home, run, before, after
+
+
+def test_run_succeeds_and_prints_the_verdict_and_paths(first_run):
+    home, _, run, _, _ = first_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "VERDICT:" in run.stdout
+    package = home / "evidence" / "evidence_package.json"
+    assert str(package) in run.stdout and package.exists()
+    assert (home / "evidence" / "report.html").exists()
+    pkg = json.loads(package.read_text())
+    assert pkg["experimental_validity"] in ("VALIDATED", "REJECTED", "INSUFFICIENT_DATA")
+    assert pkg["experimental_validity"] in run.stdout
+    assert pkg["reproducibility_protocol"]["data_source"]["scenario"] == "steer"
+    assert len(pkg["reproducibility_protocol"]["input_file_sha256"]) == 2 * 61
+
+
+def test_writes_only_under_the_data_home(first_run):
+    home, user_home, run, before, after = first_run
+    assert run.returncode == 0
+    assert list(user_home.iterdir()) == [], "something was written into $HOME"
+    changed = sorted(p for p in after if before.get(p) != after[p])
+    assert changed == [], f"the run wrote into the repository: {changed[:5]}"
+    assert (home / "dagster" / "dagster.yaml").exists()
+    assert (home / "warehouse.duckdb").exists()
+
+
+def test_same_inputs_give_the_same_package_apart_from_its_timestamp(first_run, tmp_path):
+    home, user_home, run, _, _ = first_run
+    assert run.returncode == 0
+    other = tmp_path / "home2"
+    assert _cli(other, user_home, "synth", "--scenario", "steer", "--strength", "3",
+                "--seed", "11", *RANGE).returncode == 0
+    again = _cli(other, user_home, "run")
+    assert again.returncode == 0, again.stderr[-3000:]
+    a = json.loads((home / "evidence" / "evidence_package.json").read_text())
+    b = json.loads((other / "evidence" / "evidence_package.json").read_text())
+    assert a.pop("validation_timestamp") and b.pop("validation_timestamp")
+    assert a == b
+
+
+def test_a_bad_landing_file_stops_the_run_and_keeps_the_last_good_package(first_run, tmp_path):
+    home, user_home, run, _, _ = first_run
+    assert run.returncode == 0
+    copy = tmp_path / "home3"
+    shutil.copytree(home, copy)
+    (copy / "dagster" / "dagster.yaml").unlink()  # recreated for this home
+    package = copy / "evidence" / "evidence_package.json"
+    good = package.read_bytes()
+    bars = copy / "landing" / "bars" / "2024-02-15.csv"
+    lines = bars.read_text().splitlines()
+    fields = lines[11].split(",")  # data row 10: make high below low
+    fields[3], fields[4] = fields[4], fields[3]
+    if float(fields[3]) >= float(fields[4]):
+        fields[3] = str(float(fields[4]) - 1.0)
+    lines[11] = ",".join(fields)
+    bars.write_text("\n".join(lines) + "\n")
+    with duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True) as conn:
+        rows_before = conn.execute("select count(*), sum(high) from raw.bars "
+                                   "where quote_date = '2024-02-15'").fetchone()
+
+    bad = _cli(copy, user_home, "run")
+    assert bad.returncode != 0
+    assert "2024-02-15.csv" in bad.stderr
+    assert "high" in bad.stderr.lower()
+    assert package.read_bytes() == good
+    with duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True) as conn:
+        rows_after = conn.execute("select count(*), sum(high) from raw.bars "
+                                  "where quote_date = '2024-02-15'").fetchone()
+    assert rows_after == rows_before
