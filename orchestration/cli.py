@@ -98,7 +98,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {p}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    outcome = run_full_graph(keys[0], keys[-1])
+    print(f"running the asset graph over {len(keys)} expiration days ({keys[0]} .. {keys[-1]}) "
+          f"in one Dagster run; logs: --log-level INFO, or the UI (pressure-lab ui)", flush=True)
+    outcome = run_full_graph(keys[0], keys[-1], log_level=args.log_level)
     elapsed = time.perf_counter() - started
     if not outcome.success:
         print(f"run {outcome.run_id} FAILED after {elapsed:.1f}s", file=sys.stderr)
@@ -144,7 +146,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     rc = cmd_synth(synth)
     if rc:
         return rc
-    return cmd_run(argparse.Namespace(start=args.start, end=args.end))
+    return cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level))
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -180,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialize the whole asset graph in one Dagster run")
     run.add_argument("--start", type=_date, default=None)
     run.add_argument("--end", type=_date, default=None)
+    run.add_argument("--log-level", default="CRITICAL",
+                     choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+                     help="Dagster's console log level (default: only the summary)")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="synth + run on the embedded synthetic market")
@@ -189,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=DEMO_SEED)
     demo.add_argument("--strength", type=float, default=None)
     demo.add_argument("--force", action="store_true")
+    demo.add_argument("--log-level", default="CRITICAL",
+                      choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
     demo.set_defaults(func=cmd_demo)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")

@@ -40,6 +40,8 @@ def describe_failures(events) -> list[str]:
     for event in events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             err = event.step_failure_data.error
+            if err is not None and "AssetCheckFailed" in (err.cls_name or ""):
+                continue  # the failed check itself is reported, with its details
             message = _root_message(err)
             lines.append(f"step {event.step_key} failed: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -61,10 +63,23 @@ def _root_message(err) -> str:
 
 
 def _check_detail(metadata: dict) -> str:
-    wanted = ("summary", "file", "rule", "failed_rules", "first_offending_rows", "message")
-    parts = []
-    for key in wanted:
-        if key in metadata:
-            value = getattr(metadata[key], "value", metadata[key])
-            parts.append(f"{key}={value}")
-    return "; ".join(parts)[:2000]
+    """The summary, then for each failed rule its count and first offending rows (file, row,
+    values), so the user can open the file at the right line."""
+    value = {k: getattr(v, "value", v) for k, v in metadata.items()}
+    parts = [str(value["summary"])] if "summary" in value else []
+    report = value.get("report")
+    if isinstance(report, dict):
+        for rule in report.get("results", []):
+            if rule.get("passed") or rule.get("severity") != "error":
+                continue
+            rows = [f"{r.get('source_file')} row {r.get('source_row')} {r.get('values')}"
+                    for r in rule.get("first_rows", [])[:3]]
+            parts.append(f"rule {rule.get('rule')}: {rule.get('unexpected_count')} offending; "
+                         + ("first: " + " | ".join(rows) if rows else str(rule.get("detail", ""))))
+    if not parts:
+        for key in ("file", "rule", "error", "message"):
+            if key in value:
+                parts.append(f"{key}={value[key]}")
+        parts += [f"{k}={v}" for k, v in value.items() if isinstance(v, int) and v and
+                  k not in ("rows", "trades", "alerts")]
+    return "\n      ".join(parts)[:4000]

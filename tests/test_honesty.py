@@ -44,7 +44,8 @@ def test_null_mean_pnl_after_costs_is_not_significantly_positive(null_packages):
 
 @pytest.fixture(scope="module")
 def strong_steer():
-    return synthetic_market("2024-01-01", "2024-12-31", "steer", seed=3, strength=3.0)
+    # "strong": five times the default push (about 1.5x the per-minute noise at the close)
+    return synthetic_market("2024-01-01", "2024-12-31", "steer", seed=4, strength=5.0)
 
 
 def test_strong_steering_is_found(strong_steer):
@@ -60,7 +61,7 @@ def test_direction_accuracy_on_steer_is_clearly_above_null(strong_steer):
         scored = out[~out["is_calibration"].astype(bool) & (out["urgency"] != "NO_SIGNAL")]
         return scored["direction_correct"].astype(float).mean(), len(scored)
 
-    null = synthetic_market("2024-01-01", "2024-12-31", "null", seed=3)
+    null = synthetic_market("2024-01-01", "2024-12-31", "null", seed=4)
     acc_steer, n_steer = accuracy(strong_steer)
     acc_null, n_null = accuracy(null)
     # two-proportion z-test: the planted push must show in the predictions' direction
