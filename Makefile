@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install manifest demo test test-fast bench ui clean
+.PHONY: install manifest demo test test-fast test-ui bench ui clean
 
 install: $(STAMP)
 
@@ -32,10 +32,14 @@ demo: install manifest
 	$(VENV)/bin/pressure-lab demo
 
 test: install manifest
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not ui"
 
 test-fast: install manifest
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow and not ui"
+
+# The Dagster UI in headless Chromium (Debian's chromium, driven by Playwright).
+test-ui: install manifest
+	$(PY) -m pytest -q -m ui
 
 bench: install manifest
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -13,6 +13,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EVIDENCE_PACKAGE_FILE = "evidence_package.json"
 
 
 @dataclass(frozen=True)

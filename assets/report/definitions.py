@@ -6,9 +6,7 @@ import json
 from dagster import MaterializeResult, MetadataValue, asset
 
 from assets.common.settings import lab_paths
-from assets.report.html import write_report
-from assets.validation.definitions import evidence_package
-from assets.validation.package import PACKAGE_FILE
+from assets.validation.definitions import PACKAGE_FILE, evidence_package
 
 REPORT_FILE = "report.html"
 
@@ -16,6 +14,8 @@ REPORT_FILE = "report.html"
 @asset(group_name="validation", kinds={"html"}, deps=[evidence_package])
 def reviewer_report() -> MaterializeResult:
     """Self-contained HTML (figures embedded) beside the package; also kept per run."""
+    from assets.report.html import write_report  # matplotlib: only when the report is built
+
     evidence = lab_paths().evidence
     package_path = evidence / PACKAGE_FILE
     out = write_report(package_path, evidence / REPORT_FILE)

@@ -14,17 +14,18 @@ from dagster import (AssetCheckResult, AssetExecutionContext, AssetKey, Failure,
                      MetadataValue, asset, asset_check)
 from dagster_duckdb import DuckDBResource
 
-from assets.common.settings import lab_paths
+from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 from assets.common.warehouse import load_market_days, read_table, replace_rows
 from assets.pressure.definitions import CALIBRATION_TABLE, OUTCOMES_TABLE, prediction_outcomes
 from assets.trading.definitions import RISK_TABLE, TRADES_TABLE, risk_management_report
-from assets.validation.package import (PACKAGE_FILE, canonical_dumps, derived_seeds, evaluate,
-                                       validate_package, write_package)
 from assets.validation.reproducibility import reproducibility_protocol
 from orchestration.cli import landing_days
 from orchestration.resources import DUCKDB_POOL, LabConfigResource
 
 RESULTS_TABLE = "validation.results"
+PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
+# The statistics stack (scipy, statsmodels, arch, jsonschema) is imported inside the asset
+# bodies: loading the code location (UI, sensors, schedules) should not pay for it.
 
 
 @asset(pool=DUCKDB_POOL, group_name="validation", kinds={"python", "duckdb"},
@@ -33,6 +34,8 @@ RESULTS_TABLE = "validation.results"
 def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource,
                           lab_config: LabConfigResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
+    from assets.validation.package import canonical_dumps, derived_seeds, evaluate
+
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
         trades = read_table(conn, TRADES_TABLE)
@@ -68,6 +71,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
 @asset(group_name="validation", kinds={"json"}, deps=[validation_statistics])
 def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """The reviewers' JSON package and the seed's five evidence files, published atomically."""
+    from assets.validation.package import validate_package, write_package
+
     with duckdb.get_connection() as conn:
         stored = read_table(conn, RESULTS_TABLE).iloc[0]
     package = json.loads(stored["package_json"])
@@ -94,6 +99,8 @@ def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> 
 @asset_check(asset=evidence_package, blocking=True,
              description="The published package validates against its JSON Schema.")
 def evidence_package_schema() -> AssetCheckResult:
+    from assets.validation.package import validate_package
+
     path = lab_paths().evidence / PACKAGE_FILE
     try:
         validate_package(json.loads(path.read_text()))

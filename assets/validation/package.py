@@ -29,18 +29,33 @@ from scipy import stats
 
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
+from assets.common.settings import EVIDENCE_PACKAGE_FILE
 from assets.validation.drawdown import daily_equity_curve, drawdown_statistics
-from assets.validation.metrics import (_f, cohens_h, out_of_sample, trade_statistics,
-                                       win_rate_stats, wins_of)
+from assets.validation.metrics import (
+    _f,
+    cohens_h,
+    out_of_sample,
+    trade_statistics,
+    win_rate_stats,
+    wins_of,
+)
 from assets.validation.null_model import NullResult, random_entry_null
 from assets.validation.prediction import prediction_accuracy, pressure_vs_move_figure
-from assets.validation.secondary import (daily_steering_table, opposite_hypothesis,
-                                         secondary_hypotheses)
+from assets.validation.secondary import (
+    daily_steering_table,
+    opposite_hypothesis,
+    secondary_hypotheses,
+)
 from assets.validation.sharpe import sharpe_statistics
-from assets.validation.verdict import INSUFFICIENT_DATA, VALIDATED, success_criteria, verdict
+from assets.validation.verdict import (
+    INSUFFICIENT_DATA,
+    VALIDATED,
+    success_criteria,
+    verdict,
+)
 
 SCHEMA_PATH = Path(__file__).with_name("evidence_package.schema.json")
-PACKAGE_FILE = "evidence_package.json"
+PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
 STATIC_EVIDENCE_FILES: tuple[str, ...] = (
     "pressure_calculation_accuracy_analysis.json",
     "urgency_classification_validation.json",
