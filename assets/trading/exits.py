@@ -118,63 +118,6 @@ def first_exits(open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.
         start = stop_at
     return exit_idx, exit_price, reason
 
-    if np.any((dirn != 1) & (dirn != -1)):
-        raise ValueError("direction must be +1 or -1")
-    if np.any(hold < 1):
-        raise ValueError("max_hold must be at least 1 bar")
-    if np.any(entry < 0) or np.any(last >= n_bars):
-        raise ValueError("entry_idx/last_idx outside the bar arrays")
-    if np.any(last < entry):
-        raise ValueError("last_idx before entry_idx: the trade cannot be held")
-    if not (np.all(stop >= 0.0) and np.all(target >= 0.0)):
-        raise ValueError("stop_points/target_points must be >= 0 (np.inf for none), not NaN")
-
-    time_bar = entry + hold - 1
-    end = np.minimum(time_bar, last)
-    span = end - entry + 1  # bars in each window, >= 1
-
-    # Direction-normalised prices: a short is a long on the negated series, so one gather
-    # per matrix serves both directions (negation is exact, so the touches are the same).
-    # Row r of a short entry reads the second half of each stacked array.
-    adverse_src = np.concatenate([low, -high])
-    favour_src = np.concatenate([high, -low])
-    open_src = np.concatenate([open_, -open_])
-    base = np.where(dirn > 0, 0, n_bars).astype(np.int64)
-    sign = dirn.astype(np.float64)
-    entry_n = open_src[entry + base]  # direction * entry price
-    with np.errstate(invalid="ignore"):
-        stop_n = entry_n - stop  # levels in normalised space: adverse <= stop_n is a touch
-        target_n = entry_n + target
-
-    # Chunks of rows x H elements at most, H the widest window in the chunk; sorting by
-    # window width keeps similar widths together, so little of a chunk is padding.
-    order = np.argsort(span, kind="stable")
-    width_sorted = span[order]
-    budget = max(int(chunk_elements), 1)
-    start = 0
-    while start < n:
-        stop_at = min(n, start + max(1, budget // int(width_sorted[start])))
-        while stop_at - start > 1 and (stop_at - start) * int(width_sorted[stop_at - 1]) > budget:
-            stop_at = start + max(1, budget // int(width_sorted[stop_at - 1]))
-        sel = order[start:stop_at]
-        first, hit = _first_touch(adverse_src, favour_src, entry[sel] + base[sel],
-                                  end[sel] + base[sel], stop_n[sel], target_n[sel],
-                                  int(width_sorted[stop_at - 1]))
-        bar = entry[sel] + first
-        bar_n = bar + base[sel]
-        stop_first = hit & (adverse_src[bar_n] <= stop_n[sel])
-        open_n = open_src[bar_n]
-        # a bar that opens beyond the level fills at that open (gap), else at the level
-        fill_n = np.where(stop_first, np.minimum(open_n, stop_n[sel]),
-                          np.maximum(open_n, target_n[sel]))
-        e = end[sel]
-        exit_idx[sel] = np.where(hit, bar, e)
-        exit_price[sel] = np.where(hit, sign[sel] * fill_n, close[e])
-        reason[sel] = np.where(hit, np.where(stop_first, STOP, TARGET),
-                               np.where(time_bar[sel] <= last[sel], TIME, CLOSE))
-        start = stop_at
-    return exit_idx, exit_price, reason
-
 
 def _broadcast(values, n: int, dtype) -> np.ndarray:
     arr = np.asarray(values, dtype=dtype)

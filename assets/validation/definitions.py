@@ -10,13 +10,25 @@ keeping every earlier package under `evidence/runs/<run_id>/`.
 import json
 
 import pandas as pd
-from dagster import (AssetCheckResult, AssetExecutionContext, AssetKey, Failure, MaterializeResult,
-                     MetadataValue, asset, asset_check)
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
 from dagster_duckdb import DuckDBResource
 
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 from assets.common.warehouse import load_market_days, read_table, replace_rows
-from assets.pressure.definitions import CALIBRATION_TABLE, OUTCOMES_TABLE, prediction_outcomes
+from assets.pressure.definitions import (
+    CALIBRATION_TABLE,
+    OUTCOMES_TABLE,
+    prediction_outcomes,
+)
 from assets.trading.definitions import RISK_TABLE, TRADES_TABLE, risk_management_report
 from assets.validation.reproducibility import reproducibility_protocol
 from orchestration.cli import landing_days

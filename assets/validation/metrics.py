@@ -12,7 +12,6 @@ partition the trades and the expectancy in points equals the mean `pnl_points`.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,8 @@ from arch.bootstrap import IIDBootstrap
 from scipy import stats
 from statsmodels.stats.power import TTestPower
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
+
+from assets.validation.numbers import finite_or_none as _f
 
 TRADE_COLUMNS: tuple[str, ...] = ("pnl_points", "pnl_dollars", "is_calibration")
 
@@ -42,12 +43,6 @@ def wins_of(trades: pd.DataFrame) -> np.ndarray:
     return np.asarray(trades["pnl_dollars"], dtype=float) > 0.0
 
 
-def _f(x: Any) -> float | None:
-    """A finite float or None (JSON has no NaN/inf)."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def win_rate_stats(wins: int, n: int, alpha: float = 0.05) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from assets.common.config import TradingConfig, UrgencyRule
 from assets.trading.exits import REASON_NAMES, first_exits
 from assets.trading.simulator import BarTape, as_tape, hold_bars
 from assets.validation.metrics import out_of_sample
+from assets.validation.numbers import finite_or_none as _f
 
 REPS_PER_BLOCK = 64  # replications sharing one child generator (fixes the random stream)
 DEFAULT_CHUNK_TRADES = 1_000_000  # simulated trades per call to the exit engine
@@ -110,11 +111,6 @@ class NullResult:
         }
 
 
-def _f(x) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _per_trade_plan(oos: pd.DataFrame, bars: BarTape, rules: Sequence[UrgencyRule],

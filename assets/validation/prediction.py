@@ -29,6 +29,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from assets.validation.numbers import finite_or_none as _f
+
 CLASSES: tuple[str, ...] = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 MIN_CLUSTERS = 10  # days needed before day-clustered standard errors are used
 # Required; optional: quote_date (day-clustered tests), actual_magnitude, expected_move,
@@ -37,11 +39,6 @@ OUTCOME_COLUMNS: tuple[str, ...] = ("urgency", "steering_direction", "actual_mov
                                     "actual_direction", "pressure", "is_calibration")
 
 
-def _f(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def scored_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:

@@ -36,15 +36,11 @@ from statsmodels.stats.multitest import multipletests
 
 from assets.common.config import UrgencyRule, ValidationConfig
 from assets.common.market_day import MarketDay
+from assets.validation.numbers import finite_or_none as _f
 
 CLASSES: tuple[str, ...] = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 
 
-def _f(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _oos(df: pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,8 @@ import pandas as pd
 from arch.bootstrap import StationaryBootstrap, optimal_block_length
 from scipy import stats
 
+from assets.validation.numbers import finite_or_none as _f
+
 TRADING_DAYS = 252
 EULER_GAMMA = 0.5772156649015329
 
@@ -160,8 +162,6 @@ def stationary_bootstrap_ci(daily: np.ndarray, reps: int, seed: int, alpha: floa
     return out
 
 
-def _f(x: float) -> float | None:
-    return float(x) if x is not None and math.isfinite(x) else None
 
 
 def sharpe_statistics(trades: pd.DataFrame, days: Iterable, n_variants: int, reps: int,
