@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 manifest: $(MANIFEST)
 
 $(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' 2>/dev/null | grep -v '/target/')
-	cd dbt_project && PRESSURE_LAB_DUCKDB=$${PRESSURE_LAB_DUCKDB:-/tmp/pressure-lab-parse.duckdb} \
+	cd dbt_project && PRESSURE_LAB_DUCKDB=$${PRESSURE_LAB_DUCKDB:-target/parse.duckdb} \
 		DBT_LOG_PATH=target/logs ../$(VENV)/bin/dbt parse --quiet --profiles-dir . --target-path target
 
 demo: install manifest

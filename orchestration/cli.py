@@ -107,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         for line in outcome.failures:
             print(f"  - {line}", file=sys.stderr)
         print("The last good evidence package, if any, is untouched.", file=sys.stderr)
+        if outcome.stdout_log:
+            print(f"dbt and step output: {outcome.stdout_log}", file=sys.stderr)
         return 1
     print(f"run {outcome.run_id} succeeded over {len(keys)} expiration days "
           f"({keys[0]} .. {keys[-1]}) in {elapsed:.1f}s")

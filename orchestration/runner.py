@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
+
+from assets.common.settings import lab_paths
 
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
@@ -15,6 +20,7 @@ class RunOutcome:
     run_id: str
     success: bool
     failures: list[str] = field(default_factory=list)
+    stdout_log: Path | None = None
 
 
 def range_tags(first_key: str, last_key: str) -> dict[str, str]:
@@ -28,10 +34,17 @@ def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | No
 
     instance = instance or DagsterInstance.get()
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        instance=instance, tags=range_tags(first_key, last_key), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    return RunOutcome(result.run_id, result.success, describe_failures(result.all_events))
+    # dbt's console lines go to stdout; a quiet run keeps them in a file under the data home.
+    quiet = log_level in ("ERROR", "CRITICAL")
+    log_file = lab_paths().home / "logs" / "last_run_stdout.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "w", encoding="utf-8") as sink, \
+            contextlib.redirect_stdout(sink if quiet else sys.stdout):
+        result = job.execute_in_process(
+            instance=instance, tags=range_tags(first_key, last_key), raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    return RunOutcome(result.run_id, result.success, describe_failures(result.all_events),
+                      log_file if quiet else None)
 
 
 def describe_failures(events) -> list[str]:

@@ -9,7 +9,8 @@ landing sensor. Stopped by default, as Dagster's convention is: turn it on in th
 
 from __future__ import annotations
 
-from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import (DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason,
+                     partition_loading_context, schedule)
 
 from assets.common.settings import lab_paths
 from orchestration.cli import landing_days
@@ -22,7 +23,10 @@ from orchestration.partitions import expiration_partitions
 def nightly_expiration_run(context: ScheduleEvaluationContext):
     day = context.scheduled_execution_time.date()
     key = day.isoformat()
-    if not expiration_partitions.has_partition_key(key, current_time=context.scheduled_execution_time):
+    # The partition set as of the tick's time (end_offset=1 makes that day's partition exist).
+    with partition_loading_context(effective_dt=context.scheduled_execution_time):
+        is_session = expiration_partitions.has_partition_key(key)
+    if not is_session:
         return SkipReason(f"{key} is not an expiration session")
     files = landing_days(lab_paths().landing).get(day, [])
     kinds = {p.parent.name for p in files}

@@ -55,7 +55,8 @@ padding:.4rem 1.4rem;border-radius:.5rem;margin:.8rem 0;color:#fff;background:#6
 .verdict.insufficient{background:#e0a100;color:#1d1d1f}
 table{border-collapse:collapse;margin:.4rem 0;font-size:.88rem}
 th,td{border:1px solid #d0d0d0;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3;font-weight:600}td{word-break:break-word}
+th{background:#f3f3f3;font-weight:600}td{overflow-wrap:break-word;min-width:3rem}
+section{overflow-x:auto}
 table table{margin:0;font-size:.85rem}
 th.hl{background:#fff3c4}
 .ok{color:#1e7d32;font-weight:700}.bad{color:#c62828;font-weight:700}
