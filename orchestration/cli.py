@@ -154,6 +154,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     """Open the Dagster UI on 127.0.0.1 only, with the instance under the data home."""
     import os
+    import signal
 
     from assets.common.settings import REPO_ROOT, configure_environment
 
@@ -162,6 +163,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     argv = [dagster, "dev", "-h", "127.0.0.1", "-p", str(args.port),
             "-w", str(REPO_ROOT / "workspace.yaml")]
     os.chdir(REPO_ROOT)
+    # A backgrounded shell job inherits SIGINT as ignored and dagster dev copies that to
+    # SIGTERM; restore the defaults so the server stops when asked.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.execv(dagster, argv)
     return 0  # not reached
 

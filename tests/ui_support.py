@@ -7,6 +7,7 @@ Every wait here is bounded; the server runs in its own process group so teardown
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -63,34 +64,53 @@ class UiServer:
         except OSError:
             return ""
 
-    def stop(self, grace: float = 20.0) -> None:
-        """SIGTERM the whole process group, then SIGKILL whatever is left after `grace`."""
+    def stop(self, grace: float = 20.0) -> bool:
+        """SIGTERM to `dagster dev` (it treats it as Ctrl-C and shuts its children down in
+        order; signalling the children too makes it restart the code server), then SIGKILL
+        to the whole process group for whatever is left after `grace`. True if no kill was
+        needed."""
         pgid = self.proc.pid  # start_new_session: the group id is the leader's pid
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGTERM)
+        if self._wait_group_gone(pgid, grace):
+            return True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        self._wait_group_gone(pgid, 5.0)
+        return False
+
+    def _wait_group_gone(self, pgid: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.proc.poll()  # reap the leader, or it lingers as a zombie in the group
             try:
-                os.killpg(pgid, sig)
+                os.killpg(pgid, 0)
             except ProcessLookupError:
-                break
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                self.proc.poll()
-                try:
-                    os.killpg(pgid, 0)
-                except ProcessLookupError:
-                    return
-                time.sleep(0.25)
-        self.proc.poll()
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.25)
+
+
+# Dagster maps SIGTERM to whatever SIGINT does, and a parent started in the background
+# (`cmd &` in a script) hands SIGINT down as ignored, which would make the server ignore
+# SIGTERM too: reset both to their defaults (and what Python itself ignores, as Popen's
+# restore_signals does), then exec the CLI; exec keeps default dispositions.
+_EXEC_WITH_DEFAULT_INTERRUPTS = (
+    "import os, signal, sys\n"
+    "for name in ('SIGINT', 'SIGTERM', 'SIGPIPE', 'SIGXFSZ'):\n"
+    "    signal.signal(getattr(signal, name), signal.SIG_DFL)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
 
 
 def start_ui(home: Path, user_home: Path, log: Path, port: int | None = None) -> UiServer:
     port = port or free_port()
-    out = open(log, "wb")  # the child keeps its own copy of the fd
-    try:
-        proc = subprocess.Popen([CLI, "ui", "--port", str(port)], env=lab_env(home, user_home),
-                                cwd=user_home, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    finally:
-        out.close()
+    argv = [sys.executable, "-c", _EXEC_WITH_DEFAULT_INTERRUPTS, CLI, "ui", "--port", str(port)]
+    with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(argv, env=lab_env(home, user_home), cwd=user_home,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
     return UiServer(proc, port, log)
 
 
@@ -142,18 +162,16 @@ def list_runs(url: str) -> list[dict[str, Any]]:
     return graphql(url, _RUNS)["runsOrError"]["results"]
 
 
-def wait_for_new_run(url: str, known: set[str], timeout: float) -> dict[str, Any]:
-    """The first run not in `known`, once it has reached a terminal status."""
+def wait_for_run(url: str, run_id: str, timeout: float) -> dict[str, Any]:
+    """The run, once it has reached a terminal status."""
     deadline = time.monotonic() + timeout
     seen: dict[str, Any] | None = None
     while time.monotonic() < deadline:
-        new = [r for r in list_runs(url) if r["runId"] not in known]
-        if new:
-            seen = new[0]
-            if seen["status"] in TERMINAL_RUN_STATUSES:
-                return seen
+        seen = next((r for r in list_runs(url) if r["runId"] == run_id), None)
+        if seen and seen["status"] in TERMINAL_RUN_STATUSES:
+            return seen
         time.sleep(1.0)
-    raise TimeoutError(f"no new run finished within {timeout:.0f}s (last seen: {seen})")
+    raise TimeoutError(f"run {run_id} did not finish within {timeout:.0f}s (last seen: {seen})")
 
 
 _ASSETS = """{ assetNodes { assetKey { path } dependencyKeys { path } } }"""
