@@ -161,6 +161,25 @@ def run_breakdown(home: Path) -> dict:
         instance.dispose()
 
 
+def phases(measured: dict) -> dict:
+    """The wall time cut into consecutive phases: CLI start-up (interpreter, imports, day
+    planning), Dagster's set-up before the run's first event (definitions, execution plan),
+    writing the materialization-planned events, then the run's steps."""
+    b = measured["breakdown"]
+    inside = measured["cli_reported_run_seconds"]
+    per_partition = (b["events"].get("ASSET_MATERIALIZATION_PLANNED", 0)
+                     + b["events"].get("ASSET_MATERIALIZATION", 0))
+    return {
+        "cli_startup_and_day_planning": round(measured["wall_seconds"] - inside, 2),
+        "dagster_setup_before_first_event": round(
+            inside - b["planning_before_run_start_seconds"] - b["run_start_to_end_seconds"], 2),
+        "materialization_planned_events": b["planning_before_run_start_seconds"],
+        "run_steps": b["run_start_to_end_seconds"],
+        "steps_sum": round(sum(b["steps_seconds"].values()), 2),
+        "per_partition_events": per_partition,
+    }
+
+
 def one_size(label: str, start: dt.date, end: dt.date, work: Path, extra_env: dict) -> dict:
     home = work / label
     env = _env(home, extra_env)
@@ -189,6 +208,7 @@ def one_size(label: str, start: dt.date, end: dt.date, work: Path, extra_env: di
     if out["full_run"]["returncode"]:
         return out
     out["full_run"]["breakdown"] = run_breakdown(home)
+    out["full_run"]["phases_seconds"] = phases(out["full_run"])
     out["end_to_end_seconds"] = round(out["synth"]["wall_seconds"]
                                       + out["full_run"]["wall_seconds"], 2)
     for kind_dir in held.iterdir():
@@ -200,6 +220,7 @@ def one_size(label: str, start: dt.date, end: dt.date, work: Path, extra_env: di
         env, logs / "nightly.log")
     if out["nightly_increment"]["returncode"] == 0:
         out["nightly_increment"]["breakdown"] = run_breakdown(home)
+        out["nightly_increment"]["phases_seconds"] = phases(out["nightly_increment"])
     package = home / "evidence" / "evidence_package.json"
     if package.exists():
         pkg = json.loads(package.read_text())
@@ -226,8 +247,16 @@ def _versions() -> dict:
 
 
 def machine() -> dict:
+    import dagster
+
+    pkg = Path(dagster.__file__).parent
     info = {"nproc": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "versions": _versions()}
+            "platform": platform.platform(), "versions": _versions(),
+            # Without cached bytecode every process compiles every module it imports.
+            "python_bytecode": {
+                "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE"),
+                "site_packages_has_pyc": any(pkg.glob("__pycache__/*.pyc")),
+            }}
     if psutil:
         info["memory_total_gb"] = round(psutil.virtual_memory().total / 2**30, 1)
     return info

@@ -15,7 +15,12 @@ configure_environment()
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules  # noqa: E402
+from dagster import (  # noqa: E402
+    Definitions,
+    in_process_executor,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+)
 
 from assets.ingestion import definitions as ingestion  # noqa: E402
 from assets.pressure import definitions as pressure  # noqa: E402
@@ -37,4 +42,8 @@ defs = Definitions(
     schedules=[nightly_expiration_run],
     sensors=[landing_zone_sensor],
     resources=build_resources(),
+    # Every step writes or reads the one single-writer DuckDB file, so steps run one at a
+    # time anyway; in one process a run holds the warehouse lock for its whole length and
+    # imports the code location once instead of once per step.
+    executor=in_process_executor,
 )

@@ -11,5 +11,7 @@ full_graph = define_asset_job(
     partitions_def=expiration_partitions,
     description="Landing files -> checked raw tables -> dbt marts -> pressure -> trades -> "
                 "validation -> evidence package and reviewer report.",
-    tags={"dagster/max_retries": 0},
+    # Run retries (instance `run_retries`, daemon) for transient failures only: a crashed or
+    # never-started run worker is retried, a failed asset or blocking check is not.
+    tags={"dagster/retry_on_asset_or_op_failure": "false"},
 )

@@ -1,18 +1,70 @@
-"""Resources shared by the asset definitions: the DuckDB warehouse, dbt, the lab config."""
+"""Resources shared by the asset definitions: the DuckDB warehouse, dbt, the lab config.
+
+Two mechanisms keep runs over one warehouse apart: the `duckdb` concurrency pool (limit 1 in
+the generated `dagster.yaml`) lets one step at a time touch the file, and `LabDuckDBResource`
+holds the inter-process warehouse lock (`orchestration.warehouse_lock`) for a whole run, so a
+second run waits instead of slipping its steps between the first one's stage, check and
+publish.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from assets.common.config import LabConfig, load_config
 from assets.common.settings import configure_environment
+from orchestration.warehouse_lock import (  # noqa: F401  (re-exported for callers and tests)
+    DEFAULT_LOCK_TIMEOUT_SECONDS,
+    WarehouseBusy,
+    _in_step_worker,
+    lock_path,
+    read_holder,
+    reap_dead_run,
+    warehouse_lock,
+)
 
 # Pool shared by every asset that writes the DuckDB file: one writer at a time.
 DUCKDB_POOL = "duckdb"
+
+
+class LabDuckDBResource(DuckDBResource):
+    """`DuckDBResource` that, for a run executed in one process, holds `warehouse_lock` from
+    resource set-up to tear-down: the whole run. `get_connection` is unchanged (it retries
+    a locked file with backoff, for short holders outside the lab)."""
+
+    lock_timeout_seconds: float = Field(
+        default=DEFAULT_LOCK_TIMEOUT_SECONDS,
+        description="How long a run waits for another run to release the warehouse.")
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[LabDuckDBResource]:
+        if self.database == ":memory:" or _in_step_worker():
+            yield self
+            return
+        run = context.run
+        run_id = run.run_id if run is not None else f"pid-{os.getpid()}"
+        log = context.log
+
+        def waiting(holder: dict[str, Any] | None) -> None:
+            if log is not None:
+                log.info(f"waiting for the DuckDB warehouse, held by {holder}")
+
+        with warehouse_lock(self.database, run_id, self.lock_timeout_seconds,
+                            on_wait=waiting) as dead:
+            if dead is not None and dead.get("owner") != run_id and context.instance is not None:
+                done = reap_dead_run(context.instance, str(dead.get("owner")), dead)
+                if log is not None:
+                    log.warning(f"previous warehouse holder died: {done}")
+            yield self
 
 
 class LabConfigResource(ConfigurableResource):
@@ -37,7 +89,7 @@ def build_resources() -> dict:
 
     paths = configure_environment()
     return {
-        "duckdb": DuckDBResource(database=str(paths.duckdb)),
+        "duckdb": LabDuckDBResource(database=str(paths.duckdb)),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         "lab_config": LabConfigResource(),
     }

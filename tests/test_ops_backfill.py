@@ -140,12 +140,13 @@ def lab(tmp_path_factory):
 
 
 def test_backfill_policies_are_single_run():
-    from dagster import BackfillPolicyType
+    from dagster import AssetsDefinition, BackfillPolicy
 
-    for asset in _selected_assets():
-        policy = getattr(asset, "backfill_policy", None)
-        if policy is not None:
-            assert policy.policy_type == BackfillPolicyType.SINGLE_RUN, asset
+    assets = [a for a in _selected_assets() if isinstance(a, AssetsDefinition) and a.keys]
+    covered = {k.to_user_string() for a in assets for k in a.keys}
+    assert PARTITIONED <= covered
+    for asset in assets:
+        assert asset.backfill_policy == BackfillPolicy.single_run(), asset.keys
 
 
 @pytest.mark.slow

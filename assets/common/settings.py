@@ -52,7 +52,7 @@ class LabPaths:
     def cache(self) -> Path:
         return self.home / ".cache"
 
-    def ensure(self) -> "LabPaths":
+    def ensure(self) -> LabPaths:
         for d in (self.landing_chains, self.landing_bars, self.dagster_home,
                   self.dbt_runtime, self.evidence, self.cache):
             d.mkdir(parents=True, exist_ok=True)
@@ -92,14 +92,29 @@ def configure_environment() -> LabPaths:
 
 
 def _write_dagster_yaml(dagster_home: Path) -> None:
-    """A default instance config: SQLite storage under the home, telemetry off, one
-    DuckDB writer at a time (pool `duckdb`). Never overwrites a user's own file."""
+    """A default instance config: SQLite storage under the home, telemetry off.
+
+    - One run at a time from the queue and one DuckDB writer at a time (pool `duckdb`):
+      every run writes the single-writer warehouse, so parallel runs only interleave.
+    - Run retries for transient failures only: a run whose worker crashed, timed out while
+      starting, or failed outside any step is re-executed from the failure (at most twice);
+      a failed asset or a failed blocking check is not retried (the data is wrong, retrying
+      will not fix it). Retries and monitoring need the daemon (`dagster dev` runs it).
+    - Run monitoring frees the pool slots of runs that ended and ends runs that never start
+      or run past six hours, so a dead run cannot hold the queue or the pool forever.
+
+    Never overwrites a user's own file (see docs/operations.md for the Postgres block).
+    """
     dagster_home.mkdir(parents=True, exist_ok=True)
     target = dagster_home / "dagster.yaml"
     if target.exists():
         return
     target.write_text(
         "telemetry:\n  enabled: false\n"
-        "concurrency:\n  runs:\n    max_concurrent_runs: 4\n"
+        "concurrency:\n  runs:\n    max_concurrent_runs: 1\n"
         "  pools:\n    default_limit: 1\n"
+        "run_retries:\n  enabled: true\n  max_retries: 2\n"
+        "  retry_on_asset_or_op_failure: false\n"
+        "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 300\n"
+        "  max_runtime_seconds: 21600\n  free_slots_after_run_end_seconds: 60\n"
     )
