@@ -126,11 +126,11 @@ def measure(argv: list[str], env: dict[str, str], log: Path) -> dict:
     return result
 
 
-def run_breakdown(home: Path) -> dict:
+def run_breakdown(home: Path, dagster_home: str | None = None) -> dict:
     """Where the latest run's time went, from its Dagster event log and dbt's run_results."""
     from dagster import DagsterInstance
 
-    instance = DagsterInstance.from_config(str(home / "dagster"))
+    instance = DagsterInstance.from_config(dagster_home or str(home / "dagster"))
     try:
         run = instance.get_runs(limit=1)[0]
         records = instance.all_logs(run.run_id)
@@ -207,7 +207,7 @@ def one_size(label: str, start: dt.date, end: dt.date, work: Path, extra_env: di
     out["full_run"] = measure([CLI, "run"], env, logs / "run.log")
     if out["full_run"]["returncode"]:
         return out
-    out["full_run"]["breakdown"] = run_breakdown(home)
+    out["full_run"]["breakdown"] = run_breakdown(home, extra_env.get("DAGSTER_HOME"))
     out["full_run"]["phases_seconds"] = phases(out["full_run"])
     out["end_to_end_seconds"] = round(out["synth"]["wall_seconds"]
                                       + out["full_run"]["wall_seconds"], 2)
@@ -219,7 +219,7 @@ def one_size(label: str, start: dt.date, end: dt.date, work: Path, extra_env: di
         [CLI, "run", "--start", NEXT_DAY.isoformat(), "--end", NEXT_DAY.isoformat()],
         env, logs / "nightly.log")
     if out["nightly_increment"]["returncode"] == 0:
-        out["nightly_increment"]["breakdown"] = run_breakdown(home)
+        out["nightly_increment"]["breakdown"] = run_breakdown(home, extra_env.get("DAGSTER_HOME"))
         out["nightly_increment"]["phases_seconds"] = phases(out["nightly_increment"])
     package = home / "evidence" / "evidence_package.json"
     if package.exists():
@@ -263,32 +263,46 @@ def machine() -> dict:
 
 
 def extrapolate(sizes: dict[str, dict]) -> dict:
-    """Least-squares line of the full run's wall time (and events) against the number of days,
-    over the measured sizes: the marginal cost of a day, hence of a year."""
-    points = [(s["full_run"]["days"], s["full_run"]["wall_seconds"],
-               s["synth"]["wall_seconds"], s["full_run"]["breakdown"]["events_total"])
+    """Least-squares line of the full run's wall and CPU time (and event count) against the
+    number of days, over the measured sizes: the marginal cost of a day, hence of a year.
+    CPU time is the steadier of the two on shared cores (wall time also waits for the disk
+    and for other jobs)."""
+    points = [(s["full_run"]["days"], s["full_run"]["wall_seconds"], s["full_run"]["cpu_seconds"],
+               s["synth"]["wall_seconds"], s["full_run"]["breakdown"]["events_total"],
+               s.get("nightly_increment", {}).get("wall_seconds"))
               for s in sizes.values() if "breakdown" in s.get("full_run", {})]
     if len(points) < 2:
         return {}
     import numpy as np
 
-    days, run_s, synth_s, events = (np.array(c, dtype=float) for c in zip(*points))
-    run_fit, synth_fit, ev_fit = (np.polyfit(days, y, 1) for y in (run_s, synth_s, events))
     sys.path.insert(0, str(ROOT))
     from assets.common.calendar import expiration_days
 
-    ten_years_days = len(expiration_days(dt.date(END.year - 9, 1, 1), END, "spxw"))
-    return {
+    days, wall, cpu, synth, events, nightly = (np.array(c, dtype=float) for c in zip(*points))
+    wall_fit, cpu_fit, synth_fit, ev_fit = (np.polyfit(days, y, 1)
+                                            for y in (wall, cpu, synth, events))
+    ten = len(expiration_days(dt.date(END.year - 9, 1, 1), END, "spxw"))
+    out = {
         "label": "EXTRAPOLATION (linear fit over the measured sizes, not a measurement)",
-        "run_seconds_per_day": round(run_fit[0], 4),
-        "run_fixed_seconds": round(run_fit[1], 2),
+        "fit_points_days": days.astype(int).tolist(),
+        "run_wall_seconds_per_day": round(wall_fit[0], 4),
+        "run_wall_fixed_seconds": round(wall_fit[1], 2),
+        "run_cpu_seconds_per_day": round(cpu_fit[0], 4),
+        "run_cpu_fixed_seconds": round(cpu_fit[1], 2),
         "synth_seconds_per_day": round(synth_fit[0], 4),
         "events_per_day": round(ev_fit[0], 2),
-        "run_seconds_per_252_day_year": round(run_fit[0] * 252, 1),
-        "ten_years_days": ten_years_days,
-        "ten_years_run_seconds_estimate": round(float(np.polyval(run_fit, ten_years_days)), 1),
-        "ten_years_synth_seconds_estimate": round(float(np.polyval(synth_fit, ten_years_days)), 1),
+        "run_wall_seconds_per_252_day_year": round(wall_fit[0] * 252, 1),
+        "ten_years_days": ten,
+        "ten_years_run_wall_seconds_estimate": round(float(np.polyval(wall_fit, ten)), 1),
+        "ten_years_run_cpu_seconds_estimate": round(float(np.polyval(cpu_fit, ten)), 1),
+        "ten_years_synth_seconds_estimate": round(float(np.polyval(synth_fit, ten)), 1),
     }
+    if not np.isnan(nightly).any():
+        nightly_fit = np.polyfit(days, nightly, 1)
+        out["nightly_wall_seconds_per_added_year"] = round(nightly_fit[0] * 252, 1)
+        out["ten_years_nightly_wall_seconds_estimate"] = round(
+            float(np.polyval(nightly_fit, ten)), 1)
+    return out
 
 
 def main() -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +30,24 @@ def range_tags(first_key: str, last_key: str) -> dict[str, str]:
     return {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key}
 
 
+def open_instance() -> DagsterInstance:
+    """The instance under DAGSTER_HOME, opened under a file lock: two processes creating a
+    fresh SQLite instance at once race in its schema migration ("more than one head")."""
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".instance.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            return DagsterInstance.get()
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | None = None,
                    job_name: str = "full_graph", log_level: str = "INFO") -> RunOutcome:
     from orchestration.definitions import defs
 
-    instance = instance or DagsterInstance.get()
+    instance = instance or open_instance()
     job = defs.resolve_job_def(job_name)
     # dbt's console lines go to stdout; a quiet run keeps them in a file under the data home.
     quiet = log_level in ("ERROR", "CRITICAL")

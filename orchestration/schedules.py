@@ -9,8 +9,14 @@ landing sensor. Stopped by default, as Dagster's convention is: turn it on in th
 
 from __future__ import annotations
 
-from dagster import (DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason,
-                     partition_loading_context, schedule)
+from dagster import (
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SkipReason,
+    partition_loading_context,
+    schedule,
+)
 
 from assets.common.settings import lab_paths
 from orchestration.cli import landing_days

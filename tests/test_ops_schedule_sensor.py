@@ -15,8 +15,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import (DefaultScheduleStatus, DefaultSensorStatus, build_schedule_context,
-                     build_sensor_context)
+from dagster import (
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    build_schedule_context,
+    build_sensor_context,
+)
 
 from assets.common.settings import DBT_PROJECT_DIR
 

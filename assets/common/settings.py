@@ -82,6 +82,11 @@ def configure_environment() -> LabPaths:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
         "DAGSTER_DISABLE_TELEMETRY": "1",
+        # One "planned" event per asset for a single-run backfill instead of one per asset
+        # and day: over a year that is ~3,000 fewer events written before the run starts
+        # (80 s on SQLite). Dagster's trade-off: a failed run does not mark each partition
+        # of the range as failed in the UI (the run itself shows the failure).
+        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "1",
         "GX_ANALYTICS_ENABLED": "false",
         "MPLCONFIGDIR": str(paths.cache / "matplotlib"),
     }
