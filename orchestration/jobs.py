@@ -3,12 +3,9 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from orchestration.partitions import expiration_partitions
-
 full_graph = define_asset_job(
     "full_graph",
     selection=AssetSelection.all(),
-    partitions_def=expiration_partitions,
     description="Landing files -> checked raw tables -> dbt marts -> pressure -> trades -> "
                 "validation -> evidence package and reviewer report.",
     # Run retries (instance `run_retries`, daemon) for transient failures only: a crashed or
