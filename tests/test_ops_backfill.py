@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from assets.common.settings import DBT_PROJECT_DIR
+from tests.lab_env import lab_environment, scoped_environ
 
 START, END = dt.date(2024, 1, 2), dt.date(2024, 1, 9)
 DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09"]
@@ -31,15 +31,6 @@ PARTITIONED = {"staged_chains", "staged_bars", "raw_chains", "raw_bars", "stg_ra
 TABLES = ["raw.chains", "raw.bars", "intermediate.int_chains__oi_by_strike",
           "intermediate.int_bars__sessions", "marts.oi_concentration",
           "marts.oi_concentration_daily", "marts.daily_outcomes", "pressure.pressure_series"]
-
-
-def lab_environment(home: Path) -> dict[str, str]:
-    return {"PRESSURE_LAB_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-            "PRESSURE_LAB_DUCKDB": str(home / "warehouse.duckdb"),
-            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(home / "dbt" / "logs"),
-            "MPLCONFIGDIR": str(home / ".cache" / "matplotlib"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1",
-            "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "false"}
 
 
 def _selected_assets():
@@ -103,9 +94,7 @@ def lab(tmp_path_factory):
     from dagster import DagsterInstance, materialize
 
     home = tmp_path_factory.mktemp("backfill_home")
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in lab_environment(home).items():
-            mp.setenv(key, value)
+    with scoped_environ(lab_environment(home)):
         from assets.common.settings import configure_environment
         from assets.market.source import write_synthetic_landing
         from orchestration.runner import range_tags

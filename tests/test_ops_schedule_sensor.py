@@ -22,7 +22,7 @@ from dagster import (
     build_sensor_context,
 )
 
-from assets.common.settings import DBT_PROJECT_DIR
+from tests.lab_env import lab_environment, scoped_environ
 
 NY = ZoneInfo("America/New_York")
 FRIDAY_EARLY_CLOSE = dt.date(2024, 11, 29)
@@ -30,24 +30,11 @@ WEDNESDAY = dt.date(2024, 11, 27)
 THANKSGIVING = dt.date(2024, 11, 28)
 
 
-def lab_environment(home: Path) -> dict[str, str]:
-    return {"PRESSURE_LAB_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-            "PRESSURE_LAB_DUCKDB": str(home / "warehouse.duckdb"),
-            "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "DBT_LOG_PATH": str(home / "dbt" / "logs"),
-            "MPLCONFIGDIR": str(home / ".cache" / "matplotlib"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1",
-            "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "false"}
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     """The code location, loaded once with every writer pointed at a scratch home."""
     home = tmp_path_factory.mktemp("defs_home")
-    with pytest.MonkeyPatch.context() as mp:
-        # Set (not just delete) what configure_environment() would default, so nothing
-        # pointing at this scratch home outlives the module in the worker's environment.
-        for key, value in lab_environment(home).items():
-            mp.setenv(key, value)
+    with scoped_environ(lab_environment(home)):
         from orchestration.definitions import defs
 
         yield defs.get_repository_def()
