@@ -82,14 +82,26 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
-def build_resources() -> dict:
+def _dbt_resource_class():
     from dagster_dbt import DbtCliResource
 
+    class SubprocessDbtCliResource(DbtCliResource):
+        """dbt as a subprocess only. For every invocation dagster-dbt also loads dbt's
+        project, profile and adapter inside the orchestrating process (~2 s), solely to
+        fetch column metadata and row counts on request; this project requests neither."""
+
+        def _initialize_dbt_core_adapter(self, args):
+            return None
+
+    return SubprocessDbtCliResource
+
+
+def build_resources() -> dict:
     from assets.transform.project import dbt_project
 
     paths = configure_environment()
     return {
         "duckdb": LabDuckDBResource(database=str(paths.duckdb)),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": _dbt_resource_class()(project_dir=dbt_project, dbt_executable=dbt_executable()),
         "lab_config": LabConfigResource(),
     }

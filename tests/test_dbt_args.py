@@ -15,6 +15,7 @@ from assets.transform.dbt_args import (
     dbt_build_args,
     runtime_target_path,
     stale_targets,
+    window_env,
     window_vars,
 )
 
@@ -82,6 +83,15 @@ def test_build_args_carry_the_vars_as_yaml_dbt_can_read():
 def test_build_args_without_window_rebuild_everything():
     assert dbt_build_args(None) == ["build"]
     assert dbt_build_args({}) == ["build"]
+
+
+def test_window_env_always_sets_both_bounds():
+    assert window_env({"min_date": "2024-11-27", "max_date": "2024-11-29"}) == {
+        "PRESSURE_LAB_DBT_MIN_DATE": "2024-11-27", "PRESSURE_LAB_DBT_MAX_DATE": "2024-11-29"}
+    # No window: both emptied, so a window left in the environment cannot narrow a full build.
+    assert window_env(None) == {"PRESSURE_LAB_DBT_MIN_DATE": "", "PRESSURE_LAB_DBT_MAX_DATE": ""}
+    with pytest.raises(ValueError, match="unknown"):
+        window_env({"min_day": "2024-11-27"})
 
 
 def test_runtime_target_path_is_under_the_root_and_unique_per_run_and_step(tmp_path: Path):

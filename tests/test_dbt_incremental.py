@@ -49,6 +49,7 @@ def test_window_builds_only_its_days_and_a_rerun_replaces_exactly_its_days(tmp_p
 
     # 2. Raw changes: D1 re-delivered with other OI, D2 withdrawn entirely, D3 re-delivered
     #    without strike 6010. Rebuilding the window D2..D3 must drop D2, replace D3, keep D1.
+    #    This time the window comes from the environment, as the Dagster asset passes it.
     write_raw(db, pd.concat([
         chain_frame(D1, [(5985, "C", 900), (5985, "P", 100)]),
         chain_frame(D3, [(6000, "C", 3000), (6000, "P", 1000), (6005, "C", 10), (6050, "C", 5000)]),
@@ -57,7 +58,7 @@ def test_window_builds_only_its_days_and_a_rerun_replaces_exactly_its_days(tmp_p
     con.execute(f"delete from raw.chains where quote_date = date '{D2}'")
     con.execute(f"delete from raw.bars where quote_date = date '{D2}'")
     con.close()
-    second = run_dbt(["build"], db, tmp_path / "run2", window=(D2, D3))
+    second = run_dbt(["build"], db, tmp_path / "run2", window=(D2, D3), window_via="env")
     assert second.returncode == 0, second.stdout[-4000:]
     for table in ("oi_concentration", "oi_concentration_daily", "daily_outcomes",
                   "int_chains__oi_by_strike", "int_bars__sessions"):

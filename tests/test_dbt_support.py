@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from assets.common import calendar
+from assets.transform.dbt_args import window_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -139,14 +140,22 @@ def dbt_env(db_path: Path) -> dict[str, str]:
 
 
 def run_dbt(args: list[str], db_path: Path, work_dir: Path,
-            window: tuple[dt.date, dt.date] | None = None) -> subprocess.CompletedProcess:
-    """`dbt <args>` on the project, artefacts and logs under work_dir; never raises."""
+            window: tuple[dt.date, dt.date] | None = None,
+            window_via: str = "vars") -> subprocess.CompletedProcess:
+    """`dbt <args>` on the project, artefacts and logs under work_dir; never raises.
+
+    The window goes in `--vars` (as a person runs dbt) or, with window_via="env", in the
+    environment (as the Dagster asset does)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     cmd = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR),
            "--profiles-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-    if window is not None:
-        cmd += ["--vars", json.dumps({"min_date": window[0].isoformat(),
-                                      "max_date": window[1].isoformat()})]
-    return subprocess.run(cmd, env=dbt_env(db_path), cwd=str(work_dir), capture_output=True,
+    env = dbt_env(db_path)
+    bounds = ({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()}
+              if window is not None else None)
+    if window_via == "env":
+        env.update(window_env(bounds))
+    elif bounds is not None:
+        cmd += ["--vars", json.dumps(bounds)]
+    return subprocess.run(cmd, env=env, cwd=str(work_dir), capture_output=True,
                           text=True, timeout=600)

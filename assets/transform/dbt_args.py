@@ -1,8 +1,14 @@
-"""Pure builders of the dbt command line for the Dagster assets (unit-tested, no Dagster).
+"""Pure builders of the dbt invocation for the Dagster assets (unit-tested, no Dagster).
 
 A partition run, or a single-run backfill over a range of partitions, becomes ONE
-`dbt build` over the days [min_date, max_date]; the models filter on those vars and replace
+`dbt build` over the days [min_date, max_date]; the models filter on that window and replace
 exactly those days (see dbt_project/macros/partition_window.sql).
+
+Dagster passes the window in environment variables, not `--vars`: dbt discards its whole
+partial-parse state when the command-line vars change (every run, since the window moves),
+while a changed environment variable only re-parses the few files that read it. People
+running dbt by hand use `--vars '{min_date: ..., max_date: ...}'`, which wins over the
+environment.
 """
 
 from __future__ import annotations
@@ -33,6 +39,19 @@ def window_vars(start: dt.datetime, end: dt.datetime,
     first = start.astimezone(tz).date()
     last = (end.astimezone(tz) - dt.timedelta(microseconds=1)).date()
     return {"min_date": first.isoformat(), "max_date": last.isoformat()}
+
+
+WINDOW_ENV = {"min_date": "PRESSURE_LAB_DBT_MIN_DATE", "max_date": "PRESSURE_LAB_DBT_MAX_DATE"}
+
+
+def window_env(vars_: dict[str, str] | None) -> dict[str, str]:
+    """The window as the environment the macro reads; empty values mean every day (both
+    keys are always set, so a window left in the environment never leaks into a run)."""
+    vars_ = vars_ or {}
+    unknown = set(vars_) - set(WINDOW_ENV)
+    if unknown:
+        raise ValueError(f"unknown window vars {sorted(unknown)}")
+    return {env: vars_.get(name, "") for name, env in WINDOW_ENV.items()}
 
 
 def dbt_build_args(vars_: dict[str, str] | None = None) -> list[str]:

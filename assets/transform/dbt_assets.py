@@ -2,7 +2,9 @@
 
 Every model is day-grained and tagged `partitioned`, so there is one `@dbt_assets`
 definition, partitioned by expiration day with a single-run backfill policy: a backfill
-of N days is one run, one step, one `dbt build --vars {min_date, max_date}`. (A second,
+of N days is one run, one step, one `dbt build` over [min_date, max_date] (the window in
+the environment, see assets/transform/dbt_args.py; dbt's partial-parse state is kept
+under the data home between runs). (A second,
 unpartitioned definition would be added here if an unpartitioned model ever appears; none
 exists today.)
 
@@ -13,6 +15,8 @@ Dagster raises DagsterAssetCheckFailedError for the failed blocking check. Eithe
 step fails, so no Python asset downstream of a mart runs in that run.
 """
 
+import contextlib
+import os
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -38,6 +42,7 @@ from assets.transform.dbt_args import (
     dbt_build_args,
     runtime_target_path,
     stale_targets,
+    window_env,
     window_vars,
 )
 
@@ -48,6 +53,7 @@ RAW_SOURCE_KEYS: Mapping[tuple[str, str], AssetKey] = {
     ("raw", "chains"): AssetKey("raw_chains"),
     ("raw", "bars"): AssetKey("raw_bars"),
 }
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's parse state, in its target path
 KEEP_RUNTIME_TARGETS = 30  # dbt run folders kept under $PRESSURE_LAB_HOME/dbt/target
 MART_KEYS: Mapping[str, AssetKey] = {
     name: AssetKey(name)
@@ -81,18 +87,53 @@ def _prune_runtime_targets(parent: Path, keep: int = KEEP_RUNTIME_TARGETS) -> No
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set variables for the dbt subprocess (dagster-dbt copies os.environ), then restore."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+@contextlib.contextmanager
+def _kept_parse_state(target: Path, store: Path) -> Iterator[None]:
+    """Seed the run's fresh target path with the last run's parse state and keep the new
+    one afterwards. dbt validates the file itself (versions, project files, profile, vars)
+    and parses in full when it does not match, so a stale copy costs time, never
+    correctness."""
+    target.mkdir(parents=True, exist_ok=True)
+    if store.is_file():
+        shutil.copyfile(store, target / PARTIAL_PARSE_FILE)
+    try:
+        yield
+    finally:
+        fresh = target / PARTIAL_PARSE_FILE
+        if fresh.is_file():
+            tmp = store.with_suffix(".tmp")
+            shutil.copyfile(fresh, tmp)
+            os.replace(tmp, store)
+
+
 def _run_build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     vars_ = None
     if context.has_partition_key or context.has_partition_key_range:
         window = context.partition_time_window
         vars_ = window_vars(window.start, window.end)
-    target = runtime_target_path(lab_paths().dbt_runtime, context.run.run_id,
-                                 context.op_execution_context.op.name)
+    runtime = lab_paths().dbt_runtime
+    target = runtime_target_path(runtime, context.run.run_id, context.op_execution_context.op.name)
     _prune_runtime_targets(target.parent)
-    context.log.info(f"dbt {' '.join(dbt_build_args(vars_))} (artefacts in {target})")
+    context.log.info(f"dbt build over {vars_ or 'every day'} (artefacts in {target})")
     # raise_on_error (the default): a failed model or error-severity test fails the step
     # after every event has been streamed, so the check results are recorded first.
-    yield from dbt.cli(dbt_build_args(vars_), context=context, target_path=target).stream()
+    with _environment(window_env(vars_)), _kept_parse_state(target, runtime / PARTIAL_PARSE_FILE):
+        yield from dbt.cli(dbt_build_args(), context=context, target_path=target).stream()
 
 
 def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefinition,

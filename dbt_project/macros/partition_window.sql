@@ -1,10 +1,15 @@
 {#- The day window a run builds, from `--vars '{min_date: ..., max_date: ...}'` (inclusive
-    YYYY-MM-DD bounds; the Dagster partitioned asset passes both). Without the vars every
-    day is rebuilt. Building a window on top of --full-refresh would recreate the table with
-    only that window, silently dropping every other day, so that combination is refused. -#}
+    YYYY-MM-DD bounds), else from PRESSURE_LAB_DBT_MIN_DATE / _MAX_DATE (how the Dagster
+    partitioned asset passes both: unlike --vars, a changed environment variable keeps
+    dbt's partial parse). Without either every day is rebuilt. Building a window on top of
+    --full-refresh would recreate the table with only that window, silently dropping every
+    other day, so that combination is refused. -#}
 
 {% macro _window_date(name) -%}
     {%- set value = var(name, none) -%}
+    {%- if value is none -%}
+        {%- set value = env_var('PRESSURE_LAB_DBT_' ~ (name | upper), '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(none) }}
     {%- endif -%}
