@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,16 +83,30 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+@lru_cache(maxsize=1)
 def _dbt_resource_class():
+    """Built on first use: importing dagster_dbt is slow and most importers of this module
+    (sensors, the CLI's planning) never touch dbt."""
+    import importlib.metadata
+    from functools import cached_property
+
     from dagster_dbt import DbtCliResource
+    from packaging import version as packaging_version
 
     class SubprocessDbtCliResource(DbtCliResource):
-        """dbt as a subprocess only. For every invocation dagster-dbt also loads dbt's
-        project, profile and adapter inside the orchestrating process (~2 s), solely to
-        fetch column metadata and row counts on request; this project requests neither."""
+        """dbt as a subprocess only, started once per invocation. dagster-dbt otherwise also
+        (1) loads dbt's project, profile and adapter inside the orchestrating process
+        (~2 s), solely to fetch column metadata and row counts on request, which this
+        project never requests; and (2) runs `dbt --version` in a subprocess (~1.5 s) to
+        learn the version of the dbt beside this interpreter, which the installed dbt-core
+        package already states."""
 
         def _initialize_dbt_core_adapter(self, args):
             return None
+
+        @cached_property
+        def _cli_version(self):
+            return packaging_version.parse(importlib.metadata.version("dbt-core"))
 
     return SubprocessDbtCliResource
 

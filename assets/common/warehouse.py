@@ -80,10 +80,44 @@ def available_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
 
 def load_market_days(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | None = None,
                      exchange: str = calendar.DEFAULT_EXCHANGE) -> dict[dt.date, MarketDay]:
-    """MarketDays from the published bars and the OI-concentration mart, in day order."""
+    """MarketDays from the published bars and the OI-concentration mart, in day order.
+
+    Several stages of one run load the same days; the last load is kept and reused while
+    a fingerprint of the rows it was built from (one hash aggregate in DuckDB) is
+    unchanged. Its arrays are read-only, so no stage can alter what the next one reads.
+    """
     wanted = sorted(set(days)) if days is not None else available_days(conn)
     if not wanted:
         return {}
+    key = (_database_file(conn), tuple(wanted), exchange, _source_fingerprint(conn, wanted))
+    if _LAST_LOAD.get("key") != key:
+        _LAST_LOAD.clear()  # release the previous days before building new ones
+        _LAST_LOAD.update(key=key, market=_build_market_days(conn, wanted, exchange))
+    return dict(_LAST_LOAD["market"])
+
+
+_LAST_LOAD: dict = {}
+
+
+def _database_file(conn: duckdb.DuckDBPyConnection) -> str:
+    return str(conn.execute("select file from pragma_database_list where name = current_database()")
+               .fetchone()[0])
+
+
+def _source_fingerprint(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date]) -> tuple:
+    """Row count and an order-independent hash of every column MarketDays are built from."""
+    bars = conn.execute(
+        "select count(*), sum(hash(quote_date, ts, open, high, low, close)::hugeint) "
+        "from raw.bars where quote_date in (select unnest(?::date[]))", [wanted]).fetchone()
+    oi = conn.execute(
+        "select count(*), sum(hash(quote_date, strike, call_oi, put_oi)::hugeint) "
+        "from marts.oi_concentration where quote_date in (select unnest(?::date[]))",
+        [wanted]).fetchone()
+    return tuple(bars) + tuple(oi)
+
+
+def _build_market_days(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date],
+                       exchange: str) -> dict[dt.date, MarketDay]:
     bars = conn.execute(
         "select quote_date, epoch_ns(ts) as ts_ns, open, high, low, close from raw.bars "
         "where quote_date in (select unnest(?::date[])) order by quote_date, ts",
@@ -108,7 +142,7 @@ def load_market_days(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | 
         if sess is None:
             raise ValueError(f"{day}: bars exist but the {exchange} calendar has no session")
         ts = b["ts_ns"].to_numpy(dtype="int64").astype("datetime64[ns]")
-        out[day] = MarketDay(
+        out[day] = _read_only(MarketDay(
             quote_date=day,
             session_open=sess.open,
             session_close=sess.close,
@@ -121,8 +155,15 @@ def load_market_days(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | 
             strikes=o["strike"].to_numpy(float),
             call_oi=o["call_oi"].to_numpy(float),
             put_oi=o["put_oi"].to_numpy(float),
-        )
+        ))
     return out
+
+
+def _read_only(day: MarketDay) -> MarketDay:
+    for value in vars(day).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return day
 
 
 def as_dates(values: Iterable) -> list[dt.date]:
