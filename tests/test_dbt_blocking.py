@@ -8,7 +8,7 @@ must stop it.
 
 
 import datetime as dt
-import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -26,6 +26,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource, DbtProject
 
 from assets.common.settings import DBT_PROJECT_DIR
+from assets.transform.dbt_args import WINDOW_ENV
 from tests.test_dbt_support import (
     DBT_EXECUTABLE,
     RAW_DDL,
@@ -93,7 +94,8 @@ class RecordingDbt(DbtCliResource):
     """Records the dbt command lines instead of running them."""
 
     def cli(self, args, **kwargs):
-        CALLS.append((list(args), kwargs.get("target_path")))
+        window = {k: os.environ.get(k) for k in WINDOW_ENV.values()}
+        CALLS.append((list(args), kwargs.get("target_path"), window))
         return _NoEvents()
 
 
@@ -111,9 +113,12 @@ def test_a_range_backfill_is_one_dbt_build_over_the_whole_window(project, tmp_pa
     )
     assert result.success
     assert len(CALLS) == 1
-    args, target = CALLS[0]
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {"min_date": "2024-11-26", "max_date": "2024-12-02"}
+    args, target, window = CALLS[0]
+    # The window travels in the environment (keeps dbt's partial parse), not in --vars.
+    assert args == ["build"]
+    assert window == {"PRESSURE_LAB_DBT_MIN_DATE": "2024-11-26",
+                      "PRESSURE_LAB_DBT_MAX_DATE": "2024-12-02"}
+    assert all(os.environ.get(k) is None for k in WINDOW_ENV.values()), "window leaked"
     assert Path(target).is_relative_to(tmp_path / "home" / "dbt" / "target")
 
 
