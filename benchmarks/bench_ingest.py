@@ -43,17 +43,10 @@ from assets.ingestion.adapters import cboe, read_days  # noqa: E402
 from assets.ingestion.contract import normalize_chains  # noqa: E402
 from assets.ingestion.gx_validation import validate_bars, validate_chains  # noqa: E402
 from assets.ingestion.warehouse import publish_days, record_verdict, stage_days  # noqa: E402
+from tests.ingestion_fixtures import CBOE_COLUMNS  # noqa: E402  (the vendor's file layout)
 
 CHAIN_DAY = dt.date(2024, 1, 5)
 BAR_YEAR = 2023
-CBOE_COLUMNS = [
-    "underlying_symbol", "quote_date", "root", "expiration", "strike", "option_type", "open",
-    "high", "low", "close", "trade_volume", "bid_size_1545", "bid_1545", "ask_size_1545",
-    "ask_1545", "underlying_bid_1545", "underlying_ask_1545", "implied_underlying_price_1545",
-    "active_underlying_price_1545", "implied_volatility_1545", "delta_1545", "gamma_1545",
-    "theta_1545", "vega_1545", "rho_1545", "bid_size_eod", "bid_eod", "ask_size_eod",
-    "ask_eod", "underlying_bid_eod", "underlying_ask_eod", "vwap", "open_interest",
-    "delivery_code"]
 
 
 def _timed(fn, *args, **kwargs):

@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import sys
 import time
 from pathlib import Path
 
-DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 DEMO_START, DEMO_END, DEMO_SEED = "2024-01-01", "2024-12-31", 7
 
 
@@ -26,21 +24,11 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
-def landing_days(landing: Path) -> dict[dt.date, list[Path]]:
-    """Days named by the files in the landing zone (any adapter's naming carries the day)."""
-    days: dict[dt.date, list[Path]] = {}
-    for path in sorted(landing.rglob("*")):
-        if not path.is_file() or path.name.startswith(("_", ".")):
-            continue
-        match = DATE_IN_NAME.search(path.name)
-        if match:
-            days.setdefault(dt.date.fromisoformat(match.group(1)), []).append(path)
-    return days
-
-
 def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
               partition_keys: list[str]) -> tuple[list[str], list[str]]:
     """The partition keys to run and the problems that stop the run before it starts."""
+    from assets.ingestion.adapters import landing_days
+
     found = landing_days(landing)
     problems: list[str] = []
     keys = set(partition_keys)

@@ -23,12 +23,9 @@ from pydantic import Field
 
 from assets.common.config import LabConfig, load_config
 from assets.common.settings import configure_environment
-from orchestration.warehouse_lock import (  # noqa: F401  (re-exported for callers and tests)
+from orchestration.warehouse_lock import (
     DEFAULT_LOCK_TIMEOUT_SECONDS,
-    WarehouseBusy,
     _in_step_worker,
-    lock_path,
-    read_holder,
     reap_dead_run,
     warehouse_lock,
 )

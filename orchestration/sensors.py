@@ -14,7 +14,7 @@ import json
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from assets.common.settings import lab_paths
-from orchestration.cli import landing_days
+from assets.ingestion.adapters import landing_days
 from orchestration.jobs import full_graph
 from orchestration.partitions import expiration_partitions
 

@@ -3,7 +3,8 @@
 import datetime as dt
 
 from assets.common import calendar
-from orchestration.cli import landing_days, plan_days
+from assets.ingestion.adapters import landing_days
+from orchestration.cli import plan_days
 
 KEYS = [d.isoformat() for d in calendar.expiration_days("2024-01-01", "2024-03-31")]
 
@@ -15,11 +16,17 @@ def _touch(landing, kind, day, suffix=".csv"):
     return p
 
 
-def test_days_come_from_any_file_name_that_carries_a_date(tmp_path):
+def test_days_come_from_every_adapters_file_names(tmp_path):
     _touch(tmp_path, "chains", "2024-01-02")
     (tmp_path / "chains" / "UnderlyingOptionsEODCalcs_2024-01-03.zip").write_text("x")
     (tmp_path / "chains" / "_source.json").write_text("{}")
-    assert sorted(landing_days(tmp_path)) == [dt.date(2024, 1, 2), dt.date(2024, 1, 3)]
+    # Databento's batch names carry the day without dashes.
+    (tmp_path / "bars").mkdir()
+    (tmp_path / "bars" / "glbx-mdp3-20240104.ohlcv-1m.dbn.zst").write_text("x")
+    (tmp_path / "bars" / "notes.txt").write_text("x")  # no adapter's: left to ingestion
+    found = landing_days(tmp_path)
+    assert list(found) == [dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 4)]
+    assert [p.name for p in found[dt.date(2024, 1, 4)]] == ["glbx-mdp3-20240104.ohlcv-1m.dbn.zst"]
 
 
 def test_a_contiguous_range_runs_as_one_range(tmp_path):

@@ -157,5 +157,5 @@ def run_dbt(args: list[str], db_path: Path, work_dir: Path,
         env.update(window_env(bounds))
     elif bounds is not None:
         cmd += ["--vars", json.dumps(bounds)]
-    return subprocess.run(cmd, env=env, cwd=str(work_dir), capture_output=True,
+    return subprocess.run(cmd, env=env, cwd=str(work_dir), capture_output=True, check=False,
                           text=True, timeout=600)

@@ -31,19 +31,13 @@ from dagster import (
     define_asset_job,
 )
 
-from orchestration.resources import (
-    DUCKDB_POOL,
-    LabDuckDBResource,
-    WarehouseBusy,
-    lock_path,
-    read_holder,
-    warehouse_lock,
-)
+from orchestration.resources import DUCKDB_POOL, LabDuckDBResource
+from orchestration.warehouse_lock import WarehouseBusy, lock_path, read_holder, warehouse_lock
 from tests import ops_fixtures as ops
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from orchestration.resources import warehouse_lock
+    from orchestration.warehouse_lock import warehouse_lock
     with warehouse_lock(sys.argv[1], sys.argv[2]):
         print("held", flush=True)
         time.sleep(float(sys.argv[3]))

@@ -31,7 +31,7 @@ from assets.pressure.definitions import (
 )
 from assets.trading.definitions import RISK_TABLE, TRADES_TABLE, risk_management_report
 from assets.validation.reproducibility import reproducibility_protocol
-from orchestration.cli import landing_days
+from assets.ingestion.adapters import landing_days
 from orchestration.resources import DUCKDB_POOL, LabConfigResource
 
 RESULTS_TABLE = "validation.results"

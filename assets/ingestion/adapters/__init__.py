@@ -94,6 +94,26 @@ def _ignored(name: str) -> bool:
     return name.startswith(".")
 
 
+def landing_days(landing: Path) -> dict[dt.date, list[Path]]:
+    """Every day an adapter recognizes in `landing/chains/` and `landing/bars/`, with its
+    files, in day order: what the planner, the sensor, the schedule and the reproducibility
+    protocol see. Lenient by design: a file no adapter claims is left to `scan`, which
+    names it as an error when the day is ingested."""
+    days: dict[dt.date, list[Path]] = {}
+    for kind in ("chains", "bars"):
+        directory = landing / kind
+        if not directory.is_dir():
+            continue
+        candidates = adapters_for(kind)  # type: ignore[arg-type]
+        for path in sorted(p for p in directory.iterdir() if p.is_file()):
+            if _ignored(path.name):
+                continue
+            day = next((d for a in candidates if (d := a.day_of(path.name)) is not None), None)
+            if day is not None:
+                days.setdefault(day, []).append(path)
+    return {day: days[day] for day in sorted(days)}
+
+
 def scan(directory: Path, kind: Kind, adapters: Sequence[str] | None = None
          ) -> dict[dt.date, DaySource]:
     """Every day found in a landing directory, with its adapter and files.
