@@ -318,7 +318,7 @@ def extrapolate(sizes: dict[str, dict]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--years", type=int, nargs="+", default=[1, 3])
+    parser.add_argument("--years", type=int, nargs="+", default=[1, 3, 10])
     parser.add_argument("--quick", action="store_true", help="two months only (harness check)")
     parser.add_argument("--set-env", action="append", default=[], metavar="K=V")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "e2e.json")
