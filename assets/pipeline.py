@@ -16,7 +16,7 @@ import pandas as pd
 
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
-from assets.pressure.alerts import calibrate_thresholds, detect_alerts
+from assets.pressure.alerts import alert_columns, alerts_frame, calibrate_thresholds
 from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.pressure.outcomes import prediction_outcomes
 from assets.trading.risk import risk_management_report
@@ -59,10 +59,10 @@ def alerts_for(market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> tuple[pd.
     thresholds = calibrate_thresholds(
         (pressure_grid(market[d], cfg.pressure, workspace=workspace) for d in calib), cfg.pressure)
     calib_set = set(calib)
-    frames = [detect_alerts(market[d], pressure_grid(market[d], cfg.pressure, workspace=workspace),
-                            thresholds, cfg.pressure, is_calibration=d in calib_set)
-              for d in sorted(market)]
-    alerts = pd.concat(frames, ignore_index=True)
+    alerts = alerts_frame(
+        alert_columns(market[d], pressure_grid(market[d], cfg.pressure, workspace=workspace),
+                      thresholds, cfg.pressure, is_calibration=d in calib_set)
+        for d in sorted(market))
     return alerts, Calibration(tuple(calib), tuple(scored), dict(thresholds))
 
 

@@ -171,15 +171,32 @@ def empty_alerts() -> pd.DataFrame:
 def detect_alerts(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, float],
                   cfg: PressureConfig, is_calibration: bool) -> pd.DataFrame:
     """The day's alerts in the interface schema (docs/dev/interfaces.md)."""
+    return alerts_frame([alert_columns(day, grid, thresholds, cfg, is_calibration)])
+
+
+def alerts_frame(days: Iterable[dict[str, np.ndarray] | None]) -> pd.DataFrame:
+    """One alerts table from many days' columns: built once, because a DataFrame per day
+    costs more than finding the day's alerts."""
+    found = [d for d in days if d is not None]
+    if not found:
+        return empty_alerts()
+    cols = {name: np.concatenate([d[name] for d in found]) for name in found[0]}
+    cols["ts"] = pd.to_datetime(cols["ts"], utc=True)
+    return pd.DataFrame(cols, columns=list(ALERT_COLUMNS))
+
+
+def alert_columns(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, float],
+                  cfg: PressureConfig, is_calibration: bool) -> dict[str, np.ndarray] | None:
+    """The day's alerts as numpy columns (`ts` as int64 UTC nanoseconds); None if none."""
     rules = tuple(cfg.urgency_rules)
     codes = classify_grid(grid, rules)
     by_code = thresholds_by_code(thresholds, cfg)
-    ts = utc_timestamps(day.ts)
-    ts_minutes = (ts.asi8 - ts.asi8[0]) / 60e9 if len(ts) else np.empty(0)
+    ts = utc_timestamps(day.ts).asi8
+    ts_minutes = (ts - ts[0]) / 60e9 if len(ts) else np.empty(0)
     rows, cols = select_alert_cells(grid.pressure, codes, by_code[codes], ts_minutes,
                                     float(cfg.cooldown_minutes))
     if rows.size == 0:
-        return empty_alerts()
+        return None
 
     alert_codes = codes[rows, cols]
     threshold = by_code[alert_codes]
@@ -190,9 +207,12 @@ def detect_alerts(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, f
     table = _rule_table(rules)
     names = np.array(urgency_names(rules), dtype=object)
     stamp = f"{day.quote_date:%Y%m%d}"
-    return pd.DataFrame({
-        "alert_id": [f"{stamp}-{t:03d}-{k:g}" for t, k in zip(rows.tolist(), strike.tolist())],
-        "quote_date": pd.Series([day.quote_date] * rows.size, dtype=object),
+    quote_date = np.empty(rows.size, dtype=object)
+    quote_date[:] = [day.quote_date] * rows.size
+    return {
+        "alert_id": np.array([f"{stamp}-{t:03d}-{k:g}"
+                              for t, k in zip(rows.tolist(), strike.tolist())], dtype=object),
+        "quote_date": quote_date,
         "ts": ts[rows],
         "bar_index": rows,
         "strike": strike,
@@ -213,4 +233,4 @@ def detect_alerts(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, f
         "max_hold_minutes": table["duration_high"][alert_codes],
         "confidence": alert_confidence(pressure, threshold),
         "is_calibration": np.full(rows.size, bool(is_calibration)),
-    }, columns=list(ALERT_COLUMNS))
+    }
