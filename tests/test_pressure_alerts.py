@@ -18,6 +18,8 @@ from test_pressure_urgency import seed_class  # noqa: E402
 from assets.common.config import PressureConfig  # noqa: E402
 from assets.pressure.alerts import (  # noqa: E402
     ALERT_COLUMNS,
+    alert_columns,
+    alerts_frame,
     calibrate_thresholds,
     detect_alerts,
     tie_direction,
@@ -104,6 +106,23 @@ def test_detector_matches_bruteforce_oracle(calibration_grids, scope, cooldown):
         assert got == oracle_alerts(grid, thresholds, cooldown, scope)
         total += len(got)
     assert total >= 5  # the comparison must have had something to compare
+
+
+def test_many_days_in_one_table_equal_the_days_stacked(calibration_grids):
+    # Days with and without alerts, mixed: one table built from the columns must equal the
+    # per-day tables concatenated by pandas (values, dtypes, order).
+    cfg = PressureConfig(threshold_percentile=60.0)
+    thresholds = calibrate_thresholds(calibration_grids, cfg)
+    days = [make_day(5, n_strikes=40, max_oi=700), make_day(8, n_strikes=60),
+            make_day(9, n_strikes=60), make_day(5, n_strikes=40, max_oi=700)]
+    per_day = [detect_alerts(d, pressure_grid(d, cfg), thresholds, cfg, i == 1)
+               for i, d in enumerate(days)]
+    assert per_day[0].empty and not per_day[1].empty and not per_day[2].empty
+    stacked = pd.concat(per_day, ignore_index=True)
+    built = alerts_frame(alert_columns(d, pressure_grid(d, cfg), thresholds, cfg, i == 1)
+                         for i, d in enumerate(days))
+    pd.testing.assert_frame_equal(built, stacked, check_exact=True)
+    assert alerts_frame([None, None]).empty
 
 
 def test_alert_schema_and_values(calibration_grids):
