@@ -123,6 +123,10 @@ def _print_summary(evidence_dir: Path) -> None:
     print(f"  annualized daily Sharpe: {fmt(perf.get('sharpe_ratio'), '.2f')}")
     print(f"  p-value (random-entry null): {fmt(stats.get('p_value'), '.4f')}")
     print(f"  max drawdown: {fmt(perf.get('maximum_drawdown'), '.2%')} of equity")
+    dd = perf.get("drawdown") or {}
+    if dd.get("equity_exhausted"):
+        print(f"  equity exhausted on {dd.get('equity_exhausted_date')} (sizes are in "
+              "contracts, not from equity, so the simulation traded on)")
     print(f"evidence package: {pkg_path}")
     report = evidence_dir / "report.html"
     if report.exists():

@@ -40,6 +40,18 @@ def test_fraction_is_of_the_running_peak():
     assert got["max_drawdown_recovered"] is False
 
 
+def test_an_account_wiped_out_is_said_so():
+    # equity 1000 -> 400 -> -100 (exhausted at the 2nd trade) -> 200 -> -50
+    got = DD.drawdown_statistics(_trades([-600.0, -500.0, 300.0, -250.0]), 1000.0)
+    assert got["equity_exhausted"] is True
+    assert got["minimum_equity"] == -100.0
+    assert got["equity_exhausted_date"] == "2024-01-02"  # the 2nd trade's day
+    assert got["max_drawdown_fraction"] == pytest.approx(1.1)  # 1100 below the 1000 peak
+    alive = DD.drawdown_statistics(_trades([-600.0, 300.0]), 1000.0)
+    assert alive["equity_exhausted"] is False and alive["equity_exhausted_date"] is None
+    assert alive["minimum_equity"] == 400.0
+
+
 def test_no_drawdown_on_a_rising_curve():
     got = DD.drawdown_statistics(_trades([10.0, 20.0, 5.0]), 1000.0)
     assert got["max_drawdown_dollars"] == 0.0 and got["max_drawdown_fraction"] == 0.0

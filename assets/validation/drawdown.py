@@ -85,6 +85,11 @@ def drawdown_statistics(trades: pd.DataFrame, starting_equity: float) -> dict[st
     peak_date, end_date = date_at(d_usd["peak_position"]), date_at(end_pos)
     trough_date = date_at(d_usd["trough_position"])
     duration_days = (end_date - peak_date).days if has_dd and peak_date and end_date else 0
+    # Sizes are set in contracts, not from equity, so a losing run can trade past zero: the
+    # package says when the account would have been wiped out instead of only showing a
+    # drawdown above 100 %.
+    broke = np.flatnonzero(equity[1:] <= 0.0)
+    exhausted_date = date_at(int(broke[0]) + 1) if broke.size else None
     return {
         "starting_equity": float(starting_equity),
         "ending_equity": float(equity[-1]),
@@ -97,6 +102,9 @@ def drawdown_statistics(trades: pd.DataFrame, starting_equity: float) -> dict[st
         "max_drawdown_duration_trades": end_pos - d_usd["peak_position"] if has_dd else 0,
         "max_drawdown_duration_days": duration_days,
         "longest_underwater_trades": d_usd["longest_underwater_steps"],
+        "minimum_equity": float(equity.min()),
+        "equity_exhausted": bool(broke.size),
+        "equity_exhausted_date": exhausted_date.isoformat() if exhausted_date else None,
         "basis": "trade-level realized equity, starting equity counted as a peak",
     }
 
