@@ -69,29 +69,13 @@ nearest_strike as (
 
 pin_window_strike as (
 
-    select days.quote_date, strikes.strike, strikes.total_oi
-    from days
-    inner join strikes on strikes.quote_date = days.quote_date
-    where strikes.total_oi > 0
-      and abs(strikes.strike - days.price_60_left) <= {{ radius }}
-    qualify row_number() over (
-        partition by days.quote_date
-        order by strikes.total_oi desc, abs(strikes.strike - days.price_60_left), strikes.strike
-    ) = 1
+    {{ high_oi_strike_near('price_60_left', radius) }}
 
 ),
 
 panic_window_strike as (
 
-    select days.quote_date, strikes.strike, strikes.total_oi
-    from days
-    inner join strikes on strikes.quote_date = days.quote_date
-    where strikes.total_oi > 0
-      and abs(strikes.strike - days.price_15_left) <= {{ radius }}
-    qualify row_number() over (
-        partition by days.quote_date
-        order by strikes.total_oi desc, abs(strikes.strike - days.price_15_left), strikes.strike
-    ) = 1
+    {{ high_oi_strike_near('price_15_left', radius) }}
 
 ),
 
