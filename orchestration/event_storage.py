@@ -90,21 +90,30 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
 
     def dispose(self) -> None:
         super().dispose()
-        while self._engines:
-            self._engines.popitem()[1].dispose()
+        with self._db_lock:  # the webserver's watcher thread may still be connecting
+            while self._engines:
+                self._engines.popitem()[1].dispose()
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         if not _batchable(events):
             super().store_event_batch(events)
             return
         rows = [self._event_to_row(event) for event in events]
-        insert = SqlEventLogStorageTable.insert()
-        with self.run_connection(events[0].run_id) as conn:
-            conn.execute(insert, rows)
-        with self.index_transaction() as conn:
-            ids = [conn.execute(insert, row).inserted_primary_key[0] for row in rows]
-            self._store_asset_event_tags(conn, events, ids)
-            self._store_asset_event(conn, events[-1], ids[-1])
+        table = SqlEventLogStorageTable
+        run_id = events[0].run_id
+        with self.run_connection(run_id) as conn:
+            run_ids = [conn.execute(table.insert(), row).inserted_primary_key[0] for row in rows]
+        try:
+            with self.index_transaction() as conn:
+                ids = [conn.execute(table.insert(), row).inserted_primary_key[0] for row in rows]
+                self._store_asset_event_tags(conn, events, ids)
+                self._store_asset_event(conn, events[-1], ids[-1])
+        except Exception:
+            # Dagster answers a failed batch by storing each event on its own: take the run
+            # shard's copies back first, or the run's log would list every event twice.
+            with self.run_connection(run_id) as conn:
+                conn.execute(table.delete().where(table.c.id.in_(run_ids)))
+            raise
 
 
 def _batchable(events: Sequence[EventLogEntry]) -> bool:

@@ -9,6 +9,7 @@ UI and the sensors rely on must answer the same.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,64 @@ def test_engines_are_kept_for_a_few_shards_only(tmp_path):
         assert os.path.exists(tmp_path / "run0.db")
     finally:
         storage.dispose()
+
+
+class FlakyIndexStorage(BatchedSqliteEventLogStorage):
+    """Fault injection: the first batch's index write fails (a locked or full disk)."""
+
+    failures = 1
+
+    def _store_asset_event_tags(self, conn, events, event_ids):
+        if FlakyIndexStorage.failures and len(events) > 1:
+            FlakyIndexStorage.failures -= 1
+            raise RuntimeError("index shard unavailable")
+        super()._store_asset_event_tags(conn, events, event_ids)
+
+
+def test_a_failed_batch_leaves_each_event_once(tmp_path, batch_env):
+    # Dagster stores the events one by one after a failed batch; the run's log must not
+    # keep the batch's copies as well.
+    home = tmp_path / "flaky"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nevent_log_storage:\n"
+        "  module: tests.test_ops_event_storage\n  class: FlakyIndexStorage\n"
+        f"  config:\n    base_dir: {home / 'history' / 'runs'}\n")
+    keys = DAYS.get_partition_keys()
+    instance = DagsterInstance.from_config(str(home))
+    try:
+        FlakyIndexStorage.failures = 1
+        result = materialize([upstream], instance=instance, tags=range_tags(keys[0], keys[-1]))
+        assert result.success and FlakyIndexStorage.failures == 0
+        logged = [r.dagster_event.partition for r in instance.all_logs(result.run_id)
+                  if r.dagster_event and r.dagster_event.event_type_value == "ASSET_MATERIALIZATION"]
+        assert sorted(logged) == keys  # once each, in the run's log
+        indexed = instance.fetch_materializations(AssetKey("upstream"), limit=10_000).records
+        assert sorted(r.partition_key for r in indexed) == keys  # and once in the index
+    finally:
+        instance.dispose()
+
+
+def test_the_generated_config_follows_a_moved_home(tmp_path):
+    first = tmp_path / "first" / "dagster"
+    _write_dagster_yaml(first)
+    moved = tmp_path / "moved" / "dagster"
+    shutil.move(str(tmp_path / "first"), str(tmp_path / "moved"))
+    _write_dagster_yaml(moved)
+    text = (moved / "dagster.yaml").read_text()
+    assert str(moved / "history" / "runs") in text and str(first) not in text
+
+
+def test_a_users_config_is_kept_but_a_foreign_event_log_is_refused(tmp_path):
+    home = tmp_path / "dagster"
+    home.mkdir()
+    own = "telemetry:\n  enabled: false\n"
+    (home / "dagster.yaml").write_text(own)
+    _write_dagster_yaml(home)
+    assert (home / "dagster.yaml").read_text() == own  # never rewritten
+    (home / "dagster.yaml").write_text(
+        "event_log_storage:\n  module: orchestration.event_storage\n"
+        "  class: BatchedSqliteEventLogStorage\n"
+        f"  config:\n    base_dir: {tmp_path / 'elsewhere' / 'history' / 'runs'}\n")
+    with pytest.raises(ValueError, match=r"dagster\.yaml: event_log_storage\.config\.base_dir"):
+        _write_dagster_yaml(home)

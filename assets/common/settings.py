@@ -101,11 +101,15 @@ def configure_environment() -> LabPaths:
     return paths
 
 
+GENERATED_MARKER = "# Written by pressure-lab"
+
+
 def _write_dagster_yaml(dagster_home: Path) -> None:
     """A default instance config: SQLite storage under the home, telemetry off.
 
     - The event log is Dagster's SQLite storage with batched writes of a range's
-      materializations (orchestration/event_storage.py): same files, same schema.
+      materializations (orchestration/event_storage.py): same files, same schema. Its
+      directory is an absolute path, so the file is rewritten whenever the home has moved.
     - One run at a time from the queue and one DuckDB writer at a time (pool `duckdb`):
       every run writes the single-writer warehouse, so parallel runs only interleave.
     - Run retries for transient failures only: a run whose worker crashed, timed out while
@@ -115,13 +119,30 @@ def _write_dagster_yaml(dagster_home: Path) -> None:
     - Run monitoring frees the pool slots of runs that ended and ends runs that never start
       or run past six hours, so a dead run cannot hold the queue or the pool forever.
 
-    Never overwrites a user's own file (see docs/operations.md for the Postgres block).
+    A file that starts with GENERATED_MARKER is the lab's and is kept current; any other
+    file is the user's and is never rewritten (see docs/operations.md for the Postgres
+    block), but one whose event log lives outside this home (a moved home) is refused with
+    the fix, rather than silently splitting the run history from its events.
     """
     dagster_home.mkdir(parents=True, exist_ok=True)
     target = dagster_home / "dagster.yaml"
+    wanted = _default_dagster_yaml(dagster_home)
     if target.exists():
-        return
-    target.write_text(
+        text = target.read_text()
+        if not text.startswith(GENERATED_MARKER):
+            _check_event_log_home(text, dagster_home, target)
+            return
+        if text == wanted:
+            return
+    tmp = target.with_name(f".dagster.yaml.{os.getpid()}.tmp")
+    tmp.write_text(wanted)
+    os.replace(tmp, target)  # two processes writing the same content: either wins
+
+
+def _default_dagster_yaml(dagster_home: Path) -> str:
+    return (
+        f"{GENERATED_MARKER} (assets/common/settings.py) and kept current by it.\n"
+        "# Delete these two lines to make the file yours: it is then never rewritten.\n"
         "telemetry:\n  enabled: false\n"
         "event_log_storage:\n  module: orchestration.event_storage\n"
         "  class: BatchedSqliteEventLogStorage\n"
@@ -133,3 +154,23 @@ def _write_dagster_yaml(dagster_home: Path) -> None:
         "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 300\n"
         "  max_runtime_seconds: 21600\n  free_slots_after_run_end_seconds: 60\n"
     )
+
+
+def _check_event_log_home(text: str, dagster_home: Path, target: Path) -> None:
+    import yaml
+
+    try:
+        config = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return  # Dagster reports a broken file itself, with its position
+    base_dir = ((config.get("event_log_storage") or {}).get("config") or {}).get("base_dir")
+    if not isinstance(base_dir, str):
+        return  # not a plain path (e.g. {env: ...}) or not configured: Dagster's defaults
+    where = Path(base_dir).expanduser().resolve()
+    home = dagster_home.resolve()
+    if where != home and home not in where.parents:
+        raise ValueError(
+            f"{target}: event_log_storage.config.base_dir is {base_dir}, outside this Dagster "
+            f"home {home} (was the home moved?). The run history lives here, so the events "
+            f"must too: set it to {home / 'history' / 'runs'}, or delete the file to get the "
+            "lab's default.")

@@ -132,8 +132,12 @@ def _run_build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
     context.log.info(f"dbt build over {vars_ or 'every day'} (artefacts in {target})")
     # raise_on_error (the default): a failed model or error-severity test fails the step
     # after every event has been streamed, so the check results are recorded first.
-    with _environment(window_env(vars_)), _kept_parse_state(target, runtime / PARTIAL_PARSE_FILE):
-        yield from dbt.cli(dbt_build_args(), context=context, target_path=target).stream()
+    with _kept_parse_state(target, runtime / PARTIAL_PARSE_FILE):
+        # dagster-dbt copies os.environ and starts dbt inside cli(): the window need not
+        # outlive that call.
+        with _environment(window_env(vars_)):
+            invocation = dbt.cli(dbt_build_args(), context=context, target_path=target)
+        yield from invocation.stream()
 
 
 def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefinition,
