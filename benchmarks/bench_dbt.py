@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assets.common import calendar  # noqa: E402
+from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
 DBT_PROJECT_DIR = ROOT / "dbt_project"
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -130,9 +131,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "platform": platform.platform()},
     }
-    dest = ROOT / "benchmarks" / "results" / "dbt.json"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(out, indent=2) + "\n")
+    write_results("dbt", out)
     print(json.dumps(out, indent=2))
 
 

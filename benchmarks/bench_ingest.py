@@ -44,6 +44,7 @@ from assets.ingestion.contract import normalize_chains  # noqa: E402
 from assets.ingestion.gx_validation import validate_bars, validate_chains  # noqa: E402
 from assets.ingestion.warehouse import publish_days, record_verdict, stage_days  # noqa: E402
 from tests.ingestion_fixtures import CBOE_COLUMNS  # noqa: E402  (the vendor's file layout)
+from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
 CHAIN_DAY = dt.date(2024, 1, 5)
 BAR_YEAR = 2023
@@ -227,9 +228,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(), "gx_first_call_s": round(t_gx_import, 3),
         "chains_cboe_day": chains, "bars_year": bars,
     }
-    out = ROOT / "benchmarks" / "results" / "ingest.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results("ingest", result)
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 

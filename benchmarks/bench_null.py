@@ -30,6 +30,7 @@ from assets.common.config import LabConfig  # noqa: E402
 from assets.trading.simulator import build_bar_tape  # noqa: E402
 from assets.validation.null_model import DEFAULT_CHUNK_TRADES, random_entry_null  # noqa: E402
 from tests.validation_fixtures import priced_trades, random_walk_days  # noqa: E402
+from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
 DAYS = 252
 TRADES = 500
@@ -80,9 +81,7 @@ def main() -> None:
                     "platform": platform.platform(),
                     "note": "2 cores shared with other jobs: wall times are upper bounds"},
     }
-    target = ROOT / "benchmarks" / "results" / "null.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(out, indent=2) + "\n")
+    write_results("null", out)
     sys.stdout.write(json.dumps(out, indent=2) + "\n")
 
 

@@ -42,6 +42,7 @@ from test_pressure_reference import make_day, seed_pressure_loop  # noqa: E402
 from assets.common.calendar import expiration_days  # noqa: E402
 from assets.common.config import PressureConfig  # noqa: E402
 from assets.pressure.kernel import GridWorkspace, pressure_grid  # noqa: E402
+from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
 # CPU time of this process: time slices lost to other processes on a shared machine do
 # not count (contention for caches and memory still does).
@@ -195,9 +196,7 @@ def main() -> None:
                 ("throughput_met", m["one_year_cells_per_second"] >= GOAL_CELLS_PER_SECOND))},
         },
     }
-    out = ROOT / "benchmarks" / "results" / "pressure.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results("pressure", result)
     sys.stdout.write(json.dumps({k: result[k] for k in ("machine", "kernel", "loop", "goals")},
                                 indent=2) + "\n")
 

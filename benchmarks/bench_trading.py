@@ -33,6 +33,7 @@ from assets.common.market_day import MarketDay  # noqa: E402
 from assets.trading.exits import first_exits  # noqa: E402
 from assets.trading.simulator import build_bar_tape, hold_bars, simulate_trades  # noqa: E402
 from tests.test_trading_support import reference_simulate  # noqa: E402
+from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
 BARS_PER_DAY = 390
 DAYS_PER_YEAR = 252
@@ -217,9 +218,7 @@ def main() -> None:
     }
     if not opts.quick:
         results["runs"].append(bench_years(10, 1, True, vbt))
-    out = ROOT / "benchmarks" / "results" / "trading.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    write_results("trading", results)
     print(json.dumps(results, indent=2, default=str))
 
 
