@@ -73,7 +73,7 @@ def _runs(instance: DagsterInstance) -> list[str]:
     return [r.run_id for r in instance.get_runs()]  # newest first
 
 
-def _materialize_into(home: Path) -> dict:
+def _materialize_into(home: Path, storage_class: str) -> dict:
     keys = DAYS.get_partition_keys()
     instance = DagsterInstance.from_config(str(home))
     try:
@@ -81,9 +81,7 @@ def _materialize_into(home: Path) -> dict:
                            tags=range_tags(keys[0], keys[-1])).success
         assert materialize([upstream, downstream], instance=instance,
                            partition_key=keys[10]).success
-        assert type(instance.event_log_storage).__name__ == (
-            "BatchedSqliteEventLogStorage" if (home / "dagster.yaml").read_text().count(
-                "BatchedSqlite") else "SqliteEventLogStorage")
+        assert type(instance.event_log_storage).__name__ == storage_class
         return _record(instance)
     finally:
         instance.dispose()
@@ -101,7 +99,8 @@ def test_batched_storage_records_what_the_default_storage_records(tmp_path, batc
     (default_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     _write_dagster_yaml(batched_home)  # the lab's generated config
 
-    default, batched = _materialize_into(default_home), _materialize_into(batched_home)
+    default = _materialize_into(default_home, "SqliteEventLogStorage")
+    batched = _materialize_into(batched_home, "BatchedSqliteEventLogStorage")
 
     assert batched == default
     days = len(DAYS.get_partition_keys())

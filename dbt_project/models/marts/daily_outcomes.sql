@@ -133,18 +133,12 @@ select
     pin_window_strike_oi,
     price_60_left as pin_window_start_price,
     price_30_left as pin_window_end_price,
-    case
-        when pin_window_strike is null or price_60_left = pin_window_strike then null
-        else sign(price_60_left - pin_window_strike) * (price_30_left - price_60_left)
-    end as pin_window_move_away,
+    {{ move_away('price_60_left', 'price_30_left', 'pin_window_strike') }} as pin_window_move_away,
 
     panic_window_strike,
     panic_window_strike_oi,
     price_15_left as panic_window_start_price,
     close as panic_window_end_price,
-    case
-        when panic_window_strike is null or price_15_left = panic_window_strike then null
-        else sign(price_15_left - panic_window_strike) * (close - price_15_left)
-    end as panic_window_move_away
+    {{ move_away('price_15_left', 'close', 'panic_window_strike') }} as panic_window_move_away
 
 from joined
