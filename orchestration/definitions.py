@@ -28,8 +28,8 @@ from assets.common.partitions import expiration_partitions  # noqa: E402
 from assets.common.pools import DUCKDB_POOL  # noqa: E402
 from assets.common.resources import build_resources  # noqa: E402
 from assets.common.settings import configure_environment  # noqa: E402
+from assets.ingestion import assets as ingestion_assets  # noqa: E402
 from assets.ingestion import checks as ingestion_checks  # noqa: E402
-from assets.ingestion.assets import build_ingestion_assets  # noqa: E402
 from assets.pressure import assets as pressure_assets  # noqa: E402
 from assets.pressure import checks as pressure_checks  # noqa: E402
 from assets.report import assets as report_assets  # noqa: E402
@@ -43,9 +43,11 @@ from orchestration.jobs import full_graph  # noqa: E402
 from orchestration.schedules import nightly_expiration_run  # noqa: E402
 from orchestration.sensors import landing_zone_sensor  # noqa: E402
 
-# The stages' unpartitioned assets (module level) and every check (checks name their assets
-# by key, so none needs the partitions definition).
-_ASSET_MODULES = [pressure_assets, trading_assets, validation_assets, report_assets]
+# The stages' unpartitioned assets (module level; the partitioned ones come from factories
+# in the same modules) and every check (checks name their assets by key, so none needs the
+# partitions definition).
+_ASSET_MODULES = [ingestion_assets, pressure_assets, trading_assets, validation_assets,
+                  report_assets]
 _CHECK_MODULES = [ingestion_checks, pressure_checks, trading_checks, validation_checks]
 
 
@@ -55,7 +57,7 @@ def defs() -> Definitions:
     partitions = expiration_partitions()
     return Definitions(
         assets=[
-            *build_ingestion_assets(partitions),
+            *ingestion_assets.build_ingestion_assets(partitions),
             build_transform_assets(dbt_project(), partitions, pool=DUCKDB_POOL),
             pressure_assets.build_pressure_series(partitions),
             *load_assets_from_modules(_ASSET_MODULES),
