@@ -42,7 +42,7 @@ from assets.ingestion import readers  # noqa: E402
 from assets.ingestion.adapters import cboe, read_days  # noqa: E402
 from assets.ingestion.contract import normalize_chains  # noqa: E402
 from assets.ingestion.gx_validation import validate_bars, validate_chains  # noqa: E402
-from assets.ingestion.warehouse import publish_days, record_verdict, stage_days  # noqa: E402
+from assets.ingestion.write_audit_publish import publish_days, record_verdict, stage_days  # noqa: E402
 from tests.ingestion_fixtures import CBOE_COLUMNS  # noqa: E402  (the vendor's file layout)
 from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
@@ -110,7 +110,7 @@ def bar_files(rng: np.random.Generator, directory: Path, sessions) -> int:
         open_ = np.r_[close[0], close[:-1]]
         table = pa.table({
             "symbol": pa.array(np.full(ts.size, "SPX", dtype=object), pa.string()),
-            "ts": pa.array(ts.tz_convert(calendar.NY).strftime("%Y-%m-%dT%H:%M:%S%z")
+            "ts": pa.array(ts.tz_convert(calendar.EXCHANGE_TZ).strftime("%Y-%m-%dT%H:%M:%S%z")
                            .str.replace(r"(\d{2})(\d{2})$", r"\1:\2", regex=True), pa.string()),
             "open": open_, "high": np.maximum(open_, close) + 0.25,
             "low": np.minimum(open_, close) - 0.25, "close": close,

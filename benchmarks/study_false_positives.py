@@ -1,9 +1,9 @@
 """False-positive rate of the whole numpy half of the graph on `null` worlds.
 
-Runs the same code path as the nightly run (`assets.pipeline.run_in_memory`) on many seeded
-synthetic years without steering and counts how often the package says VALIDATED and how
-often the random-entry null's p falls below 0.05 (expected: about 5 %). With `--steer X`
-it measures power instead. Not part of `make bench` timing goals; writes
+Runs the same code path as the nightly run (`assets.in_memory_pipeline.run_in_memory`) on
+many seeded synthetic years without steering and counts how often the package says VALIDATED
+and how often the random-entry null's p falls below 0.05 (expected: about 5 %). With
+`--steer X` it measures power instead. Not part of `make bench` timing goals; writes
 benchmarks/results/false_positives.json (or power_<X>.json).
 
     .venv/bin/python benchmarks/study_false_positives.py [--seeds 20] [--steer 3.0]
@@ -22,7 +22,7 @@ from scipy import stats
 
 from assets.common.config import LabConfig, ValidationConfig
 from assets.market.memory import synthetic_market
-from assets.pipeline import run_in_memory
+from assets.in_memory_pipeline import run_in_memory
 
 OUT = Path(__file__).resolve().parent / "results"
 

@@ -75,12 +75,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.common.settings import configure_environment
 
     paths = configure_environment()
+    from assets.common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph
 
-    from orchestration.partitions import expiration_partitions
-
     keys, problems = plan_days(paths.landing, args.start, args.end,
-                               expiration_partitions.get_partition_keys())
+                               expiration_partitions().get_partition_keys())
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)

@@ -48,7 +48,7 @@ def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | No
     from orchestration.definitions import defs
 
     instance = instance or open_instance()
-    job = defs.resolve_job_def(job_name)
+    job = defs().resolve_job_def(job_name)
     # dbt's console lines go to stdout; a quiet run keeps them in a file under the data home.
     quiet = log_level in ("ERROR", "CRITICAL")
     log_file = lab_paths().home / "logs" / "last_run_stdout.log"

@@ -18,20 +18,21 @@ from dagster import (
     schedule,
 )
 
+from assets.common.calendar import EXCHANGE_TZ
+from assets.common.partitions import expiration_partitions
 from assets.common.settings import lab_paths
 from assets.ingestion.adapters import landing_days
 from orchestration.jobs import full_graph
-from orchestration.partitions import expiration_partitions
 
 
-@schedule(job=full_graph, cron_schedule="30 18 * * 1-5", execution_timezone="America/New_York",
+@schedule(job=full_graph, cron_schedule="30 18 * * 1-5", execution_timezone=EXCHANGE_TZ,
           default_status=DefaultScheduleStatus.STOPPED, name="nightly_expiration_run")
 def nightly_expiration_run(context: ScheduleEvaluationContext):
     day = context.scheduled_execution_time.date()
     key = day.isoformat()
     # The partition set as of the tick's time (end_offset=1 makes that day's partition exist).
     with partition_loading_context(effective_dt=context.scheduled_execution_time):
-        is_session = expiration_partitions.has_partition_key(key)
+        is_session = expiration_partitions().has_partition_key(key)
     if not is_session:
         return SkipReason(f"{key} is not an expiration session")
     files = landing_days(lab_paths().landing).get(day, [])

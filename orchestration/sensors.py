@@ -13,10 +13,10 @@ import json
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from assets.common.partitions import expiration_partitions
 from assets.common.settings import lab_paths
 from assets.ingestion.adapters import landing_days
 from orchestration.jobs import full_graph
-from orchestration.partitions import expiration_partitions
 
 
 def _fingerprint(path) -> str:
@@ -38,7 +38,7 @@ def landing_zone_sensor(context: SensorEvaluationContext):
         if all(seen.get(k) == v for k, v in prints.items()):
             continue
         key = day.isoformat()
-        if not expiration_partitions.has_partition_key(key):
+        if not expiration_partitions().has_partition_key(key):
             context.log.warning(f"landing files for {key} ignored: not an expiration session")
             continue
         digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()[:16]

@@ -10,6 +10,7 @@ import textwrap
 PROBE = textwrap.dedent("""
     import json
     from orchestration.definitions import defs
+    defs = defs()
     graph = defs.resolve_asset_graph()
     keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
     parents = {k.to_user_string(): sorted(p.to_user_string() for p in graph.get(k).parent_keys)

@@ -8,7 +8,7 @@ from scipy import stats
 
 from assets.common.config import LabConfig, ValidationConfig
 from assets.market.memory import synthetic_market
-from assets.pipeline import alerts_for, run_in_memory, trades_for
+from assets.in_memory_pipeline import alerts_for, run_in_memory, trades_for
 from assets.pressure.outcomes import prediction_outcomes
 
 pytestmark = pytest.mark.slow

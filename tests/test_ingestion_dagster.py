@@ -23,12 +23,15 @@ def lab(tmp_path, monkeypatch):
         fx.write_csv(fx.bar_frame(day, seed=i), tmp_path / "landing" / "bars" / f"{day}.csv")
     from dagster_duckdb import DuckDBResource
 
-    from assets.ingestion.definitions import ingestion_assets, ingestion_checks
-    from orchestration.resources import LabConfigResource
+    from assets.common.partitions import expiration_partitions
+    from assets.common.resources import LabConfigResource
+    from assets.ingestion.assets import build_ingestion_assets
+    from assets.ingestion.checks import ingestion_checks
 
     db = tmp_path / "w.duckdb"
     resources = {"duckdb": DuckDBResource(database=str(db)), "lab_config": LabConfigResource()}
-    return tmp_path, db, resources, [*ingestion_assets, *ingestion_checks]
+    return (tmp_path, db, resources,
+            [*build_ingestion_assets(expiration_partitions()), *ingestion_checks])
 
 
 def _run(defs, resources, partition_key=None, tags=None):

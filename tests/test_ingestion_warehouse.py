@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from assets.ingestion.contract import RAW_BAR_COLUMNS, RAW_CHAIN_COLUMNS, normalize_bars, normalize_chains
-from assets.ingestion.warehouse import (PublishRefused, load_stage, publish_days,
+from assets.ingestion.write_audit_publish import (PublishRefused, load_stage, publish_days,
                                         record_verdict, stage_days)
 from tests import ingestion_fixtures as fx
 

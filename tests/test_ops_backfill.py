@@ -34,12 +34,19 @@ TABLES = ["raw.chains", "raw.bars", "intermediate.int_chains__oi_by_strike",
 
 
 def _selected_assets():
-    from assets.ingestion.definitions import ingestion_assets, ingestion_checks
-    from assets.pressure.definitions import pressure_series, pressure_series_valid
-    from assets.transform.dbt_assets import dbt_partitioned_models
+    from assets.common.partitions import expiration_partitions
+    from assets.common.pools import DUCKDB_POOL
+    from assets.ingestion.assets import build_ingestion_assets
+    from assets.ingestion.checks import ingestion_checks
+    from assets.pressure.assets import build_pressure_series
+    from assets.pressure.checks import pressure_series_valid
+    from assets.transform.dbt_assets import build_transform_assets
+    from assets.transform.project import dbt_project
 
-    return [*ingestion_assets, *ingestion_checks, dbt_partitioned_models, pressure_series,
-            pressure_series_valid]
+    partitions = expiration_partitions()
+    return [*build_ingestion_assets(partitions), *ingestion_checks,
+            build_transform_assets(dbt_project(), partitions, pool=DUCKDB_POOL),
+            build_pressure_series(partitions), pressure_series_valid]
 
 
 def _resources(home: Path) -> dict:
@@ -47,10 +54,10 @@ def _resources(home: Path) -> dict:
     from dagster_duckdb import DuckDBResource
 
     from assets.transform.project import dbt_project
-    from orchestration.resources import LabConfigResource, dbt_executable
+    from assets.common.resources import LabConfigResource, dbt_executable
 
     return {"duckdb": DuckDBResource(database=str(home / "warehouse.duckdb")),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
             "lab_config": LabConfigResource()}
 
 

@@ -31,13 +31,14 @@ from dagster import (
     define_asset_job,
 )
 
-from orchestration.resources import DUCKDB_POOL, LabDuckDBResource
-from orchestration.warehouse_lock import WarehouseBusy, lock_path, read_holder, warehouse_lock
+from assets.common.pools import DUCKDB_POOL
+from assets.common.resources import LabDuckDBResource
+from assets.common.warehouse_lock import WarehouseBusy, lock_path, read_holder, warehouse_lock
 from tests import ops_fixtures as ops
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from orchestration.warehouse_lock import warehouse_lock
+    from assets.common.warehouse_lock import warehouse_lock
     with warehouse_lock(sys.argv[1], sys.argv[2]):
         print("held", flush=True)
         time.sleep(float(sys.argv[3]))

@@ -15,7 +15,7 @@ import pytest
 from dagster import DailyPartitionsDefinition, partition_loading_context
 
 from assets.common.config import CalendarConfig, LabConfig, load_config
-from orchestration.partitions import build_expiration_partitions, expiration_partitions
+from assets.common.partitions import build_expiration_partitions, expiration_partitions
 
 NY = ZoneInfo("America/New_York")
 # A horizon inside the precomputed exclusions (they run a year past the build date).
@@ -47,11 +47,14 @@ def _with_rule(rule: str) -> DailyPartitionsDefinition:
                                        end=HORIZON + dt.timedelta(days=30))
 
 
-def test_module_partitions_come_from_the_loaded_config():
+def test_the_lab_partitions_come_from_the_loaded_config():
     cfg = load_config()
-    assert expiration_partitions.start.date() == pd.Timestamp(cfg.calendar.partitions_start).date()
-    assert expiration_partitions.timezone == "America/New_York"
-    assert expiration_partitions.end_offset == 1
+    partitions = expiration_partitions()
+    assert partitions.start.date() == pd.Timestamp(cfg.calendar.partitions_start).date()
+    assert partitions.timezone == "America/New_York"
+    assert partitions.end_offset == 1
+    # Built once per process: every asset, the schedule and the sensor share one definition.
+    assert expiration_partitions() is expiration_partitions()
 
 
 @pytest.mark.parametrize("rule", ["spxw", "mwf", "daily"])
@@ -62,9 +65,9 @@ def test_keys_are_exactly_the_expiration_sessions(rule):
 
 
 def test_default_partitions_match_the_spxw_sessions_up_to_today():
-    start = expiration_partitions.start.date()
+    start = expiration_partitions().start.date()
     today = dt.datetime.now(NY).date()
-    keys = _keys(expiration_partitions, today)
+    keys = _keys(expiration_partitions(), today)
     expected = _oracle(start, today, load_config().calendar.expiration_rule)
     # end_offset=1 may add the next session once today's is exposed (see the test below).
     assert keys[:len(expected)] == expected
@@ -98,13 +101,13 @@ def test_end_offset_exposes_todays_partition():
     for when in (dt.datetime(2024, 11, 29, 0, 30, tzinfo=NY),
                  dt.datetime(2024, 11, 29, 18, 30, tzinfo=NY)):
         with partition_loading_context(effective_dt=when):
-            assert expiration_partitions.get_last_partition_key() == "2024-11-29"
-            assert expiration_partitions.has_partition_key("2024-11-29")
-            assert not expiration_partitions.has_partition_key("2024-12-02")
+            assert expiration_partitions().get_last_partition_key() == "2024-11-29"
+            assert expiration_partitions().has_partition_key("2024-11-29")
+            assert not expiration_partitions().has_partition_key("2024-12-02")
     # Without the offset the day being traded would not exist until the next midnight.
     no_offset = DailyPartitionsDefinition(
-        start_date=expiration_partitions.start.strftime("%Y-%m-%d"), end_offset=0,
-        timezone="America/New_York", exclusions=list(expiration_partitions.exclusions))
+        start_date=expiration_partitions().start.strftime("%Y-%m-%d"), end_offset=0,
+        timezone="America/New_York", exclusions=list(expiration_partitions().exclusions))
     with partition_loading_context(effective_dt=dt.datetime(2024, 11, 29, 18, 30, tzinfo=NY)):
         assert no_offset.get_last_partition_key() == "2024-11-27"
 
@@ -113,4 +116,4 @@ def test_non_sessions_are_never_partition_keys_at_any_time():
     for key in ("2024-11-28", "2024-11-30", "2024-12-01", "2022-05-10"):
         for when in (dt.datetime(2024, 12, 31, tzinfo=NY), dt.datetime(2025, 6, 1, tzinfo=NY)):
             with partition_loading_context(effective_dt=when):
-                assert not expiration_partitions.has_partition_key(key), key
+                assert not expiration_partitions().has_partition_key(key), key

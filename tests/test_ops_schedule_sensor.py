@@ -37,7 +37,7 @@ def repo(tmp_path_factory):
     with scoped_environ(lab_environment(home)):
         from orchestration.definitions import defs
 
-        yield defs.get_repository_def()
+        yield defs().get_repository_def()
 
 
 @pytest.fixture

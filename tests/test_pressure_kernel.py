@@ -14,7 +14,7 @@ from scipy.stats import norm
 sys.path.insert(0, str(Path(__file__).parent))
 from test_pressure_reference import make_custom_day, make_day  # noqa: E402
 
-from assets.common.calendar import NY, minutes_to_close, session  # noqa: E402
+from assets.common.calendar import EXCHANGE_TZ, minutes_to_close, session  # noqa: E402
 from assets.common.config import PressureConfig  # noqa: E402
 from assets.common.market_day import MarketDay  # noqa: E402
 from assets.pressure.kernel import pressure_grid  # noqa: E402
@@ -84,7 +84,7 @@ def test_early_close_day_uses_the_real_13h_close():
                     close, close, minutes, strikes, np.array([1000.0, 3000.0, 500.0]),
                     np.array([1000.0, 1000.0, 500.0]))
     grid = pressure_grid(day, PressureConfig())
-    local = starts.tz_convert(NY)
+    local = starts.tz_convert(EXCHANGE_TZ)
     at = {f"{t:%H:%M}": i for i, t in enumerate(local)}
     # Bar 12:45 ET ends at 12:46, 14 minutes before 13:00: crisis zone (a 16:00 close
     # would have put it at 194 minutes, the early-warning zone).

@@ -19,7 +19,8 @@ import pandas_market_calendars as mcal
 
 ExpirationRule = Literal["daily", "mwf", "spxw"]
 EXPIRATION_RULES: tuple[str, ...] = ("daily", "mwf", "spxw")
-NY = "America/New_York"
+# The exchange's time zone: sessions, partitions, schedules and trade days are all read here.
+EXCHANGE_TZ = "America/New_York"
 # Thursday SPXW PM expirations were listed from this day on; Tuesday ones shortly before.
 SPXW_DAILY_FROM = dt.date(2022, 5, 11)
 DEFAULT_EXCHANGE = "XNYS"
@@ -37,7 +38,7 @@ class Session:
 
     @property
     def is_early_close(self) -> bool:
-        return self.close.tz_convert(NY).time() < dt.time(16, 0)
+        return self.close.tz_convert(EXCHANGE_TZ).time() < dt.time(16, 0)
 
     def bar_starts(self) -> pd.DatetimeIndex:
         """Start times of the session's 1-minute bars, open inclusive, close exclusive."""

@@ -2,8 +2,8 @@
 
 Pure, Dagster-free modules: `contract` (canonical columns and normalizer), `readers`
 (defensive CSV/ZIP/Parquet reading), `adapters` (canonical, Cboe EOD, Databento DBN),
-`rules` + `gx_validation` (great-expectations rules), `warehouse` (DuckDB stage/audit/
-publish). `definitions` holds the Dagster assets and checks built on them.
+`rules` + `gx_validation` (great-expectations rules), `write_audit_publish` (DuckDB
+stage/audit/publish). `assets` and `checks` hold the Dagster assets and checks built on them.
 """
 
 from assets.ingestion.errors import (LandingFileError, MissingLandingFileError,

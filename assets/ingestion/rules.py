@@ -260,7 +260,7 @@ def gap_limits(session_minutes: int, cfg: IngestionConfig) -> tuple[int, float]:
 def _format_minutes(minutes: pd.DatetimeIndex, limit: int = 30) -> str:
     if len(minutes) == 0:
         return ""
-    et = minutes.tz_convert(calendar.NY)
+    et = minutes.tz_convert(calendar.EXCHANGE_TZ)
     # Collapse consecutive minutes into ranges so a long gap reads as one item.
     parts, start, prev = [], et[0], et[0]
     for t in et[1:]:

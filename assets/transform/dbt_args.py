@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-PARTITION_TIMEZONE = "America/New_York"  # orchestration.partitions builds its windows here
+from assets.common.calendar import EXCHANGE_TZ
+
+PARTITION_TIMEZONE = EXCHANGE_TZ  # assets.common.partitions builds its windows here
 
 
 def window_vars(start: dt.datetime, end: dt.datetime,

@@ -48,11 +48,6 @@ from assets.transform.dbt_args import (
 
 TRANSFORM_GROUP = "transform"
 PARTITIONED_SELECT = "tag:partitioned"
-# dbt source (source_name, table) -> the ingestion stage's asset key.
-RAW_SOURCE_KEYS: Mapping[tuple[str, str], AssetKey] = {
-    ("raw", "chains"): AssetKey("raw_chains"),
-    ("raw", "bars"): AssetKey("raw_bars"),
-}
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's parse state, in its target path
 KEEP_RUNTIME_TARGETS = 30  # dbt run folders kept under $PRESSURE_LAB_HOME/dbt/target
 MART_KEYS: Mapping[str, AssetKey] = {
@@ -62,17 +57,17 @@ MART_KEYS: Mapping[str, AssetKey] = {
 
 
 class LabDbtTranslator(DagsterDbtTranslator):
-    """Flat asset keys (the model name; the ingestion's `raw_chains` / `raw_bars` for the
-    sources), all in the `transform` group, dbt tests loaded as (blocking) asset checks."""
+    """Flat asset keys (the model name; for a source, the key its yml declares under
+    `meta.dagster.asset_key`: the ingestion's `raw_chains` / `raw_bars`), all in the
+    `transform` group, dbt tests loaded as (blocking) asset checks."""
 
     def __init__(self) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            mapped = RAW_SOURCE_KEYS.get(
-                (dbt_resource_props["source_name"], dbt_resource_props["name"]))
-            return mapped or super().get_asset_key(dbt_resource_props)
+            # dagster-dbt's default reads `meta.dagster.asset_key` (_raw__sources.yml).
+            return super().get_asset_key(dbt_resource_props)
         return AssetKey(dbt_resource_props["name"])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -142,7 +137,10 @@ def _run_build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
 
 def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefinition,
                            pool: str | None = None) -> AssetsDefinition:
-    """The partitioned dbt assets for a prepared project (its manifest must exist)."""
+    """The partitioned dbt assets for a prepared project (its manifest must exist).
+
+    A factory, called by the code location with the lab's project, partitions and the
+    DuckDB pool: importing this module reads no manifest and builds no calendar."""
     if not project.manifest_path.exists():
         raise FileNotFoundError(
             f"{project.manifest_path} is missing: run `make manifest` (dbt parse) first")
@@ -161,14 +159,3 @@ def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefini
         yield from _run_build(context, dbt)
 
     return dbt_partitioned_models
-
-
-def _default_assets() -> AssetsDefinition:
-    from assets.transform.project import dbt_project
-    from orchestration.partitions import expiration_partitions
-    from orchestration.resources import DUCKDB_POOL
-
-    return build_transform_assets(dbt_project, expiration_partitions, pool=DUCKDB_POOL)
-
-
-dbt_partitioned_models = _default_assets()

@@ -30,6 +30,7 @@ from scipy import stats
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.common.settings import EVIDENCE_PACKAGE_FILE
+from assets.pressure.calibration import split_calibration_days
 from assets.validation.drawdown import daily_equity_curve, drawdown_statistics
 from assets.validation.metrics import (
     _f,
@@ -530,7 +531,8 @@ def evaluate(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
 
     days = sorted(market_days.values() if isinstance(market_days, Mapping) else market_days,
                   key=lambda d: d.quote_date)
-    oos_market = days[cfg.pressure.calibration_days:]
+    _, oos_market = split_calibration_days(days, cfg.pressure.calibration_days,
+                                           key=lambda d: d.quote_date)
     oos_days = [d.quote_date for d in oos_market]
     vc = cfg.validation
     seeds = derived_seeds(vc.seed)

@@ -163,7 +163,7 @@ def _read_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead
     exp_dates = pd.Series(pd.NaT, index=definitions.index, dtype="datetime64[ns]")
     exp_dates[valid_exp] = (pd.to_datetime(definitions.loc[valid_exp, "expiration_ns"]
                                            .astype(np.int64), utc=True)
-                            .dt.tz_convert(calendar.NY).dt.tz_localize(None).dt.normalize())
+                            .dt.tz_convert(calendar.EXCHANGE_TZ).dt.tz_localize(None).dt.normalize())
     definitions["expiration"] = exp_dates
     definitions["root"] = [_root(r, a) for r, a in zip(definitions["raw_symbol"],
                                                        definitions["asset"])]

@@ -1,12 +1,11 @@
 """The reviewer's report: built from the published evidence package alone."""
 
-
 import json
 
 from dagster import MaterializeResult, MetadataValue, asset
 
 from assets.common.settings import lab_paths
-from assets.validation.definitions import PACKAGE_FILE, evidence_package
+from assets.validation.assets import PACKAGE_FILE, evidence_package
 
 REPORT_FILE = "report.html"
 
@@ -19,7 +18,8 @@ def reviewer_report() -> MaterializeResult:
     evidence = lab_paths().evidence
     package_path = evidence / PACKAGE_FILE
     out = write_report(package_path, evidence / REPORT_FILE)
-    run = (evidence / "LATEST_RUN").read_text().strip() if (evidence / "LATEST_RUN").exists() else None
+    latest = evidence / "LATEST_RUN"
+    run = latest.read_text().strip() if latest.exists() else None
     if run and (evidence / "runs" / run).is_dir():
         write_report(evidence / "runs" / run / PACKAGE_FILE, evidence / "runs" / run / REPORT_FILE)
     pkg = json.loads(package_path.read_text())

@@ -15,6 +15,7 @@ import pandas as pd
 
 from assets.common import calendar
 from assets.common.market_day import MarketDay
+from assets.common.tables import OI_CONCENTRATION, RAW_BARS
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -69,11 +70,11 @@ def read_table(conn: duckdb.DuckDBPyConnection, qualified: str) -> pd.DataFrame:
 
 def available_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
     """Days that have both published bars and OI for their own expiration."""
-    if not (table_exists(conn, "raw.bars") and table_exists(conn, "marts.oi_concentration")):
+    if not (table_exists(conn, RAW_BARS) and table_exists(conn, OI_CONCENTRATION)):
         return []
     rows = conn.execute(
-        "select distinct b.quote_date from raw.bars b "
-        "join (select distinct quote_date from marts.oi_concentration) o using (quote_date) "
+        f"select distinct b.quote_date from {RAW_BARS} b "
+        f"join (select distinct quote_date from {OI_CONCENTRATION}) o using (quote_date) "
         "order by 1").fetchall()
     return [r[0] for r in rows]
 
@@ -108,10 +109,10 @@ def _source_fingerprint(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date]) 
     """Row count and an order-independent hash of every column MarketDays are built from."""
     bars = conn.execute(
         "select count(*), sum(hash(quote_date, ts, open, high, low, close)::hugeint) "
-        "from raw.bars where quote_date in (select unnest(?::date[]))", [wanted]).fetchone()
+        f"from {RAW_BARS} where quote_date in (select unnest(?::date[]))", [wanted]).fetchone()
     oi = conn.execute(
         "select count(*), sum(hash(quote_date, strike, call_oi, put_oi)::hugeint) "
-        "from marts.oi_concentration where quote_date in (select unnest(?::date[]))",
+        f"from {OI_CONCENTRATION} where quote_date in (select unnest(?::date[]))",
         [wanted]).fetchone()
     return tuple(bars) + tuple(oi)
 
@@ -119,11 +120,11 @@ def _source_fingerprint(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date]) 
 def _build_market_days(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date],
                        exchange: str) -> dict[dt.date, MarketDay]:
     bars = conn.execute(
-        "select quote_date, epoch_ns(ts) as ts_ns, open, high, low, close from raw.bars "
+        f"select quote_date, epoch_ns(ts) as ts_ns, open, high, low, close from {RAW_BARS} "
         "where quote_date in (select unnest(?::date[])) order by quote_date, ts",
         [wanted]).df()
     oi = conn.execute(
-        "select quote_date, strike, call_oi, put_oi from marts.oi_concentration "
+        f"select quote_date, strike, call_oi, put_oi from {OI_CONCENTRATION} "
         "where quote_date in (select unnest(?::date[])) order by quote_date, strike",
         [wanted]).df()
     out: dict[dt.date, MarketDay] = {}

@@ -3,38 +3,34 @@
 `validation_statistics` computes everything (the pure `assets.validation.package.evaluate`)
 and stores it in the warehouse; `evidence_package` stamps it, validates it against the JSON
 Schema *before* publishing, and swaps it into `$PRESSURE_LAB_HOME/evidence/` atomically,
-keeping every earlier package under `evidence/runs/<run_id>/`.
+keeping every earlier package under `evidence/runs/<run_id>/`. The published package's
+check lives in `checks.py`.
 """
-
 
 import json
 
 import pandas as pd
 from dagster import (
-    AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
     Failure,
     MaterializeResult,
     MetadataValue,
     asset,
-    asset_check,
 )
 from dagster_duckdb import DuckDBResource
 
+from assets.common import tables
+from assets.common.pools import DUCKDB_POOL
+from assets.common.resources import LabConfigResource
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
-from assets.common.warehouse import load_market_days, read_table, replace_rows
-from assets.pressure.definitions import (
-    CALIBRATION_TABLE,
-    OUTCOMES_TABLE,
-    prediction_outcomes,
-)
-from assets.trading.definitions import RISK_TABLE, TRADES_TABLE, risk_management_report
-from assets.validation.reproducibility import reproducibility_protocol
+from assets.common.warehouse_io import load_market_days, read_table, replace_rows
 from assets.ingestion.adapters import landing_days
-from orchestration.resources import DUCKDB_POOL, LabConfigResource
+from assets.pressure.assets import prediction_outcomes
+from assets.pressure.calibration import split_calibration_days
+from assets.trading.assets import risk_management_report
+from assets.validation.reproducibility import reproducibility_protocol
 
-RESULTS_TABLE = "validation.results"
 PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
 # The statistics stack (scipy, statsmodels, arch, jsonschema) is imported inside the asset
 # bodies: loading the code location (UI, sensors, schedules) should not pay for it.
@@ -50,10 +46,10 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
 
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
-        trades = read_table(conn, TRADES_TABLE)
-        outcomes = read_table(conn, OUTCOMES_TABLE)
-        risk = json.loads(read_table(conn, RISK_TABLE)["report_json"].iloc[0])
-        calib = read_table(conn, CALIBRATION_TABLE).iloc[0].to_dict()
+        trades = read_table(conn, tables.TRADES)
+        outcomes = read_table(conn, tables.PREDICTION_OUTCOMES)
+        risk = json.loads(read_table(conn, tables.RISK_REPORT)["report_json"].iloc[0])
+        calib = read_table(conn, tables.CALIBRATION).iloc[0].to_dict()
         market = load_market_days(conn, exchange=cfg.calendar.exchange)
     days = list(market)
     paths = lab_paths()
@@ -61,7 +57,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     split = {k: (None if pd.isna(v) else str(v)) for k, v in calib.items()
              if k != "thresholds_json"}
     split["thresholds"] = json.loads(calib["thresholds_json"])
-    split["out_of_sample_days"] = max(0, len(days) - cfg.pressure.calibration_days)
+    _, scored = split_calibration_days(days, cfg.pressure.calibration_days)
+    split["out_of_sample_days"] = len(scored)
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
     package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
@@ -69,7 +66,7 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
     with duckdb.get_connection() as conn:
-        replace_rows(conn, RESULTS_TABLE, row)
+        replace_rows(conn, tables.VALIDATION_RESULTS, row)
     perf, stats = package["performance_metrics"], package["statistical_measures"]
     return MaterializeResult(metadata={
         "verdict": package["experimental_validity"],
@@ -86,7 +83,7 @@ def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> 
     from assets.validation.package import validate_package, write_package
 
     with duckdb.get_connection() as conn:
-        stored = read_table(conn, RESULTS_TABLE).iloc[0]
+        stored = read_table(conn, tables.VALIDATION_RESULTS).iloc[0]
     package = json.loads(stored["package_json"])
     files = json.loads(stored["files_json"])
     package["validation_timestamp"] = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -106,16 +103,3 @@ def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> 
         "p_value": stats.get("p_value"),
         "max_drawdown_fraction": perf.get("maximum_drawdown"),
     })
-
-
-@asset_check(asset=evidence_package, blocking=True,
-             description="The published package validates against its JSON Schema.")
-def evidence_package_schema() -> AssetCheckResult:
-    from assets.validation.package import validate_package
-
-    path = lab_paths().evidence / PACKAGE_FILE
-    try:
-        validate_package(json.loads(path.read_text()))
-    except Exception as exc:
-        return AssetCheckResult(passed=False, metadata={"file": str(path), "error": str(exc)[:2000]})
-    return AssetCheckResult(passed=True, metadata={"file": str(path)})

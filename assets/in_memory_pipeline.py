@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,36 +16,15 @@ import pandas as pd
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.pressure.alerts import alert_columns, alerts_frame, calibrate_thresholds
+from assets.pressure.calibration import Calibration, split_calibration_days
 from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.pressure.outcomes import prediction_outcomes
 from assets.trading.risk import risk_management_report
 from assets.trading.simulator import build_bar_tape, simulate_trades
 
 
-@dataclass(frozen=True)
-class Calibration:
-    days: tuple[dt.date, ...]  # the calibration window, never scored
-    scored_days: tuple[dt.date, ...]
-    thresholds: dict[str, float]
-
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "calibration_days": len(self.days),
-            "first_day": self.days[0].isoformat() if self.days else None,
-            "last_day": self.days[-1].isoformat() if self.days else None,
-            "first_scored_day": self.scored_days[0].isoformat() if self.scored_days else None,
-            "scored_days": len(self.scored_days),
-            "thresholds": dict(self.thresholds),
-        }
-
-
-def split_days(days: list[dt.date], calibration_days: int) -> tuple[list[dt.date], list[dt.date]]:
-    """The first N expiration days calibrate; every later day is out of sample."""
-    ordered = sorted(days)
-    return ordered[:calibration_days], ordered[calibration_days:]
-
-
-def alerts_for(market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> tuple[pd.DataFrame, Calibration]:
+def alerts_for(market: Mapping[dt.date, MarketDay],
+               cfg: LabConfig) -> tuple[pd.DataFrame, Calibration]:
     """Thresholds from the calibration window, then causal alerts on every day.
 
     Grids are built one day at a time in one reusable workspace and dropped after use, so
@@ -54,7 +32,7 @@ def alerts_for(market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> tuple[pd.
     """
     if not market:
         raise ValueError("no expiration day has both published bars and OI: nothing to score")
-    calib, scored = split_days(list(market), cfg.pressure.calibration_days)
+    calib, scored = split_calibration_days(list(market), cfg.pressure.calibration_days)
     workspace = GridWorkspace()
     thresholds = calibrate_thresholds(
         (pressure_grid(market[d], cfg.pressure, workspace=workspace) for d in calib), cfg.pressure)
@@ -66,7 +44,8 @@ def alerts_for(market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> tuple[pd.
     return alerts, Calibration(tuple(calib), tuple(scored), dict(thresholds))
 
 
-def trades_for(alerts: pd.DataFrame, market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> pd.DataFrame:
+def trades_for(alerts: pd.DataFrame, market: Mapping[dt.date, MarketDay],
+               cfg: LabConfig) -> pd.DataFrame:
     return simulate_trades(alerts, market, cfg.trading, cfg.pressure.urgency_rules)
 
 

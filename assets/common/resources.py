@@ -2,7 +2,7 @@
 
 Two mechanisms keep runs over one warehouse apart: the `duckdb` concurrency pool (limit 1 in
 the generated `dagster.yaml`) lets one step at a time touch the file, and `LabDuckDBResource`
-holds the inter-process warehouse lock (`orchestration.warehouse_lock`) for a whole run, so a
+holds the inter-process warehouse lock (`assets.common.warehouse_lock`) for a whole run, so a
 second run waits instead of slipping its steps between the first one's stage, check and
 publish.
 """
@@ -23,15 +23,12 @@ from pydantic import Field
 
 from assets.common.config import LabConfig, load_config
 from assets.common.settings import configure_environment
-from orchestration.warehouse_lock import (
+from assets.common.warehouse_lock import (
     DEFAULT_LOCK_TIMEOUT_SECONDS,
     _in_step_worker,
     reap_dead_run,
     warehouse_lock,
 )
-
-# Pool shared by every asset that writes the DuckDB file: one writer at a time.
-DUCKDB_POOL = "duckdb"
 
 
 class LabDuckDBResource(DuckDBResource):
@@ -114,6 +111,7 @@ def build_resources() -> dict:
     paths = configure_environment()
     return {
         "duckdb": LabDuckDBResource(database=str(paths.duckdb)),
-        "dbt": _dbt_resource_class()(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": _dbt_resource_class()(project_dir=dbt_project(),
+                                     dbt_executable=dbt_executable()),
         "lab_config": LabConfigResource(),
     }

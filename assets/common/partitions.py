@@ -1,0 +1,51 @@
+"""Partitions on the exchange calendar's expiration days, built on first use.
+
+A daily time-window definition whose exclusions are every calendar day that is not an
+expiration session (weekends, exchange holidays, and Tue/Thu before SPXW listed them), so
+the UI's partition bar shows real trading days, early closes included, and partition time
+windows still give dbt its `min_date`/`max_date` vars.
+
+Why a cached builder and not a module constant: the exclusions come from the exchange
+calendar (pandas-market-calendars, a year of sessions), which is slow and reads the lab
+config. Importing a stage module must do neither, so the partitioned assets are made by
+factories that take the definition (`build_ingestion_assets(partitions_def)` ...), and only
+the code location's `@definitions` function (`orchestration/definitions.py`, Dagster's lazy
+loading) and the schedule, sensor and CLI at their run time call `expiration_partitions()`.
+The cache keeps one definition per process, so every asset, the job, the schedule and the
+sensor share the very same object, as they did when it was a module constant. (A partitions
+definition that fills its exclusions lazily is not an option: Dagster snapshots a definition
+by its fields, so it must be complete when the assets are built.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import pandas as pd
+from dagster import DailyPartitionsDefinition
+
+from assets.common import calendar
+from assets.common.config import LabConfig, load_config
+
+
+def build_expiration_partitions(cfg: LabConfig,
+                                end: dt.date | None = None) -> DailyPartitionsDefinition:
+    start = pd.Timestamp(cfg.calendar.partitions_start).date()
+    # Exclusions are precomputed a year past today so that the definition is stable
+    # across a night's runs; the calendar library knows holidays that far ahead.
+    end = end or (dt.date.today() + dt.timedelta(days=366))
+    excluded = calendar.non_expiration_days(start, end, cfg.calendar.expiration_rule,
+                                            cfg.calendar.exchange)
+    return DailyPartitionsDefinition(
+        start_date=start.isoformat(),
+        end_offset=1,  # today's partition exists, so the nightly run can fill it
+        timezone=calendar.EXCHANGE_TZ,
+        exclusions=[dt.datetime.combine(d, dt.time()) for d in excluded],
+    )
+
+
+@lru_cache(maxsize=1)
+def expiration_partitions() -> DailyPartitionsDefinition:
+    """The lab's partitions definition (from the lab config), built once per process."""
+    return build_expiration_partitions(load_config())

@@ -1,0 +1,58 @@
+"""Dagster assets of the trading stage: the seed's executor over every alert, and the
+risk-management counterfactuals. Thin wrappers over `simulator` and `risk`; the trades'
+check lives in `checks.py`."""
+
+import json
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from assets.common import tables
+from assets.common.pools import DUCKDB_POOL
+from assets.common.resources import LabConfigResource
+from assets.common.warehouse_io import load_market_days, read_table, replace_rows
+from assets.in_memory_pipeline import risk_for, trades_for
+from assets.pressure.calibration import split_calibration_days
+
+GROUP = "trading"
+
+
+@asset(pool=DUCKDB_POOL, group_name=GROUP, kinds={"numpy", "duckdb"},
+       deps=[AssetKey("pressure_alerts")])
+def simulated_trades(context: AssetExecutionContext, duckdb: DuckDBResource,
+                     lab_config: LabConfigResource) -> MaterializeResult:
+    """Every tradable alert, entered at the next bar's open and exited path-exactly."""
+    cfg = lab_config.load()
+    with duckdb.get_connection() as conn:
+        alerts = read_table(conn, tables.ALERTS)
+        market = load_market_days(conn, exchange=cfg.calendar.exchange)
+    trades = trades_for(alerts, market, cfg)
+    skipped = dict(trades.attrs.get("skipped", {}))
+    trades.attrs = {}
+    with duckdb.get_connection() as conn:
+        replace_rows(conn, tables.TRADES, trades)
+    oos = trades[~trades["is_calibration"].astype(bool)] if len(trades) else trades
+    return MaterializeResult(metadata={
+        "trades": len(trades), "out_of_sample_trades": len(oos),
+        "skipped_alerts": MetadataValue.json(skipped),
+        "out_of_sample_pnl_points_mean":
+            float(oos["pnl_points"].mean()) if len(oos) else float("nan"),
+    })
+
+
+@asset(pool=DUCKDB_POOL, group_name=GROUP, kinds={"numpy", "duckdb"}, deps=[simulated_trades])
+def risk_management_report(duckdb: DuckDBResource,
+                           lab_config: LabConfigResource) -> MaterializeResult:
+    """The seed's ExperimentalRiskManager: counterfactual replays on the same entries."""
+    cfg = lab_config.load()
+    with duckdb.get_connection() as conn:
+        trades = read_table(conn, tables.TRADES)
+        alerts = read_table(conn, tables.ALERTS)
+        market = load_market_days(conn, exchange=cfg.calendar.exchange)
+    _, days = split_calibration_days(market, cfg.pressure.calibration_days)
+    report = risk_for(trades, alerts, market, cfg, days)
+    with duckdb.get_connection() as conn:
+        replace_rows(conn, tables.RISK_REPORT, pd.DataFrame(
+            {"report_json": [json.dumps(report, sort_keys=True, default=str)]}))
+    return MaterializeResult(metadata={"report": MetadataValue.json(report.get("table", []))})
