@@ -16,6 +16,7 @@ one-sided and zero-OI strikes, checked against a pandas re-statement of the defi
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +284,25 @@ def test_random_days_match_a_pandas_restatement(warehouse):
                 assert pd.isna(o[f"{prefix}_move_away"])
             else:
                 assert o[f"{prefix}_move_away"] == pytest.approx(move, abs=1e-9), (day, prefix)
+
+
+def test_every_built_column_is_described_in_its_models_yml(warehouse):
+    manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) == 7
+    for node in models:
+        built = query(warehouse, "select column_name from information_schema.columns "
+                                 f"where table_schema = '{node['schema']}' "
+                                 f"and table_name = '{node['alias']}'").column_name.tolist()
+        described = {name for name, col in node["columns"].items() if col["description"].strip()}
+        assert built and set(built) <= described, (node["name"], set(built) - described)
+        assert described <= set(built), (node["name"], described - set(built))
+
+
+def test_the_build_ran_and_passed_the_daily_outcomes_unit_tests(warehouse):
+    results = json.loads((warehouse.parent / "target" / "run_results.json").read_text())
+    unit = {r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in results["results"]
+            if r["unique_id"].startswith("unit_test.")}
+    assert unit == {"daily_outcomes_high_oi_tie_goes_to_the_nearer_strike": "pass",
+                    "daily_outcomes_ties_at_equal_distance_go_to_the_lower_strike": "pass",
+                    "daily_outcomes_windows_search_around_their_own_start_price": "pass"}
