@@ -37,7 +37,7 @@ EVIL = '<script>alert("x")</script>'
 
 
 def make_package(verdict: str = "REJECTED") -> dict:
-    """A small package shaped as docs/dev/interfaces.md describes (numbers are made up)."""
+    """A small package shaped as docs/stage-interfaces.md describes (numbers are made up)."""
     rng = np.random.default_rng(7)
     n_days = 25
     pnl = rng.normal(20.0, 300.0, n_days)

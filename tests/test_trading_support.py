@@ -1,7 +1,7 @@
 """Synthetic bars/alerts and a plain bar-by-bar reference simulator for the trading tests.
 
 The reference is written independently of `assets.trading`: one Python loop per trade,
-bar by bar, with the rules stated in docs/dev/interfaces.md and the simulator's docstring.
+bar by bar, with the rules stated in docs/stage-interfaces.md and the simulator's docstring.
 It imports nothing from `assets.trading`, so agreement with it is evidence, not an echo.
 """
 
