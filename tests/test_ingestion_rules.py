@@ -15,7 +15,7 @@ from assets.common.config import IngestionConfig, LabConfig
 from assets.ingestion.contract import normalize_bars, normalize_chains
 from assets.ingestion.gx_validation import validate_bars, validate_chains
 from assets.ingestion.rules import BAR_RULES, CHAIN_RULES, gap_limits
-from tests import ingestion_fixtures as fx
+from tests.support import ingestion_fixtures as fx
 
 CFG = LabConfig()
 FILE = "landing/chains/2024-01-05.csv"

@@ -33,7 +33,7 @@ from dagster import (
 
 from orchestration.resources import DUCKDB_POOL, LabDuckDBResource
 from orchestration.warehouse_lock import WarehouseBusy, lock_path, read_holder, warehouse_lock
-from tests import ops_fixtures as ops
+from tests.support import ops_fixtures as ops
 
 HOLDER = textwrap.dedent("""
     import sys, time

@@ -243,7 +243,7 @@ def test_verdict_colour(verdict, cls, colour):
     package["figures"] = {}  # keep it fast: only the banner matters here
     page = render_report(package)
     assert parse(page).verdict == [(f"verdict {cls}", verdict)]
-    assert re.search(r"\.verdict\.%s\{background:%s" % (cls, colour), page)
+    assert re.search(rf"\.verdict\.{cls}\{{background:{colour}", page)
 
 
 def test_five_figures_embedded_as_png(page):

@@ -11,7 +11,7 @@ import pytest
 
 from assets.common.config import SEED_URGENCY_RULES, TradingConfig
 from assets.trading.simulator import TRADE_COLUMNS, build_bar_tape, simulate_trades
-from tests.test_trading_support import (trade_sized_config, make_day, random_alerts, random_days,
+from tests.support.trading_fixtures import (trade_sized_config, make_day, random_alerts, random_days,
                                         reference_simulate)
 
 RULES = SEED_URGENCY_RULES
