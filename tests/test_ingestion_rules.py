@@ -1,6 +1,7 @@
 """Each great-expectations rule: a small bad frame fails it beside a good one that passes.
 
-Thresholds and session times in the assertions are hand-computed (see ingestion_fixtures).
+Thresholds and session times in the assertions are hand-computed (see
+tests/support/ingestion_fixtures.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The trade simulator: hand-built cases and trade-for-trade agreement with the plain
-bar-by-bar reference loop in test_trading_support."""
+bar-by-bar reference loop in tests/support/trading_fixtures.py."""
 
 from __future__ import annotations
 
