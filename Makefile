@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install manifest demo test test-fast test-ui bench ui clean
+.PHONY: install manifest demo lint test test-fast test-ui bench ui clean
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ $(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' 2>
 demo: install manifest
 	$(VENV)/bin/pressure-lab demo
 
+lint: install
+	$(VENV)/bin/ruff check .
+
 test: install manifest
 	$(PY) -m pytest -q -n 2 --dist loadfile -m "not ui"
 
@@ -41,11 +44,14 @@ test-fast: install manifest
 test-ui: install manifest
 	$(PY) -m pytest -q -m ui
 
+# Each benchmark runs as a module from the repository root (it imports the installed
+# package, benchmarks.results_io and tests.support).
 bench: install manifest
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in benchmarks/bench_*.py; do m=benchmarks.$$(basename $$b .py); echo "== $$m"; \
+		$(PY) -m $$m || exit 1; done
 
 ui: install manifest
 	$(VENV)/bin/pressure-lab ui
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache
+	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """dbt stage: one year built in one invocation, then a one-day increment.
 
-    .venv/bin/python benchmarks/bench_dbt.py [--quick]
+    .venv/bin/python -m benchmarks.bench_dbt [--quick]
 
 A temporary DuckDB gets raw.chains / raw.bars for the 2023 expiration sessions (252 days,
 390 bars a day, 210 on early closes; 200 strikes x C/P for the day's own expiration plus
@@ -29,11 +29,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from assets.common import calendar
+from benchmarks.results_io import write_results
 
-from assets.common import calendar  # noqa: E402
-from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+ROOT = Path(__file__).resolve().parents[1]
 
 DBT_PROJECT_DIR = ROOT / "dbt_project"
 DBT = str(Path(sys.executable).with_name("dbt"))

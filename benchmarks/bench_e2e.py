@@ -1,6 +1,7 @@
 """End to end: synthetic years through the CLI, as a user runs them, and the nightly increment.
 
-    .venv/bin/python benchmarks/bench_e2e.py [--years 1 3 10] [--quick] [--set-env K=V ...] [--out F]
+    .venv/bin/python -m benchmarks.bench_e2e [--years 1 3 10] [--quick] [--set-env K=V ...]
+        [--out F]
 
 For each size N (years of the `null` scenario, seed 1, ending 2024-12-31) in a fresh
 temporary `PRESSURE_LAB_HOME`:
@@ -167,8 +168,9 @@ def breakdown_in_child(home: Path, dagster_home: str | None) -> dict:
     of memory, and a child started later would inherit this process's high-water RSS in its
     own `ru_maxrss` (Linux counts the image replaced by exec), inflating the next
     measurement."""
-    done = subprocess.run([sys.executable, __file__, "--breakdown", str(home),
-                           dagster_home or ""], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.bench_e2e", "--breakdown",
+                           str(home), dagster_home or ""], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -230,7 +232,8 @@ def one_size(label: str, start: dt.date, end: dt.date, work: Path, extra_env: di
         [CLI, "run", "--start", NEXT_DAY.isoformat(), "--end", NEXT_DAY.isoformat()],
         env, logs / "nightly.log")
     if out["nightly_increment"]["returncode"] == 0:
-        out["nightly_increment"]["breakdown"] = breakdown_in_child(home, extra_env.get("DAGSTER_HOME"))
+        out["nightly_increment"]["breakdown"] = breakdown_in_child(
+            home, extra_env.get("DAGSTER_HOME"))
         out["nightly_increment"]["phases_seconds"] = phases(out["nightly_increment"])
     package = home / "evidence" / "evidence_package.json"
     if package.exists():
@@ -286,10 +289,10 @@ def extrapolate(sizes: dict[str, dict]) -> dict:
         return {}
     import numpy as np
 
-    sys.path.insert(0, str(ROOT))
     from assets.common.calendar import expiration_days
 
-    days, wall, cpu, synth, events, nightly = (np.array(c, dtype=float) for c in zip(*points))
+    days, wall, cpu, synth, events, nightly = (np.array(c, dtype=float)
+                                               for c in zip(*points, strict=True))
     wall_fit, cpu_fit, synth_fit, ev_fit = (np.polyfit(days, y, 1)
                                             for y in (wall, cpu, synth, events))
     ten = len(expiration_days(dt.date(END.year - 9, 1, 1), END, "spxw"))
@@ -340,8 +343,9 @@ def main() -> int:
         for label, (start, end) in sizes.items():
             t0 = time.perf_counter()
             results[label] = one_size(label, start, end, work, extra)
-            print(f"[{label}] done in {time.perf_counter() - t0:.0f}s: "
-                  f"{json.dumps({k: v.get('wall_seconds') for k, v in results[label].items() if isinstance(v, dict)})}",
+            walls = {k: v.get("wall_seconds") for k, v in results[label].items()
+                     if isinstance(v, dict)}
+            print(f"[{label}] done in {time.perf_counter() - t0:.0f}s: {json.dumps(walls)}",
                   flush=True)
     finally:
         if not args.keep:
@@ -357,8 +361,9 @@ def main() -> int:
         "goals": {
             **GOALS,
             "three_years_end_to_end_measured": three.get("end_to_end_seconds"),
-            "three_years_met": (three["end_to_end_seconds"] <= GOALS["three_years_end_to_end_seconds"]
-                                if "end_to_end_seconds" in three else None),
+            "three_years_met": (
+                three["end_to_end_seconds"] <= GOALS["three_years_end_to_end_seconds"]
+                if "end_to_end_seconds" in three else None),
             "nightly_increment_measured": {k: v.get("nightly_increment", {}).get("wall_seconds")
                                            for k, v in results.items()},
         },

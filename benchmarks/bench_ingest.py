@@ -1,6 +1,6 @@
 """Ingestion throughput: parse, validate (great-expectations) and load, timed apart.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--quick]
+    .venv/bin/python -m benchmarks.bench_ingest [--quick]
 
 1. Chains: one whole-market Cboe "Option EOD Summary" Calcs day (~1.5 M rows, every
    column of the real file, generated with numpy, written with pyarrow into a temp dir):
@@ -30,9 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before GX is imported
 
 import duckdb  # noqa: E402
 
@@ -43,8 +41,8 @@ from assets.ingestion.adapters import cboe, read_days  # noqa: E402
 from assets.ingestion.contract import normalize_chains  # noqa: E402
 from assets.ingestion.gx_validation import validate_bars, validate_chains  # noqa: E402
 from assets.ingestion.write_audit_publish import publish_days, record_verdict, stage_days  # noqa: E402
-from tests.ingestion_fixtures import CBOE_COLUMNS  # noqa: E402  (the vendor's file layout)
-from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+from benchmarks.results_io import write_results  # noqa: E402
+from tests.support.ingestion_fixtures import CBOE_COLUMNS  # noqa: E402 (the vendor's file layout)
 
 CHAIN_DAY = dt.date(2024, 1, 5)
 BAR_YEAR = 2023
@@ -81,7 +79,7 @@ def cboe_market_day(rng: np.random.Generator, n_rows: int, day: dt.date) -> tupl
         base = float(rng.uniform(10, 500))
         block(f"T{i:04d}", f"T{i:04d}", d0 + np.arange(0, 8) * 7 + 2,
               np.round(base * np.linspace(0.7, 1.3, 25), 1))
-    und, root, exp, strike, otype = (np.concatenate(x)[:n_rows] for x in zip(*blocks))
+    und, root, exp, strike, otype = (np.concatenate(x)[:n_rows] for x in zip(*blocks, strict=True))
     n = und.size
     price = rng.uniform(0.05, 50.0, n).round(2)
     cols: dict[str, pa.Array] = {
@@ -170,7 +168,8 @@ def bench_chains(tmp: Path, cfg: LabConfig, n_rows: int, rng) -> dict:
         "validate": {"seconds": round(t_validate, 3), "rows": int(len(kept)),
                      "rows_per_s": rate(len(kept), t_validate), "passed": report.passed},
         "load": {"seconds": round(t_stage + t_publish, 3), "stage_s": round(t_stage, 3),
-                 "publish_s": round(t_publish, 3), "rows_per_s": rate(len(kept), t_stage + t_publish)},
+                 "publish_s": round(t_publish, 3),
+                 "rows_per_s": rate(len(kept), t_stage + t_publish)},
         "full_size": {
             "rows": int(len(full)),
             "normalize_s": round(t_norm_full, 3),
@@ -222,7 +221,7 @@ def main() -> None:
         bars = bench_bars(Path(tmp), cfg, args.quick, rng)
     result = {
         "benchmark": "ingest", "quick": args.quick,
-        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "pandas": pd.__version__,
         "pyarrow": pa.__version__, "duckdb": duckdb.__version__,
         "cpu_count": os.cpu_count(), "gx_first_call_s": round(t_gx_import, 3),

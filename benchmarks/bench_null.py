@@ -1,6 +1,6 @@
 """Random-entry null speed: B replications of ~500 trades over a synthetic year.
 
-    .venv/bin/python benchmarks/bench_null.py [--quick]
+    .venv/bin/python -m benchmarks.bench_null [--quick]
 
 A year of random-walk bars (252 days x 390 one-minute bars), ~500 trades at random
 entries in the two urgency windows (priced by the shared exit engine, like the
@@ -19,18 +19,14 @@ import platform
 import resource
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from assets.common.config import LabConfig  # noqa: E402
-from assets.trading.simulator import build_bar_tape  # noqa: E402
-from assets.validation.null_model import DEFAULT_CHUNK_TRADES, random_entry_null  # noqa: E402
-from tests.validation_fixtures import priced_trades, random_walk_days  # noqa: E402
-from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+from assets.common.config import LabConfig
+from assets.trading.simulator import build_bar_tape
+from assets.validation.null_model import DEFAULT_CHUNK_TRADES, random_entry_null
+from benchmarks.results_io import write_results
+from tests.support.validation_fixtures import priced_trades, random_walk_days
 
 DAYS = 252
 TRADES = 500

@@ -1,20 +1,21 @@
 """Pressure kernel vs the seed's per-strike loop: one day and one year, one core.
 
-    .venv/bin/python benchmarks/bench_pressure.py [--quick]
+    .venv/bin/python -m benchmarks.bench_pressure [--quick]
 
 Days are random walks on real sessions with 390 bars x 250 strikes (5 points apart). The
-loop is tests/test_pressure_reference.seed_pressure_loop, the seed's code transcribed in
+loop is tests/support/pressure_reference.seed_pressure_loop, the seed's code transcribed in
 plain Python (lists, not numpy scalars). For the year the kernel runs on all 252 days;
 the loop is timed on a sample of days and extrapolated to 252 (the JSON says how many).
 Each kernel timing is the median of many calls; each loop timing one run. One-day
 speed-up: best loop run / best kernel timing (timeit's best-of rule: the least disturbed
 run of each side); loop and kernel runs are also interleaved in rounds, and the median of
 the paired ratios is reported beside it. All times are the process's CPU time
-(time.process_time), so being descheduled by other processes does not count. Year speed-up: the loop's time extrapolated
-from its best-of-2 runs on the sample days / the sum over all days of the kernel's
-best call on each day (the best full pass over the year is reported beside it). On a shared machine the loop's runs vary by 2x with
-the load (the JSON records the load average). BLAS is pinned to one thread before numpy loads, so
-every number is single-core. Writes benchmarks/results/pressure.json.
+(time.process_time), so being descheduled by other processes does not count. Year speed-up:
+the loop's time extrapolated from its best-of-2 runs on the sample days / the sum over all
+days of the kernel's best call on each day (the best full pass over the year is reported
+beside it). On a shared machine the loop's runs vary by 2x with the load (the JSON records
+the load average). BLAS is pinned to one thread before numpy loads, so every number is
+single-core. Writes benchmarks/results/pressure.json.
 """
 
 from __future__ import annotations
@@ -29,20 +30,15 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from test_pressure_reference import make_day, seed_pressure_loop  # noqa: E402
 
 from assets.common.calendar import expiration_days  # noqa: E402
 from assets.common.config import PressureConfig  # noqa: E402
 from assets.pressure.kernel import GridWorkspace, pressure_grid  # noqa: E402
-from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+from benchmarks.results_io import write_results  # noqa: E402
+from tests.support.pressure_fixtures import make_day  # noqa: E402
+from tests.support.pressure_reference import seed_pressure_loop  # noqa: E402
 
 # CPU time of this process: time slices lost to other processes on a shared machine do
 # not count (contention for caches and memory still does).

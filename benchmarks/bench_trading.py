@@ -3,7 +3,7 @@ vectorbt 0.28, on 1 and 10 synthetic years (252 days x 390 one-minute bars each,
 walk bars, a few random alerts a day); plus the raw exit engine on 10^6 entries (the
 null model's load).
 
-    .venv/bin/python benchmarks/bench_trading.py [--quick]
+    .venv/bin/python -m benchmarks.bench_trading [--quick]
 
 Writes benchmarks/results/trading.json. `--quick`: 1 year only, one repetition.
 vectorbt prices the same (non-overlapping) entries in one column with per-entry stops and
@@ -18,22 +18,17 @@ import datetime as dt
 import json
 import os
 import platform
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from assets.common.config import SEED_URGENCY_RULES, TradingConfig  # noqa: E402
-from assets.common.market_day import MarketDay  # noqa: E402
-from assets.trading.exits import first_exits  # noqa: E402
-from assets.trading.simulator import build_bar_tape, hold_bars, simulate_trades  # noqa: E402
-from tests.test_trading_support import reference_simulate  # noqa: E402
-from results_io import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+from assets.common.config import SEED_URGENCY_RULES, TradingConfig
+from assets.common.market_day import MarketDay
+from assets.trading.exits import first_exits
+from assets.trading.simulator import build_bar_tape, hold_bars, simulate_trades
+from benchmarks.results_io import write_results
+from tests.support.trading_fixtures import reference_simulate
 
 BARS_PER_DAY = 390
 DAYS_PER_YEAR = 252
@@ -183,7 +178,8 @@ def bench_engine(repeat: int) -> dict:
     t, (_, _, reason) = timed(lambda: first_exits(*args), repeat)
     return {"entries": n, "seconds": t, "entries_per_s": n / t,
             "reasons": {k: int(v) for k, v in zip(("STOP", "TARGET", "TIME", "CLOSE"),
-                                                   np.bincount(reason, minlength=4))}}
+                                                   np.bincount(reason, minlength=4),
+                                                   strict=False)}}
 
 
 def main() -> None:
@@ -208,7 +204,7 @@ def main() -> None:
     results = {
         "benchmark": "trading",
         "quick": opts.quick,
-        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "numpy": np.__version__,
         "pandas": pd.__version__, "vectorbt": vbt_version,
         "cpu_count": os.cpu_count(), "repeat_best_of": repeat,

@@ -6,7 +6,7 @@ and how often the random-entry null's p falls below 0.05 (expected: about 5 %). 
 `--steer X` it measures power instead. Not part of `make bench` timing goals; writes
 benchmarks/results/false_positives.json (or power_<X>.json).
 
-    .venv/bin/python benchmarks/study_false_positives.py [--seeds 20] [--steer 3.0]
+    .venv/bin/python -m benchmarks.study_false_positives [--seeds 20] [--steer 3.0]
 """
 
 from __future__ import annotations

@@ -104,7 +104,8 @@ def test_runtime_target_path_is_under_the_root_and_unique_per_run_and_step(tmp_p
 
 def test_stale_targets_keeps_the_most_recent(tmp_path: Path):
     folders = [(tmp_path / f"run{i}", float(t)) for i, t in enumerate([5, 1, 9, 3, 7])]
-    assert stale_targets(folders, keep=2) == [tmp_path / "run0", tmp_path / "run3", tmp_path / "run1"]
+    assert stale_targets(folders, keep=2) == [tmp_path / "run0", tmp_path / "run3",
+                                              tmp_path / "run1"]
     assert stale_targets(folders, keep=10) == []
     assert len(stale_targets(folders, keep=0)) == 5
     with pytest.raises(ValueError):

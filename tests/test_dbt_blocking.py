@@ -27,7 +27,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from assets.common.settings import DBT_PROJECT_DIR
 from assets.transform.dbt_args import WINDOW_ENV
-from tests.test_dbt_support import (
+from tests.support.dbt_fixtures import (
     DBT_EXECUTABLE,
     RAW_DDL,
     chain_frame,

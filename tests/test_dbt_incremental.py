@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_dbt_support import chain_frame, query, run_dbt, session_bars, write_raw
+from tests.support.dbt_fixtures import chain_frame, query, run_dbt, session_bars, write_raw
 
 D0, D1, D2, D3 = (dt.date(2024, 11, 25), dt.date(2024, 11, 26), dt.date(2024, 11, 27),
                   dt.date(2024, 11, 29))
@@ -19,7 +19,7 @@ D0, D1, D2, D3 = (dt.date(2024, 11, 25), dt.date(2024, 11, 26), dt.date(2024, 11
 
 def _day_counts(db, table: str) -> dict[dt.date, int]:
     frame = query(db, f"select quote_date, count(*) as n from {table} group by 1")
-    return {pd.Timestamp(d).date(): int(n) for d, n in zip(frame.quote_date, frame.n)}
+    return {pd.Timestamp(d).date(): int(n) for d, n in zip(frame.quote_date, frame.n, strict=True)}
 
 
 @pytest.mark.slow  # two dbt invocations: ~25-35 s on the shared cores
@@ -65,8 +65,8 @@ def test_window_builds_only_its_days_and_a_rerun_replaces_exactly_its_days(tmp_p
         schema = "intermediate" if table.startswith("int_") else "marts"
         assert set(_day_counts(db, f"{schema}.{table}")) == {D1, D3}, table
     assert _day_counts(db, "marts.oi_concentration") == {D1: 1, D3: 3}
-    daily = query(db, "select quote_date, total_0dte_oi, n_strikes from marts.oi_concentration_daily "
-                      "order by quote_date")
+    daily = query(db, "select quote_date, total_0dte_oi, n_strikes "
+                      "from marts.oi_concentration_daily order by quote_date")
     assert daily.total_0dte_oi.tolist() == [200, 9010]  # D1 kept its old OI (100 + 100)
     assert daily.n_strikes.tolist() == [1, 3]
     # D3's previous day is now D1 (D2 is gone from raw)

@@ -16,13 +16,14 @@ one-sided and zero-OI strikes, checked against a pandas re-statement of the defi
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_dbt_support import chain_frame, query, run_dbt, session_bars, write_raw
+from tests.support.dbt_fixtures import chain_frame, query, run_dbt, session_bars, write_raw
 
 D1, D2, D3 = dt.date(2024, 11, 26), dt.date(2024, 11, 27), dt.date(2024, 11, 29)
 # Regular day: bar i starts at 09:30 + i min; "60 minutes before the 16:00 close" is the
@@ -115,7 +116,8 @@ def test_zero_oi_strike_and_shares_on_the_early_close_day(warehouse):
     np.testing.assert_allclose(day.oi_share, np.array([2000, 10, 0, 5000]) / 7010, atol=1e-12)
     assert day.oi_rank.tolist() == [2, 3, 4, 1]
     # previous trading day is 11-27 (Thanksgiving closed), close 5995.4
-    np.testing.assert_allclose(day.distance_from_prev_close, np.array([6000, 6005, 6010, 6050]) - 5995.4)
+    np.testing.assert_allclose(day.distance_from_prev_close,
+                               np.array([6000, 6005, 6010, 6050]) - 5995.4)
     assert day.is_round_50.tolist() == [True, False, False, True]
     assert day.is_round_100.tolist() == [True, False, False, False]
     for d, group in oc.groupby("quote_date"):
@@ -139,7 +141,8 @@ def test_oi_concentration_daily(warehouse):
     assert d3.top3_share == pytest.approx(1.0)
     assert d3.max_oi_strike == 6050.0
     assert d3.strike_spacing == 5.0  # gaps 5, 5, 40: the mode is 5
-    assert daily.loc[D1].oi_hhi == pytest.approx(float(np.sum((np.array([50, 200, 300]) / 550) ** 2)))
+    shares = np.array([50, 200, 300]) / 550
+    assert daily.loc[D1].oi_hhi == pytest.approx(float(np.sum(shares ** 2)))
 
 
 def test_daily_outcomes_sessions_and_early_close(warehouse):
@@ -149,7 +152,8 @@ def test_daily_outcomes_sessions_and_early_close(warehouse):
         row = out.loc[day]
         assert row.n_bars == len(bars.ts)
         assert row.open == bars.open[0] and row.close == bars.close[-1]
-        assert row.high == pytest.approx(bars.high.max()) and row.low == pytest.approx(bars.low.min())
+        assert row.high == pytest.approx(bars.high.max())
+        assert row.low == pytest.approx(bars.low.min())
         assert pd.Timestamp(row.session_open_ts) == bars.ts[0]
         assert pd.Timestamp(row.session_close_ts) == bars.ts[-1] + pd.Timedelta(minutes=1)
     assert out.loc[D3].n_bars == 210 and bool(out.loc[D3].is_early_close)
@@ -166,10 +170,12 @@ def test_daily_outcomes_pinning(warehouse):
     assert d2.nearest_strike == 5995.0 and d2.dist_nearest_strike == pytest.approx(0.4)
     assert d2.max_oi_strike == 5995.0 and d2.dist_max_oi_strike == pytest.approx(0.4)
     assert (d2.pinned_within_0_5, d2.pinned_within_1_0, d2.pinned_within_2_5) == (True, True, True)
-    assert (d2.pin_baseline_0_5, d2.pin_baseline_1_0, d2.pin_baseline_2_5) == pytest.approx((0.2, 0.4, 1.0))
+    baselines = (d2.pin_baseline_0_5, d2.pin_baseline_1_0, d2.pin_baseline_2_5)
+    assert baselines == pytest.approx((0.2, 0.4, 1.0))
     d1 = out.loc[D1]  # close 5987.5: a tie between 5985 and 5990 goes to the lower strike
     assert d1.nearest_strike == 5985.0 and d1.dist_nearest_strike == 2.5
-    assert (d1.pinned_within_0_5, d1.pinned_within_1_0, d1.pinned_within_2_5) == (False, False, True)
+    pinned = (d1.pinned_within_0_5, d1.pinned_within_1_0, d1.pinned_within_2_5)
+    assert pinned == (False, False, True)
     assert d1.max_oi_strike == 5990.0 and d1.close_minus_max_oi_strike == -2.5
     d3 = out.loc[D3]  # close 6000.75
     assert d3.nearest_strike == 6000.0 and d3.dist_nearest_strike == pytest.approx(0.75)
@@ -180,7 +186,8 @@ def test_daily_outcomes_pinning(warehouse):
 def test_daily_outcomes_late_moves_and_window_moves(warehouse):
     out = _rows(warehouse, "marts.daily_outcomes").set_index("quote_date")
     d2 = out.loc[D2]
-    assert (d2.price_60_left, d2.price_30_left, d2.price_15_left) == pytest.approx((5997.0, 6001.0, 5996.0))
+    prices = (d2.price_60_left, d2.price_30_left, d2.price_15_left)
+    assert prices == pytest.approx((5997.0, 6001.0, 5996.0))
     assert (d2.move_last_60, d2.move_last_30, d2.move_last_15) == pytest.approx((-1.6, -5.6, -0.6))
     # PIN window 5997 -> 6001 above 5995 (highest OI within 20): +4 away
     assert d2.pin_window_strike == 5995.0 and d2.pin_window_strike_oi == 1000
@@ -193,7 +200,8 @@ def test_daily_outcomes_late_moves_and_window_moves(warehouse):
     # PANIC window starts exactly on 5990: no side, no signed move
     assert d1.panic_window_strike == 5990.0 and pd.isna(d1.panic_window_move_away)
     d3 = out.loc[D3]  # early close: anchors at bars 149/179/194/209
-    assert (d3.move_last_60, d3.move_last_30, d3.move_last_15) == pytest.approx((-2.25, -5.25, -1.25))
+    moves = (d3.move_last_60, d3.move_last_30, d3.move_last_15)
+    assert moves == pytest.approx((-2.25, -5.25, -1.25))
     # 6050 has the most OI but lies 47 points away; 6010 has none: 6000 is used
     assert d3.pin_window_strike == 6000.0 and d3.pin_window_move_away == pytest.approx(3.0)
     assert d3.panic_window_strike == 6000.0 and d3.panic_window_move_away == pytest.approx(-1.25)
@@ -283,3 +291,25 @@ def test_random_days_match_a_pandas_restatement(warehouse):
                 assert pd.isna(o[f"{prefix}_move_away"])
             else:
                 assert o[f"{prefix}_move_away"] == pytest.approx(move, abs=1e-9), (day, prefix)
+
+
+def test_every_built_column_is_described_in_its_models_yml(warehouse):
+    manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) == 7
+    for node in models:
+        built = query(warehouse, "select column_name from information_schema.columns "
+                                 f"where table_schema = '{node['schema']}' "
+                                 f"and table_name = '{node['alias']}'").column_name.tolist()
+        described = {name for name, col in node["columns"].items() if col["description"].strip()}
+        assert built and set(built) <= described, (node["name"], set(built) - described)
+        assert described <= set(built), (node["name"], described - set(built))
+
+
+def test_the_build_ran_and_passed_the_daily_outcomes_unit_tests(warehouse):
+    results = json.loads((warehouse.parent / "target" / "run_results.json").read_text())
+    unit = {r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in results["results"]
+            if r["unique_id"].startswith("unit_test.")}
+    assert unit == {"daily_outcomes_high_oi_tie_goes_to_the_nearer_strike": "pass",
+                    "daily_outcomes_ties_at_equal_distance_go_to_the_lower_strike": "pass",
+                    "daily_outcomes_windows_search_around_their_own_start_price": "pass"}

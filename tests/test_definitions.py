@@ -59,7 +59,8 @@ def test_definitions_load_with_the_whole_lineage(tmp_path):
     assert info["schedules"] == ["nightly_expiration_run"]
     assert info["sensors"] == ["landing_zone_sensor"]
     for check in ("staged_chains:chains_quality", "staged_bars:bars_quality",
-                  "pressure_alerts:pressure_alerts_valid", "simulated_trades:simulated_trades_valid",
+                  "pressure_alerts:pressure_alerts_valid",
+                  "simulated_trades:simulated_trades_valid",
                   "evidence_package:evidence_package_schema"):
         assert check in info["blocking"]
     assert sum(c.startswith("oi_concentration:") for c in info["blocking"]) >= 5  # dbt tests

@@ -12,22 +12,15 @@ import duckdb
 import pytest
 
 from assets.common.settings import REPO_ROOT
+from tests.support.lab_env import child_environment
 
 pytestmark = pytest.mark.slow
 CLI = str(Path(sys.executable).with_name("pressure-lab"))
 RANGE = ["--start", "2024-01-02", "--end", "2024-03-28"]
 
 
-def _env(home: Path, user_home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DAGSTER_", "DBT_", "PRESSURE_LAB_"))}
-    env.update(PRESSURE_LAB_HOME=str(home), HOME=str(user_home), MPLCONFIGDIR="")
-    env.pop("MPLCONFIGDIR")
-    return env
-
-
 def _cli(home: Path, user_home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, *args], env=_env(home, user_home), capture_output=True,
+    return subprocess.run([CLI, *args], env=child_environment(home, user_home), capture_output=True,
                           text=True, timeout=900, cwd=user_home)
 
 

@@ -13,7 +13,7 @@ from assets.ingestion.adapters import read_day, read_days, scan
 from assets.ingestion.contract import STAGE_BAR_COLUMNS, STAGE_CHAIN_COLUMNS
 from assets.ingestion.errors import (LandingFileError, MissingLandingFileError,
                                      UnrecognizedLandingFileError)
-from tests import ingestion_fixtures as fx
+from tests.support import ingestion_fixtures as fx
 
 CFG = LabConfig()
 
@@ -139,7 +139,7 @@ def test_databento_chains_join_pre_open_oi_to_definitions(tmp_path, layout):
     out = read.frame
     assert read.adapter == "databento"
     got = {(float(k), t): float(q) for k, t, q in
-           zip(out["strike"], out["option_type"], out["open_interest"])}
+           zip(out["strike"], out["option_type"], out["open_interest"], strict=True)}
     assert got == {k: float(v) for k, v in expected.items()}
     assert set(out["expiration"]) == {pd.Timestamp("2024-01-05")}
     assert set(out["root"]) == {"SPXW"} and set(out["underlying"]) == {"SPX"}
@@ -152,7 +152,7 @@ def test_databento_chains_join_pre_open_oi_to_definitions(tmp_path, layout):
     strikes = sorted({k for k, _ in expected})
     want_rows = {(k, t): 4 * (2 * strikes.index(k) + (t == "P")) + 2 for k, t in expected}
     got_rows = {(float(k), t): int(r) for k, t, r in
-                zip(out["strike"], out["option_type"], out["source_row"])}
+                zip(out["strike"], out["option_type"], out["source_row"], strict=True)}
     assert got_rows == want_rows
     assert out["source_file"].str.contains("statistics" if layout != "mixed" else "dbn").all()
 

@@ -9,7 +9,7 @@ import pytest
 from assets.common.config import LabConfig
 from assets.ingestion.adapters import read_day
 from assets.ingestion.errors import LandingFileError
-from tests import ingestion_fixtures as fx
+from tests.support import ingestion_fixtures as fx
 
 CFG = LabConfig()
 

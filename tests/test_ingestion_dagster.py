@@ -8,19 +8,17 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests import ingestion_fixtures as fx
+from tests.support import ingestion_fixtures as fx
 
 DAYS = [dt.date(2024, 1, 3), dt.date(2024, 1, 4), fx.DAY]
 
 
 @pytest.fixture
-def lab(tmp_path, monkeypatch):
+def lab(lab_home):
     """A lab home with landing files for three days; imports after PRESSURE_LAB_HOME is set."""
-    monkeypatch.setenv("PRESSURE_LAB_HOME", str(tmp_path))
-    monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
     for i, day in enumerate(DAYS):
-        fx.write_csv(fx.chain_frame(day, seed=i), tmp_path / "landing" / "chains" / f"{day}.csv")
-        fx.write_csv(fx.bar_frame(day, seed=i), tmp_path / "landing" / "bars" / f"{day}.csv")
+        fx.write_csv(fx.chain_frame(day, seed=i), lab_home / "landing" / "chains" / f"{day}.csv")
+        fx.write_csv(fx.bar_frame(day, seed=i), lab_home / "landing" / "bars" / f"{day}.csv")
     from dagster_duckdb import DuckDBResource
 
     from assets.common.partitions import expiration_partitions
@@ -28,9 +26,9 @@ def lab(tmp_path, monkeypatch):
     from assets.ingestion.assets import build_ingestion_assets
     from assets.ingestion.checks import ingestion_checks
 
-    db = tmp_path / "w.duckdb"
+    db = lab_home / "w.duckdb"
     resources = {"duckdb": DuckDBResource(database=str(db)), "lab_config": LabConfigResource()}
-    return (tmp_path, db, resources,
+    return (lab_home, db, resources,
             [*build_ingestion_assets(expiration_partitions()), *ingestion_checks])
 
 

@@ -1,6 +1,7 @@
 """Each great-expectations rule: a small bad frame fails it beside a good one that passes.
 
-Thresholds and session times in the assertions are hand-computed (see ingestion_fixtures).
+Thresholds and session times in the assertions are hand-computed (see
+tests/support/ingestion_fixtures.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from assets.common.config import IngestionConfig, LabConfig
 from assets.ingestion.contract import normalize_bars, normalize_chains
 from assets.ingestion.gx_validation import validate_bars, validate_chains
 from assets.ingestion.rules import BAR_RULES, CHAIN_RULES, gap_limits
-from tests import ingestion_fixtures as fx
+from tests.support import ingestion_fixtures as fx
 
 CFG = LabConfig()
 FILE = "landing/chains/2024-01-05.csv"

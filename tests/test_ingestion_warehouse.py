@@ -11,7 +11,7 @@ import pytest
 from assets.ingestion.contract import RAW_BAR_COLUMNS, RAW_CHAIN_COLUMNS, normalize_bars, normalize_chains
 from assets.ingestion.write_audit_publish import (PublishRefused, load_stage, publish_days,
                                         record_verdict, stage_days)
-from tests import ingestion_fixtures as fx
+from tests.support import ingestion_fixtures as fx
 
 DAY2 = dt.date(2024, 1, 4)
 

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from tests.lab_env import lab_environment, scoped_environ
+from tests.support.lab_env import lab_environment, scoped_environ
 
 START, END = dt.date(2024, 1, 2), dt.date(2024, 1, 9)
 DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09"]

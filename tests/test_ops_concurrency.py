@@ -34,7 +34,7 @@ from dagster import (
 from assets.common.pools import DUCKDB_POOL
 from assets.common.resources import LabDuckDBResource
 from assets.common.warehouse_lock import WarehouseBusy, lock_path, read_holder, warehouse_lock
-from tests import ops_fixtures as ops
+from tests.support import ops_fixtures as ops
 
 HOLDER = textwrap.dedent("""
     import sys, time

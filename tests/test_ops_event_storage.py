@@ -155,7 +155,8 @@ def test_a_failed_batch_leaves_each_event_once(tmp_path, batch_env):
         result = materialize([upstream], instance=instance, tags=range_tags(keys[0], keys[-1]))
         assert result.success and FlakyIndexStorage.failures == 0
         logged = [r.dagster_event.partition for r in instance.all_logs(result.run_id)
-                  if r.dagster_event and r.dagster_event.event_type_value == "ASSET_MATERIALIZATION"]
+                  if r.dagster_event
+                  and r.dagster_event.event_type_value == "ASSET_MATERIALIZATION"]
         assert sorted(logged) == keys  # once each, in the run's log
         indexed = instance.fetch_materializations(AssetKey("upstream"), limit=10_000).records
         assert sorted(r.partition_key for r in indexed) == keys  # and once in the index

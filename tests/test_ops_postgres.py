@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import ops_fixtures as ops
+from tests.support import ops_fixtures as ops
 
 pytestmark = pytest.mark.slow
 SYNTH = ["synth", "--scenario", "steer", "--strength", "3", "--seed", "11",

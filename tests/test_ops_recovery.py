@@ -32,7 +32,7 @@ from dagster._core.storage.tags import (
 from assets.common.settings import _write_dagster_yaml
 from orchestration.jobs import full_graph
 from assets.common.pools import DUCKDB_POOL
-from tests import ops_fixtures as ops
+from tests.support import ops_fixtures as ops
 
 KILL_AFTER = AssetKey("oi_concentration")  # first mart: dbt has more marts still to build
 

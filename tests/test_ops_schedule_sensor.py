@@ -22,7 +22,7 @@ from dagster import (
     build_sensor_context,
 )
 
-from tests.lab_env import lab_environment, scoped_environ
+from tests.support.lab_env import lab_environment, scoped_environ
 
 NY = ZoneInfo("America/New_York")
 FRIDAY_EARLY_CLOSE = dt.date(2024, 11, 29)
@@ -41,9 +41,8 @@ def repo(tmp_path_factory):
 
 
 @pytest.fixture
-def landing(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("PRESSURE_LAB_HOME", str(tmp_path))
-    root = tmp_path / "landing"
+def landing(lab_home) -> Path:
+    root = lab_home / "landing"
     (root / "chains").mkdir(parents=True)
     (root / "bars").mkdir(parents=True)
     return root
@@ -106,7 +105,8 @@ def test_schedule_skips_a_holiday_and_a_weekend_even_with_files(repo, landing):
         _drop(landing, day)
         data = _schedule_tick(repo, _at(day))
         assert data.run_requests == []
-        assert "not an expiration session" in data.skip_message and day.isoformat() in data.skip_message
+        assert "not an expiration session" in data.skip_message
+        assert day.isoformat() in data.skip_message
 
 
 def test_schedule_skips_a_tuesday_before_daily_spxw_listings(repo, landing):

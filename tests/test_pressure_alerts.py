@@ -4,19 +4,13 @@ cooldown, tie-break and confidence conventions on hand-built days."""
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_pressure_reference import make_custom_day, make_day  # noqa: E402
-from test_pressure_urgency import seed_class  # noqa: E402
-
-from assets.common.config import PressureConfig  # noqa: E402
-from assets.pressure.alerts import (  # noqa: E402
+from assets.common.config import PressureConfig
+from assets.pressure.alerts import (
     ALERT_COLUMNS,
     alert_columns,
     alerts_frame,
@@ -24,7 +18,9 @@ from assets.pressure.alerts import (  # noqa: E402
     detect_alerts,
     tie_direction,
 )
-from assets.pressure.kernel import pressure_grid  # noqa: E402
+from assets.pressure.kernel import pressure_grid
+from tests.support.pressure_fixtures import make_custom_day, make_day
+from tests.support.pressure_reference import seed_class
 
 CLASSES = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 
@@ -102,7 +98,7 @@ def test_detector_matches_bruteforce_oracle(calibration_grids, scope, cooldown):
         day = make_day(seed, n_strikes=60)
         grid = pressure_grid(day, cfg)
         alerts = detect_alerts(day, grid, thresholds, cfg, is_calibration=False)
-        got = list(zip(alerts["bar_index"], alerts["strike"], alerts["urgency"]))
+        got = list(zip(alerts["bar_index"], alerts["strike"], alerts["urgency"], strict=True))
         assert got == oracle_alerts(grid, thresholds, cooldown, scope)
         total += len(got)
     assert total >= 5  # the comparison must have had something to compare
@@ -192,7 +188,8 @@ def test_cooldown_lets_the_next_strongest_strike_through():
     day = panic_day([5000.0, 5005.0], [3000.0, 2000.0])
     alerts = detect_alerts(day, pressure_grid(day, cfg),
                            {"ASSIGNMENT_PANIC": 0.0, "PIN_RISK_MANAGEMENT": 0.0}, cfg, False)
-    got = list(zip(alerts["bar_index"], alerts["strike"], alerts["steering_direction"]))
+    got = list(zip(alerts["bar_index"], alerts["strike"], alerts["steering_direction"],
+                   strict=True))
     assert got == [(6, 5000.0, 1), (7, 5005.0, -1), (16, 5000.0, 1), (17, 5005.0, -1)]
 
 
@@ -204,7 +201,7 @@ def test_cooldown_is_per_class():
     cfg = PressureConfig(cooldown_minutes=1000)
     alerts = detect_alerts(day, pressure_grid(day, cfg),
                            {"ASSIGNMENT_PANIC": 0.0, "PIN_RISK_MANAGEMENT": 0.0}, cfg, False)
-    assert list(zip(alerts["bar_index"], alerts["urgency"])) == [
+    assert list(zip(alerts["bar_index"], alerts["urgency"], strict=True)) == [
         (0, "PIN_RISK_MANAGEMENT"), (2, "ASSIGNMENT_PANIC")]
 
 
@@ -226,7 +223,7 @@ def test_tie_direction_uses_last_nonzero_change(path, expected):
     assert alerts["bar_index"].tolist() == [0, 1, 2]
     # Off the strike the direction is away from it; on it, the tie rule.
     got = alerts["steering_direction"].tolist()
-    for c, g in zip(path, got):
+    for c, g in zip(path, got, strict=True):
         if c != 5000.0:
             assert g == (1 if c > 5000.0 else -1)
     assert got[-1] == expected

@@ -4,26 +4,22 @@ against scipy's normal CDF and an explicit EWMA."""
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.stats import norm
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_pressure_reference import make_custom_day, make_day  # noqa: E402
-
-from assets.common.calendar import EXCHANGE_TZ, minutes_to_close, session  # noqa: E402
-from assets.common.config import PressureConfig  # noqa: E402
-from assets.common.market_day import MarketDay  # noqa: E402
-from assets.pressure.kernel import pressure_grid  # noqa: E402
-from assets.pressure.probability import (  # noqa: E402
+from assets.common.calendar import EXCHANGE_TZ, minutes_to_close, session
+from assets.common.config import PressureConfig
+from assets.common.market_day import MarketDay
+from assets.pressure.kernel import pressure_grid
+from assets.pressure.probability import (
     ItmNormalProbability,
     SeedProbability,
     ewma_minute_volatility,
     probability_model,
 )
+from tests.support.pressure_fixtures import make_custom_day, make_day
 
 # (label, minutes, distance, total OI, probability, pressure), every number by hand:
 # probability = max(0.1, base - d / scale); pressure = OI * probability / max(1, m^2).
@@ -126,7 +122,7 @@ def explicit_ewma_sigma(close, halflife, floor_annual):
             out.append(floor)
             continue
         weights = [(1 - alpha) ** (len(usable) - 1 - j) for j in range(len(usable))]
-        var = sum(w * r * r for w, r in zip(weights, usable)) / sum(weights)
+        var = sum(w * r * r for w, r in zip(weights, usable, strict=True)) / sum(weights)
         out.append(max(math.sqrt(var), floor))
     return np.array(out)
 
@@ -146,7 +142,7 @@ def test_itm_normal_matches_scipy_lognormal_itm_probability():
     grid = pressure_grid(day, cfg)
     sigma = explicit_ewma_sigma(day.close, 20.0, cfg.vol_floor_annual)
     rng = np.random.default_rng(0)
-    for t, k in zip(rng.integers(0, day.n_bars - 1, 40), rng.integers(0, 40, 40)):
+    for t, k in zip(rng.integers(0, day.n_bars - 1, 40), rng.integers(0, 40, 40), strict=True):
         s_price, strike = day.close[t], day.strikes[k]
         tau_sigma = sigma[t] * math.sqrt(day.minutes_to_expiry[t])
         d2 = (math.log(s_price / strike) - 0.5 * tau_sigma ** 2) / tau_sigma

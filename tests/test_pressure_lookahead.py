@@ -4,21 +4,16 @@ models)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_pressure_reference import make_day  # noqa: E402
-
-from assets.common.config import PressureConfig  # noqa: E402
-from assets.pressure.alerts import calibrate_thresholds, detect_alerts  # noqa: E402
-from assets.pressure.kernel import pressure_grid  # noqa: E402
-from assets.pressure.series import stored_cells  # noqa: E402
-from assets.pressure.urgency import classify_grid  # noqa: E402
+from assets.common.config import PressureConfig
+from assets.pressure.alerts import calibrate_thresholds, detect_alerts
+from assets.pressure.kernel import pressure_grid
+from assets.pressure.series import stored_cells
+from assets.pressure.urgency import classify_grid
+from tests.support.pressure_fixtures import make_day
 
 
 @pytest.mark.parametrize("model", ["seed", "itm_normal"])

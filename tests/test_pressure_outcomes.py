@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_pressure_reference import make_custom_day, make_day  # noqa: E402
-
-from assets.common.config import PressureConfig  # noqa: E402
-from assets.pressure.alerts import calibrate_thresholds, detect_alerts  # noqa: E402
-from assets.pressure.kernel import pressure_grid  # noqa: E402
-from assets.pressure.outcomes import OUTCOME_COLUMNS, prediction_outcomes  # noqa: E402
+from assets.common.config import PressureConfig
+from assets.pressure.alerts import calibrate_thresholds, detect_alerts
+from assets.pressure.kernel import pressure_grid
+from assets.pressure.outcomes import OUTCOME_COLUMNS, prediction_outcomes
+from tests.support.pressure_fixtures import make_custom_day, make_day
 
 DAY1, DAY2 = dt.date(2024, 3, 1), dt.date(2024, 3, 4)
 PATH1 = [100, 100, 100, 101, 103, 102, 104, 106, 105, 103, 104, 110, 90, 90]
@@ -127,7 +123,7 @@ def test_outcomes_of_detected_alerts_agree_with_a_scalar_walk():
     assert len(alerts) > 3
     got = prediction_outcomes(alerts, days, cfg)
     horizon = {"ASSIGNMENT_PANIC": 8, "PIN_RISK_MANAGEMENT": 45}
-    for a, o in zip(alerts.itertuples(), got.itertuples()):
+    for a, o in zip(alerts.itertuples(), got.itertuples(), strict=True):
         day = days[a.quote_date]
         t, s = a.bar_index, a.steering_direction
         h = min(horizon[a.urgency], day.n_bars - 1 - t)

@@ -1,119 +1,18 @@
-"""The seed's per-strike loop in plain Python (the oracle for the vectorized kernel), the
-random-walk MarketDay fixtures the pressure tests share, and the kernel-vs-loop agreement.
-
-The loop transcribes ExpirationPressureEngine.calculate_assignment_pressure and
-_calculate_assignment_probability statement by statement; it is also what
-benchmarks/bench_pressure.py times.
-"""
+"""The vectorized pressure kernel against the specification's per-strike loop
+(tests/support/pressure_reference.py), on random and hand-built days."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import NamedTuple
-
 import numpy as np
-import pandas as pd
 import pytest
 
-from assets.common.calendar import minutes_to_close, session
 from assets.common.config import PressureConfig
 from assets.common.market_day import MarketDay
 from assets.pressure.kernel import pressure_grid
+from tests.support.pressure_fixtures import make_custom_day, make_day
+from tests.support.pressure_reference import seed_pressure_loop
 
 
-# --------------------------------------------------------------------------- reference
-class StrikeRow(NamedTuple):
-    price: float
-    call_oi: float
-    put_oi: float
-
-
-def seed_assignment_probability(distance: float, time_remaining: float) -> float:
-    """The seed's _calculate_assignment_probability, verbatim."""
-    if time_remaining < 15:
-        base_prob = 0.8
-        decay_factor = distance / 10
-    elif time_remaining < 45:
-        base_prob = 0.5
-        decay_factor = distance / 20
-    else:
-        base_prob = 0.2
-        decay_factor = distance / 30
-    return max(0.1, base_prob - decay_factor)
-
-
-def seed_pressure_loop(close, minutes, strikes, call_oi, put_oi):
-    """Per minute, the seed's loop over the chain. Returns (distance, probability,
-    pressure) as nested lists [minute][strike]."""
-    chain = [StrikeRow(float(s), float(c), float(p))
-             for s, c, p in zip(strikes, call_oi, put_oi)]
-    distances, probabilities, pressures = [], [], []
-    for current_price, minutes_to_expiry in zip(list(map(float, close)),
-                                                list(map(float, minutes))):
-        d_row, p_row, x_row = [], [], []
-        for strike in chain:
-            total_oi = strike.call_oi + strike.put_oi
-            distance_to_strike = abs(current_price - strike.price)
-            assignment_prob = seed_assignment_probability(distance_to_strike,
-                                                          minutes_to_expiry)
-            total_assignment_risk = total_oi * assignment_prob
-            pressure = total_assignment_risk / max(1, minutes_to_expiry ** 2)
-            d_row.append(distance_to_strike)
-            p_row.append(assignment_prob)
-            x_row.append(pressure)
-        distances.append(d_row)
-        probabilities.append(p_row)
-        pressures.append(x_row)
-    return distances, probabilities, pressures
-
-
-# --------------------------------------------------------------------------- fixtures
-def make_day(seed: int, day: str | dt.date = "2024-03-01", n_strikes: int = 80,
-             spacing: float = 5.0, step_points: float = 1.0, tick: float = 0.25,
-             start_price: float = 5000.0, max_oi: int = 4000) -> MarketDay:
-    """A random-walk expiration day on the real session of ``day`` (early closes
-    honoured), closes on a ``tick`` grid so exact strike ties happen."""
-    rng = np.random.default_rng(seed)
-    sess = session(day)
-    starts = sess.bar_starts()
-    minutes = minutes_to_close(starts, sess.close)
-    n = len(starts)
-    close = start_price + np.cumsum(rng.normal(0.0, step_points, n))
-    close = np.round(close / tick) * tick
-    open_ = np.concatenate(([start_price], close[:-1]))
-    wick = np.round(rng.exponential(0.5, (2, n)) / tick) * tick
-    high = np.maximum(open_, close) + wick[0]
-    low = np.minimum(open_, close) - wick[1]
-    center = np.round(start_price / spacing) * spacing
-    strikes = center + spacing * (np.arange(n_strikes) - n_strikes // 2)
-    call_oi = rng.integers(0, max_oi, n_strikes).astype(float)
-    put_oi = rng.integers(0, max_oi, n_strikes).astype(float)
-    return MarketDay(quote_date=sess.day, session_open=sess.open, session_close=sess.close,
-                     ts=starts.tz_convert("UTC").tz_localize(None).to_numpy(),
-                     open=open_, high=high, low=low, close=close,
-                     minutes_to_expiry=minutes, strikes=strikes.astype(float),
-                     call_oi=call_oi, put_oi=put_oi)
-
-
-def make_custom_day(close, minutes, strikes, call_oi, put_oi, high=None, low=None,
-                    day: dt.date = dt.date(2024, 3, 1)) -> MarketDay:
-    """A hand-built day: explicit closes and minutes (bars stamped one minute apart)."""
-    close = np.asarray(close, dtype=float)
-    n = close.shape[0]
-    start = pd.Timestamp(day).tz_localize("UTC") + pd.Timedelta(hours=14, minutes=30)
-    ts = (start + pd.to_timedelta(np.arange(n), unit="min")).tz_localize(None).to_numpy()
-    return MarketDay(quote_date=day, session_open=start,
-                     session_close=start + pd.Timedelta(minutes=n),
-                     ts=ts, open=close.copy(),
-                     high=close.copy() if high is None else np.asarray(high, dtype=float),
-                     low=close.copy() if low is None else np.asarray(low, dtype=float),
-                     close=close, minutes_to_expiry=np.asarray(minutes, dtype=float),
-                     strikes=np.asarray(strikes, dtype=float),
-                     call_oi=np.asarray(call_oi, dtype=float),
-                     put_oi=np.asarray(put_oi, dtype=float))
-
-
-# --------------------------------------------------------------------------- tests
 def assert_matches_loop(day: MarketDay) -> None:
     grid = pressure_grid(day, PressureConfig())
     dist, prob, pres = (np.array(a, dtype=float).reshape(day.n_bars, day.strikes.shape[0])

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_pressure_reference import make_custom_day, make_day  # noqa: E402
-from test_pressure_urgency import seed_class  # noqa: E402
-
-from assets.common.config import PressureConfig  # noqa: E402
-from assets.pressure.kernel import pressure_grid  # noqa: E402
-from assets.pressure.series import SERIES_COLUMNS, stored_cells  # noqa: E402
+from assets.common.config import PressureConfig
+from assets.pressure.kernel import pressure_grid
+from assets.pressure.series import SERIES_COLUMNS, stored_cells
+from tests.support.pressure_fixtures import make_custom_day, make_day
+from tests.support.pressure_reference import seed_class
 
 
 def test_stored_cells_are_the_near_band_plus_each_minute_max():
@@ -27,10 +22,10 @@ def test_stored_cells_are_the_near_band_plus_each_minute_max():
     for t in range(day.n_bars):
         row = grid.pressure[t].tolist()
         expected.add((t, float(day.strikes[row.index(max(row))])))
-        for k, s in enumerate(day.strikes):
+        for s in day.strikes:
             if abs(day.close[t] - s) < cfg.store_within_points:
                 expected.add((t, float(s)))
-    assert set(zip(cells["bar_index"], cells["strike"])) == expected
+    assert set(zip(cells["bar_index"], cells["strike"], strict=True)) == expected
     assert len(cells) == len(expected)  # no duplicates
     assert cells["bar_index"].is_monotonic_increasing
     # Values are the grid's, with the class written out.
@@ -51,7 +46,7 @@ def test_every_classified_cell_is_stored_even_with_a_narrow_band():
     day = make_custom_day([5010.0, 5010.0], [40.0, 300.0], strikes=[4995.0, 5000.0, 5050.0],
                           call_oi=[3000.0, 3000.0, 1e6], put_oi=[0.0, 0.0, 0.0])
     cells = stored_cells(day, pressure_grid(day, cfg), cfg)
-    got = set(zip(cells["bar_index"], cells["strike"], cells["urgency"]))
+    got = set(zip(cells["bar_index"], cells["strike"], cells["urgency"], strict=True))
     assert got == {
         (0, 4995.0, "PIN_RISK_MANAGEMENT"), (0, 5000.0, "PIN_RISK_MANAGEMENT"),
         (0, 5050.0, "NO_SIGNAL"),  # far, but the minute's largest pressure

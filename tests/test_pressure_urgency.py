@@ -8,19 +8,9 @@ import pytest
 
 from assets.common.config import SEED_URGENCY_RULES, PressureConfig, UrgencyRule
 from assets.pressure.urgency import NO_SIGNAL, classify, urgency_names
+from tests.support.pressure_reference import seed_class
 
 NAMES = urgency_names(SEED_URGENCY_RULES)
-
-
-def seed_class(minutes: float, total_oi: float, distance: float) -> str:
-    """The seed's classify_urgency_level conditions, verbatim (PIN_RISK as configured:
-    30 <= minutes <= 60, OI > 2000, distance < 20)."""
-    if minutes < 15 and total_oi > 1500 and distance < 8:
-        return "ASSIGNMENT_PANIC"
-    if 30 <= minutes <= 60 and total_oi > 2000 and distance < 20:
-        return "PIN_RISK_MANAGEMENT"
-    return NO_SIGNAL
-
 
 BOUNDARIES = [
     # minutes, OI, distance, class

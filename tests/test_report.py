@@ -37,7 +37,7 @@ EVIL = '<script>alert("x")</script>'
 
 
 def make_package(verdict: str = "REJECTED") -> dict:
-    """A small package shaped as docs/dev/interfaces.md describes (numbers are made up)."""
+    """A small package shaped as docs/stage-interfaces.md describes (numbers are made up)."""
     rng = np.random.default_rng(7)
     n_days = 25
     pnl = rng.normal(20.0, 300.0, n_days)
@@ -243,7 +243,7 @@ def test_verdict_colour(verdict, cls, colour):
     package["figures"] = {}  # keep it fast: only the banner matters here
     page = render_report(package)
     assert parse(page).verdict == [(f"verdict {cls}", verdict)]
-    assert re.search(r"\.verdict\.%s\{background:%s" % (cls, colour), page)
+    assert re.search(rf"\.verdict\.{cls}\{{background:{colour}", page)
 
 
 def test_five_figures_embedded_as_png(page):

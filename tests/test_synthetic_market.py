@@ -42,7 +42,7 @@ def test_same_seed_gives_identical_frames():
     a = _days("2024-03-01", "2024-03-15", scenario="steer", seed=11)
     b = _days("2024-03-01", "2024-03-15", scenario="steer", seed=11)
     assert [d.day for d in a] == [d.day for d in b]
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         pd.testing.assert_frame_equal(x.chains, y.chains)
         pd.testing.assert_frame_equal(x.bars, y.bars)
 
@@ -57,7 +57,7 @@ def test_different_seed_gives_different_frames():
 def test_zero_strength_steer_is_the_null_world():
     null = _days("2024-05-01", "2024-05-10", scenario="null", seed=3)
     zero = _days("2024-05-01", "2024-05-10", scenario="steer", seed=3, strength=0.0)
-    for x, y in zip(null, zero):
+    for x, y in zip(null, zero, strict=True):
         pd.testing.assert_frame_equal(x.bars, y.bars)
         pd.testing.assert_frame_equal(x.chains, y.chains)
 
@@ -70,7 +70,7 @@ def test_worlds_share_noise_and_differ_only_late(worlds):
     pd.testing.assert_frame_equal(null[0].bars.iloc[: n - 120], steer[0].bars.iloc[: n - 120])
     assert not np.allclose(null[0].bars["close"].iloc[-30:], steer[0].bars["close"].iloc[-30:])
     # Every later day: same log returns before the steering horizon (levels may differ).
-    for x, y in zip(null, steer):
+    for x, y in zip(null, steer, strict=True):
         early = slice(0, len(x.bars) - 121)
         rx = np.diff(np.log(x.bars["close"].to_numpy()[early]))
         ry = np.diff(np.log(y.bars["close"].to_numpy()[early]))
@@ -140,7 +140,8 @@ def test_null_volatility_is_plausible_and_u_shaped(worlds):
     assert open_half_hour > 1.3 * midday
     assert last_half_hour > midday
     # overnight gaps exist
-    gaps = [abs(b.bars["open"].iloc[0] - a.bars["close"].iloc[-1]) for a, b in zip(null, null[1:])]
+    gaps = [abs(b.bars["open"].iloc[0] - a.bars["close"].iloc[-1])
+            for a, b in zip(null, null[1:], strict=False)]
     assert np.median(gaps) > 0.5
 
 

@@ -1,5 +1,5 @@
 """The trade simulator: hand-built cases and trade-for-trade agreement with the plain
-bar-by-bar reference loop in test_trading_support."""
+bar-by-bar reference loop in tests/support/trading_fixtures.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from assets.common.config import SEED_URGENCY_RULES, TradingConfig
 from assets.trading.simulator import TRADE_COLUMNS, build_bar_tape, simulate_trades
-from tests.test_trading_support import (trade_sized_config, make_day, random_alerts, random_days,
+from tests.support.trading_fixtures import (trade_sized_config, make_day, random_alerts, random_days,
                                         reference_simulate)
 
 RULES = SEED_URGENCY_RULES

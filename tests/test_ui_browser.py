@@ -23,14 +23,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui_support import (
+from tests.support.lab_env import child_environment
+from tests.support.ui_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     CLI,
     UiServer,
     dependency_edges,
     graphql,
-    lab_env,
     list_runs,
     rendered_edges,
     start_ui,
@@ -97,7 +97,7 @@ def lab(tmp_path_factory) -> Lab:
     for d in (home, user_home, artifacts):
         d.mkdir()
     (home / "config.json").write_text(LAB_CONFIG)
-    env = lab_env(home, user_home)
+    env = child_environment(home, user_home)
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     synth = subprocess.run([CLI, "synth", "--scenario", "null", "--seed", "7",
@@ -134,7 +134,7 @@ def page(lab, tmp_path_factory):
 
     profile = tmp_path_factory.mktemp("chromium-profile")
     # Chromium writes dconf/fontconfig caches under $HOME/XDG dirs: keep them in the scratch home.
-    env = lab_env(lab.home, lab.user_home) | {
+    env = child_environment(lab.home, lab.user_home) | {
         "XDG_CONFIG_HOME": str(lab.user_home / ".config"),
         "XDG_CACHE_HOME": str(lab.user_home / ".cache")}
     expect.set_options(timeout=UI_TIMEOUT_MS)

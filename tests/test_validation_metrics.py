@@ -60,8 +60,8 @@ def test_pnl_stats_by_hand():
     log = _log(POINTS)
     got = metrics.pnl_stats(log)
     usd = log["pnl_dollars"].to_numpy()
-    win_pts = [p for p, u in zip(POINTS, usd) if u > 0]
-    loss_pts = [p for p, u in zip(POINTS, usd) if u <= 0]
+    win_pts = [p for p, u in zip(POINTS, usd, strict=True) if u > 0]
+    loss_pts = [p for p, u in zip(POINTS, usd, strict=True) if u <= 0]
     assert got["average_win_points"] == pytest.approx(sum(win_pts) / len(win_pts))
     assert got["average_loss_points"] == pytest.approx(sum(loss_pts) / len(loss_pts))
     assert got["profit_factor"] == pytest.approx(usd[usd > 0].sum() / -usd[usd < 0].sum())

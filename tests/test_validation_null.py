@@ -14,7 +14,7 @@ from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.trading.simulator import build_bar_tape
 from assets.validation.null_model import random_entry_null, window_alert_bars
-from tests.validation_fixtures import priced_trades, random_walk_days
+from tests.support.validation_fixtures import priced_trades, random_walk_days
 
 CFG = LabConfig()
 RULES = CFG.pressure.urgency_rules

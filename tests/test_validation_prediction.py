@@ -10,7 +10,7 @@ from scipy import stats
 
 from assets.common.config import LabConfig
 from assets.validation import prediction as P
-from tests.validation_fixtures import outcomes_for, random_walk_days
+from tests.support.validation_fixtures import outcomes_for, random_walk_days
 
 CFG = LabConfig()
 

@@ -13,7 +13,7 @@ from scipy import stats
 from assets.common.config import LabConfig, ValidationConfig
 from assets.common.market_day import MarketDay
 from assets.validation import secondary as SEC
-from tests.validation_fixtures import outcomes_for, random_walk_days
+from tests.support.validation_fixtures import outcomes_for, random_walk_days
 
 CFG = LabConfig()
 VC = ValidationConfig()
@@ -98,7 +98,7 @@ def test_holm_family_by_hand():
     for rank, i in enumerate(order):
         running = max(running, min(1.0, (m - rank) * raw[i]))
         adj[i] = running
-    for k, a in zip(names, adj):
+    for k, a in zip(names, adj, strict=True):
         assert got[k]["p_value_holm"] == pytest.approx(a)
         assert got[k]["significant_holm"] == (a < VC.alpha)
     assert "Holm" in got["family"]["correction"]

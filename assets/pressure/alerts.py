@@ -170,7 +170,7 @@ def empty_alerts() -> pd.DataFrame:
 
 def detect_alerts(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, float],
                   cfg: PressureConfig, is_calibration: bool) -> pd.DataFrame:
-    """The day's alerts in the interface schema (docs/dev/interfaces.md)."""
+    """The day's alerts in the interface schema (docs/stage-interfaces.md)."""
     return alerts_frame([alert_columns(day, grid, thresholds, cfg, is_calibration)])
 
 

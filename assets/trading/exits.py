@@ -6,7 +6,7 @@ same rules. For every entry it gathers the window of bars it may be held (a padd
 the stop or the target; without one, the trade leaves at the close of the time-stop bar or
 of the day's hard-exit bar, whichever comes first. No Python loop over bars or trades.
 
-Conventions (see docs/dev/interfaces.md):
+Conventions (see docs/stage-interfaces.md):
 - the entry is filled at the open of `entry_idx`; that bar's own range counts afterwards;
 - a level is touched when the bar's low/high reaches it (equality counts as a touch);
 - a stop and a target touched on the same bar: the stop wins (conservative);

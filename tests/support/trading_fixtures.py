@@ -1,7 +1,7 @@
 """Synthetic bars/alerts and a plain bar-by-bar reference simulator for the trading tests.
 
 The reference is written independently of `assets.trading`: one Python loop per trade,
-bar by bar, with the rules stated in docs/dev/interfaces.md and the simulator's docstring.
+bar by bar, with the rules stated in docs/stage-interfaces.md and the simulator's docstring.
 It imports nothing from `assets.trading`, so agreement with it is evidence, not an echo.
 """
 
@@ -95,7 +95,8 @@ def random_alerts(rng: np.random.Generator, days: dict[dt.date, MarketDay],
                 "steering_direction": sd,
                 "direction_label": "UP" if sd > 0 else "DOWN",
                 "price": float(day.close[b]),
-                "expected_move": 25.0 if urg == CLASSES[0] else (15.0 if urg != "NO_SIGNAL" else np.nan),
+                "expected_move": (25.0 if urg == CLASSES[0]
+                                  else 15.0 if urg != "NO_SIGNAL" else np.nan),
                 "expected_move_low": np.nan,
                 "expected_move_high": np.nan,
                 "expected_duration": 5.5 if urg == CLASSES[0] else 32.5,

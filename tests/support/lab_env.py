@@ -1,4 +1,8 @@
-"""A scratch data home for tests that load the code location in-process."""
+"""Scratch data homes for tests: the environment that points the lab at one, in-process
+(`lab_environment`, undone by `scoped_environ`) or for a child process (`child_environment`).
+
+The `lab_home` fixture in tests/conftest.py is the usual way in; module-scoped fixtures
+use these helpers directly."""
 
 from __future__ import annotations
 
@@ -32,3 +36,13 @@ def lab_environment(home: Path) -> dict[str, str]:
             "MPLCONFIGDIR": str(home / ".cache" / "matplotlib"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1",
             "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "false"}
+
+
+def child_environment(home: Path, user_home: Path) -> dict[str, str]:
+    """The caller's environment minus any lab/Dagster/dbt/matplotlib setting, pointed at
+    `home` (and a scratch $HOME, so nothing lands in the real one): how the tests start
+    `pressure-lab` as a child process."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DAGSTER_", "DBT_", "PRESSURE_LAB_", "MPLCONFIGDIR"))}
+    env.update(PRESSURE_LAB_HOME=str(home), HOME=str(user_home))
+    return env

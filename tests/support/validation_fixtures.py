@@ -56,7 +56,7 @@ def priced_trades(days: list[MarketDay], n_trades: int, seed: int, cfg: LabConfi
     last_of_day = tape.hard_exit_index(tc.exit_before_close_minutes)
     rows = []
     picks = sorted(zip(rng.integers(0, len(days), n_trades),
-                       rng.integers(0, 2, n_trades)))
+                       rng.integers(0, 2, n_trades), strict=True))
     for day, k in picks:
         cls = CLASSES[k]
         cand = window_alert_bars(tape, day, rules[cls], tc.exit_before_close_minutes)

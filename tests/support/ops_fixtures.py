@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from tests.support.lab_env import child_environment
+
 CLI = str(Path(sys.executable).with_name("pressure-lab"))
 SYNTH = ["synth", "--scenario", "steer", "--strength", "3", "--seed", "11",
          "--start", "2024-01-02", "--end", "2024-01-11"]
@@ -31,17 +33,9 @@ DAY_TABLES = ["raw.chains", "raw.bars", "intermediate.int_chains__oi_by_strike",
               "marts.oi_concentration_daily", "marts.daily_outcomes", "pressure.pressure_series"]
 
 
-def lab_env(home: Path, user_home: Path) -> dict[str, str]:
-    """The caller's environment without any lab/Dagster/dbt variable, pointed at `home`."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DAGSTER_", "DBT_", "PRESSURE_LAB_", "MPLCONFIGDIR"))}
-    env.update(PRESSURE_LAB_HOME=str(home), HOME=str(user_home))
-    return env
-
-
 def cli(home: Path, user_home: Path, *args: str,
         timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, *args], env=lab_env(home, user_home), capture_output=True,
+    return subprocess.run([CLI, *args], env=child_environment(home, user_home), capture_output=True,
                           text=True, timeout=timeout, cwd=user_home, check=False)
 
 
@@ -55,7 +49,7 @@ def prepare_home(home: Path, user_home: Path) -> None:
 def start_run(home: Path, user_home: Path, log: Path) -> subprocess.Popen:
     """`pressure-lab run` in its own process group (so the test can kill it with dbt)."""
     with open(log, "w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([CLI, "run"], env=lab_env(home, user_home), stdout=out,
+        return subprocess.Popen([CLI, "run"], env=child_environment(home, user_home), stdout=out,
                                 stderr=subprocess.STDOUT, cwd=user_home, start_new_session=True)
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.lab_env import child_environment
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,15 +31,6 @@ CHROMIUM_ARGS = [
 ]
 CLI = str(Path(sys.executable).with_name("pressure-lab"))
 TERMINAL_RUN_STATUSES = {"SUCCESS", "FAILURE", "CANCELED"}
-
-
-def lab_env(home: Path, user_home: Path) -> dict[str, str]:
-    """The caller's environment minus any lab/Dagster/dbt settings, pointed at `home`
-    (and a scratch $HOME, so nothing lands in the real one)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DAGSTER_", "DBT_", "PRESSURE_LAB_", "MPLCONFIGDIR"))}
-    env.update(PRESSURE_LAB_HOME=str(home), HOME=str(user_home))
-    return env
 
 
 def free_port() -> int:
@@ -108,7 +101,7 @@ def start_ui(home: Path, user_home: Path, log: Path, port: int | None = None) ->
     port = port or free_port()
     argv = [sys.executable, "-c", _EXEC_WITH_DEFAULT_INTERRUPTS, CLI, "ui", "--port", str(port)]
     with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(argv, env=lab_env(home, user_home), cwd=user_home,
+        proc = subprocess.Popen(argv, env=child_environment(home, user_home), cwd=user_home,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     return UiServer(proc, port, log)
@@ -218,7 +211,8 @@ def resolve_label(label: str, names: set[str]) -> str | None:
     return None
 
 
-def rendered_edges(page, names: set[str], tolerance: float = 25.0) -> tuple[set[tuple[str, str]], list]:
+def rendered_edges(page, names: set[str],
+                   tolerance: float = 25.0) -> tuple[set[tuple[str, str]], list]:
     """The edges the page draws, as (upstream, downstream) names, plus any it could not
     attribute to two nodes (endpoints not on a node's border)."""
     graph = page.evaluate(_READ_GRAPH_JS)

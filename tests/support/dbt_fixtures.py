@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from assets.common import calendar
+from assets.common.settings import DBT_PROJECT_DIR
 from assets.transform.dbt_args import window_env
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 RAW_DDL = """
