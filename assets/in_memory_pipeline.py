@@ -58,7 +58,7 @@ def risk_for(trades: pd.DataFrame, alerts: pd.DataFrame, market: Mapping[dt.date
 def run_in_memory(market: Mapping[dt.date, MarketDay], cfg: LabConfig,
                   protocol: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every numpy stage on in-memory days; returns the evidence package (no timestamp)."""
-    from assets.validation.package import evaluate
+    from assets.validation.evaluate import evaluate
 
     alerts, calibration = alerts_for(market, cfg)
     outcomes = prediction_outcomes(alerts, market, cfg.pressure)

@@ -21,8 +21,8 @@ import numpy as np
 from scipy import stats
 
 from assets.common.config import LabConfig, ValidationConfig
-from assets.market.memory import synthetic_market
 from assets.in_memory_pipeline import run_in_memory
+from assets.synthetic_market.in_memory_days import synthetic_market
 
 OUT = Path(__file__).resolve().parent / "results"
 

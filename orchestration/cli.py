@@ -56,7 +56,10 @@ def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from assets.common.settings import configure_environment
-    from assets.market.source import LandingConflictError, write_synthetic_landing
+    from assets.synthetic_market.landing_source import (
+        LandingConflictError,
+        write_synthetic_landing,
+    )
 
     paths = configure_environment()
     try:

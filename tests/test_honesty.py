@@ -7,9 +7,9 @@ import pytest
 from scipy import stats
 
 from assets.common.config import LabConfig, ValidationConfig
-from assets.market.memory import synthetic_market
 from assets.in_memory_pipeline import alerts_for, run_in_memory, trades_for
 from assets.pressure.outcomes import prediction_outcomes
+from assets.synthetic_market.in_memory_days import synthetic_market
 
 pytestmark = pytest.mark.slow
 CFG = LabConfig(validation=ValidationConfig(null_replications=1000, bootstrap_replications=500))

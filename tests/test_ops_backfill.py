@@ -103,7 +103,7 @@ def lab(tmp_path_factory):
     home = tmp_path_factory.mktemp("backfill_home")
     with scoped_environ(lab_environment(home)):
         from assets.common.settings import configure_environment
-        from assets.market.source import write_synthetic_landing
+        from assets.synthetic_market.landing_source import write_synthetic_landing
         from orchestration.runner import range_tags
 
         paths = configure_environment()

@@ -28,7 +28,7 @@ os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "pressur
 
 from assets.report import render_report, write_report  # noqa: E402
 from assets.report import figures as report_figures  # noqa: E402
-from assets.report.html import fmt_number  # noqa: E402
+from assets.report.renderer import fmt_number  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -13,8 +13,8 @@ import pandas_market_calendars as mcal
 import pytest
 from scipy import stats
 
-from assets.market import CHAIN_COLUMNS, generate_market, write_landing
-from assets.market.paths import SteeringForce, simulate_path
+from assets.synthetic_market import CHAIN_COLUMNS, generate_market, write_landing
+from assets.synthetic_market.price_paths import SteeringForce, simulate_path
 
 BAR_COLUMNS = ["symbol", "ts", "open", "high", "low", "close", "volume"]
 QUARTER = ("2024-01-01", "2024-03-31")

@@ -13,7 +13,11 @@ import pytest
 
 from assets.common.config import LabConfig
 from assets.trading.simulator import simulate_trades
-from assets.validation import package as PK
+from assets.validation.evaluate import evaluate
+from assets.validation.json_values import canonical_dumps
+from assets.validation.package_figures import heatmap_figure_data
+from assets.validation.package_schema import validate_package
+from assets.validation.publishing import PACKAGE_FILE, write_package
 from tests.support.validation_fixtures import outcomes_for, priced_trades, random_alerts, random_walk_days
 
 N_CAL = 4
@@ -40,14 +44,14 @@ def inputs():
 
 def _evaluate(inputs, stamp="2025-01-15T16:00:00Z", **kw):
     cfg, days, trades, outcomes = inputs
-    return PK.evaluate(trades, outcomes, days, kw.pop("cfg", cfg), {"stop_loss_validation": {}},
-                       {"config_sha256": cfg.digest(), "code_version": "test"},
-                       validation_timestamp=stamp, **kw)
+    return evaluate(trades, outcomes, days, kw.pop("cfg", cfg), {"stop_loss_validation": {}},
+                    {"config_sha256": cfg.digest(), "code_version": "test"},
+                    validation_timestamp=stamp, **kw)
 
 
 def test_package_has_the_interface_layout_and_validates(inputs):
     pkg, files = _evaluate(inputs)
-    PK.validate_package(pkg)
+    validate_package(pkg)
     for key in ("experimental_validity", "hypothesis_results", "statistical_measures",
                 "performance_metrics", "success_criteria", "secondary_hypotheses",
                 "urgency_validation", "risk_management", "null_model", "prediction_accuracy",
@@ -96,15 +100,15 @@ def test_schema_rejects_missing_or_mistyped_keys(inputs):
             target = target[key]
         del target[path[-1]]
         with pytest.raises(jsonschema.ValidationError):
-            PK.validate_package(broken)
+            validate_package(broken)
     broken = copy.deepcopy(pkg)
     broken["statistical_measures"]["p_value"] = "0.03"
     with pytest.raises(jsonschema.ValidationError):
-        PK.validate_package(broken)
+        validate_package(broken)
     broken = copy.deepcopy(pkg)
     broken["experimental_validity"] = "PROBABLY"
     with pytest.raises(jsonschema.ValidationError):
-        PK.validate_package(broken)
+        validate_package(broken)
 
 
 def test_small_classes_get_an_insufficient_record(inputs):
@@ -112,7 +116,7 @@ def test_small_classes_get_an_insufficient_record(inputs):
     for entry in pkg["urgency_validation"].values():
         assert entry["status"] == "INSUFFICIENT_DATA" and entry["sufficient_sample"] is False
         assert entry["sample_size"] > 0 and "actual_win_rate" not in entry
-    PK.validate_package(pkg)
+    validate_package(pkg)
     pkg, _ = _evaluate(inputs)
     for entry in pkg["urgency_validation"].values():
         assert entry["sufficient_sample"] and 0 <= entry["actual_win_rate"] <= 1
@@ -121,16 +125,16 @@ def test_small_classes_get_an_insufficient_record(inputs):
 def test_same_inputs_give_the_same_bytes(inputs):
     a, fa = _evaluate(inputs, stamp="2025-01-15T16:00:00Z")
     b, fb = _evaluate(inputs, stamp="2025-01-15T16:00:00Z")
-    assert PK.canonical_dumps(a) == PK.canonical_dumps(b)
-    assert all(PK.canonical_dumps(fa[k]) == PK.canonical_dumps(fb[k]) for k in fa)
+    assert canonical_dumps(a) == canonical_dumps(b)
+    assert all(canonical_dumps(fa[k]) == canonical_dumps(fb[k]) for k in fa)
     c, _ = _evaluate(inputs, stamp="2030-01-01T00:00:00Z")
-    diff = [(x, y) for x, y in zip(PK.canonical_dumps(a).splitlines(),
-                                   PK.canonical_dumps(c).splitlines(), strict=False) if x != y]
+    diff = [(x, y) for x, y in zip(canonical_dumps(a).splitlines(),
+                                   canonical_dumps(c).splitlines(), strict=False) if x != y]
     assert len(diff) == 1 and "validation_timestamp" in diff[0][0]
 
 
 def test_canonical_dump_is_sorted_and_has_no_nan():
-    text = PK.canonical_dumps({"b": math.nan, "a": [np.float64(1.5), np.inf, np.int64(2)],
+    text = canonical_dumps({"b": math.nan, "a": [np.float64(1.5), np.inf, np.int64(2)],
                                "c": {"z": np.bool_(True), "y": pd.Timestamp("2024-01-02")}})
     assert json.loads(text) == {"a": [1.5, None, 2], "b": None,
                                 "c": {"y": "2024-01-02T00:00:00", "z": True}}
@@ -140,9 +144,9 @@ def test_canonical_dump_is_sorted_and_has_no_nan():
 
 def test_write_package_keeps_runs_and_replaces_atomically(tmp_path, inputs):
     pkg, files = _evaluate(inputs)
-    out = PK.write_package(tmp_path, pkg, files, "run-1")
-    assert out == tmp_path / PK.PACKAGE_FILE
-    assert out.read_text() == PK.canonical_dumps(pkg)
+    out = write_package(tmp_path, pkg, files, "run-1")
+    assert out == tmp_path / PACKAGE_FILE
+    assert out.read_text() == canonical_dumps(pkg)
     for name in pkg["empirical_evidence"]:
         assert json.loads((tmp_path / name).read_text()) is not None
         assert (tmp_path / "runs" / "run-1" / name).is_file()
@@ -151,17 +155,17 @@ def test_write_package_keeps_runs_and_replaces_atomically(tmp_path, inputs):
     pkg2["empirical_evidence"][0] = "trade_execution_log_3_trades.json"
     files2 = dict(files)
     files2["trade_execution_log_3_trades.json"] = files2.pop("trade_execution_log_70_trades.json")
-    PK.write_package(tmp_path, pkg2, files2, "run-2")
-    assert (tmp_path / "runs" / "run-1" / PK.PACKAGE_FILE).read_text() == PK.canonical_dumps(pkg)
+    write_package(tmp_path, pkg2, files2, "run-2")
+    assert (tmp_path / "runs" / "run-1" / PACKAGE_FILE).read_text() == canonical_dumps(pkg)
     assert json.loads(out.read_text())["empirical_evidence"][0].endswith("_3_trades.json")
     assert not (tmp_path / "trade_execution_log_70_trades.json").exists()
     assert (tmp_path / "LATEST_RUN").read_text().strip() == "run-2"
     assert not [p for p in tmp_path.rglob("*.tmp")]
     # rewriting a run id replaces that run's copy
-    PK.write_package(tmp_path, pkg, files, "run-2")
-    assert (tmp_path / "runs" / "run-2" / PK.PACKAGE_FILE).read_text() == PK.canonical_dumps(pkg)
+    write_package(tmp_path, pkg, files, "run-2")
+    assert (tmp_path / "runs" / "run-2" / PACKAGE_FILE).read_text() == canonical_dumps(pkg)
     with pytest.raises(ValueError):
-        PK.write_package(tmp_path, pkg, {"../evil.json": {}}, "run-3")
+        write_package(tmp_path, pkg, {"../evil.json": {}}, "run-3")
 
 
 def test_works_on_the_simulator_s_own_trades(inputs):
@@ -169,8 +173,8 @@ def test_works_on_the_simulator_s_own_trades(inputs):
     alerts = random_alerts(days, 80, 9, cfg, n_calibration=10).assign(confidence=0.9)
     trades = simulate_trades(alerts, days, cfg.trading, cfg.pressure.urgency_rules)
     assert len(trades) > 0
-    pkg, files = PK.evaluate(trades, outcomes, days, cfg, {}, {}, validation_timestamp="T")
-    PK.validate_package(pkg)
+    pkg, files = evaluate(trades, outcomes, days, cfg, {}, {}, validation_timestamp="T")
+    validate_package(pkg)
     assert pkg["null_model"]["n_excluded"] == 0
 
 
@@ -180,8 +184,8 @@ def test_heatmap_figure_data():
     pressure = np.outer(1.0 / np.maximum(minutes, 1.0) ** 2, np.ones(strikes.size))
     pressure[:, 0] = 0.0
     price = np.full(minutes.size, 4001.0)
-    got = PK.heatmap_figure_data("2024-01-02", strikes, minutes, pressure, price,
-                                 last_minutes=30, max_strikes=5)
+    got = heatmap_figure_data("2024-01-02", strikes, minutes, pressure, price,
+                              last_minutes=30, max_strikes=5)
     assert got["strikes"] == [3990.0, 3995.0, 4000.0, 4005.0, 4010.0]
     assert got["minutes_to_expiry"] == list(np.arange(30.0, -1.0, -1.0))
     z = np.array(got["log10_pressure"], dtype=float)
@@ -193,10 +197,10 @@ def test_planted_steering_is_found_and_random_trades_are_not_validated():
     cfg = _cfg()
     days = random_walk_days(30, 13, drift=1.0, drift_from_minutes=61)
     steered = priced_trades(days[N_CAL:], 80, 14, cfg, direction="up")
-    pkg, _ = PK.evaluate(steered, None, days, cfg, {}, {}, validation_timestamp="T")
+    pkg, _ = evaluate(steered, None, days, cfg, {}, {}, validation_timestamp="T")
     assert pkg["statistical_measures"]["p_value"] < 0.01
     assert pkg["experimental_validity"] == "VALIDATED"
     assert pkg["hypothesis_results"]["primary"].startswith("SUPPORTED")
     random_dir = priced_trades(days[N_CAL:], 80, 14, cfg, direction="random")
-    pkg, _ = PK.evaluate(random_dir, None, days, cfg, {}, {}, validation_timestamp="T")
+    pkg, _ = evaluate(random_dir, None, days, cfg, {}, {}, validation_timestamp="T")
     assert pkg["experimental_validity"] == "REJECTED"

@@ -1,5 +1,5 @@
 """The reviewer's report: a self-contained HTML page built from the evidence package alone."""
 
-from assets.report.html import render_report, write_report
+from assets.report.sections import render_report, write_report
 
 __all__ = ["render_report", "write_report"]

@@ -13,7 +13,7 @@ REPORT_FILE = "report.html"
 @asset(group_name="validation", kinds={"html"}, deps=[evidence_package])
 def reviewer_report() -> MaterializeResult:
     """Self-contained HTML (figures embedded) beside the package; also kept per run."""
-    from assets.report.html import write_report  # matplotlib: only when the report is built
+    from assets.report.sections import write_report  # matplotlib: only when the report is built
 
     evidence = lab_paths().evidence
     package_path = evidence / PACKAGE_FILE

@@ -2,8 +2,10 @@
 
 Modules: `metrics` (per-trade statistics), `sharpe`, `drawdown`, `null_model` (the
 random-entry null), `prediction`, `secondary` (secondary and opposite hypotheses),
-`verdict`, `package` (assembly, JSON schema, atomic publication). Everything is computed
-on the out-of-sample trades only (`is_calibration == False`).
+`verdict`; the evidence package: `json_values` (canonical JSON), `package_schema`,
+`package_sections`, `package_figures`, `package_assembly`, `publishing` (evidence files,
+atomic publication) and `evaluate` (the whole validation). Everything is computed on the
+out-of-sample trades only (`is_calibration == False`).
 
 The main entry points are re-exported lazily, so importing one submodule does not pull
 in statsmodels/arch for all of them.
@@ -15,11 +17,12 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "evaluate": "package", "build_evidence_package": "package",
-    "empirical_evidence_files": "package", "write_package": "package",
-    "validate_package": "package", "canonical_dumps": "package",
+    "build_evidence_package": "package_assembly",
+    "empirical_evidence_files": "publishing", "write_package": "publishing",
+    "validate_package": "package_schema", "canonical_dumps": "json_values",
     "random_entry_null": "null_model", "success_criteria": "verdict",
-}  # `verdict` itself lives in assets.validation.verdict (the name is the submodule's)
+}  # `verdict` and `evaluate` are not re-exported: each name is also its submodule's
+# (import them from assets.validation.verdict and assets.validation.evaluate)
 
 __all__ = sorted(_EXPORTS)
 

@@ -1,6 +1,6 @@
 """Dagster assets of the validation stage: statistics, the verdict, the evidence package.
 
-`validation_statistics` computes everything (the pure `assets.validation.package.evaluate`)
+`validation_statistics` computes everything (the pure `assets.validation.evaluate.evaluate`)
 and stores it in the warehouse; `evidence_package` stamps it, validates it against the JSON
 Schema *before* publishing, and swaps it into `$PRESSURE_LAB_HOME/evidence/` atomically,
 keeping every earlier package under `evidence/runs/<run_id>/`. The published package's
@@ -42,7 +42,9 @@ PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
 def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource,
                           lab_config: LabConfigResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
-    from assets.validation.package import canonical_dumps, derived_seeds, evaluate
+    from assets.validation.evaluate import evaluate
+    from assets.validation.json_values import canonical_dumps
+    from assets.validation.package_assembly import derived_seeds
 
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
@@ -80,7 +82,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
 @asset(group_name="validation", kinds={"json"}, deps=[validation_statistics])
 def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """The reviewers' JSON package and the seed's five evidence files, published atomically."""
-    from assets.validation.package import validate_package, write_package
+    from assets.validation.package_schema import validate_package
+    from assets.validation.publishing import write_package
 
     with duckdb.get_connection() as conn:
         stored = read_table(conn, tables.VALIDATION_RESULTS).iloc[0]

@@ -21,7 +21,7 @@ from scipy import stats
 from statsmodels.stats.power import TTestPower
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
-from assets.validation.numbers import finite_or_none as _f
+from assets.validation.json_values import finite_or_none
 
 TRADE_COLUMNS: tuple[str, ...] = ("pnl_points", "pnl_dollars", "is_calibration")
 
@@ -80,17 +80,17 @@ def pnl_stats(trades: pd.DataFrame) -> dict[str, Any]:
                       + (1 - p) * (avg_loss_usd if (~win).any() else 0.0)) if n else float("nan")
     return {
         "n": int(n),
-        "average_win_points": _f(avg_win),
-        "average_loss_points": _f(avg_loss),
-        "average_win_dollars": _f(avg_win_usd),
-        "average_loss_dollars": _f(avg_loss_usd),
+        "average_win_points": finite_or_none(avg_win),
+        "average_loss_points": finite_or_none(avg_loss),
+        "average_win_dollars": finite_or_none(avg_win_usd),
+        "average_loss_dollars": finite_or_none(avg_loss_usd),
         "gross_profit_dollars": gross_profit,
         "gross_loss_dollars": gross_loss,
-        "profit_factor": _f(gross_profit / gross_loss) if gross_loss > 0 else None,
-        "expectancy_points": _f(expectancy_pts),
-        "expectancy_dollars": _f(expectancy_usd),
-        "mean_pnl_points": _f(pts.mean()) if n else None,
-        "median_pnl_points": _f(np.median(pts)) if n else None,
+        "profit_factor": finite_or_none(gross_profit / gross_loss) if gross_loss > 0 else None,
+        "expectancy_points": finite_or_none(expectancy_pts),
+        "expectancy_dollars": finite_or_none(expectancy_usd),
+        "mean_pnl_points": finite_or_none(pts.mean()) if n else None,
+        "median_pnl_points": finite_or_none(np.median(pts)) if n else None,
         "total_pnl_points": float(pts.sum()),
         "total_pnl_dollars": float(usd.sum()),
     }
@@ -105,8 +105,8 @@ def mean_pnl_test(pnl_points: np.ndarray, reps: int, seed: int,
     """
     x = np.asarray(pnl_points, dtype=float)
     n = x.size
-    out: dict[str, Any] = {"n": int(n), "mean": _f(x.mean()) if n else None,
-                           "std": _f(x.std(ddof=1)) if n > 1 else None,
+    out: dict[str, Any] = {"n": int(n), "mean": finite_or_none(x.mean()) if n else None,
+                           "std": finite_or_none(x.std(ddof=1)) if n > 1 else None,
                            "confidence_level": 1 - alpha, "bootstrap_reps": int(reps),
                            "bootstrap_method": "arch IIDBootstrap, percentile",
                            "bootstrap_seed": int(seed)}
@@ -123,8 +123,10 @@ def mean_pnl_test(pnl_points: np.ndarray, reps: int, seed: int,
         bs = IIDBootstrap(x, seed=seed)
         ci = bs.conf_int(np.mean, reps=reps, method="percentile", size=1 - alpha).ravel()
         boot = [float(ci[0]), float(ci[1])]
-    out.update(t_statistic=_f(two.statistic), p_value_two_sided=_f(two.pvalue),
-               p_value_greater=_f(greater.pvalue), t_ci=[_f(tci.low), _f(tci.high)],
+    out.update(t_statistic=finite_or_none(two.statistic),
+               p_value_two_sided=finite_or_none(two.pvalue),
+               p_value_greater=finite_or_none(greater.pvalue),
+               t_ci=[finite_or_none(tci.low), finite_or_none(tci.high)],
                bootstrap_ci=boot)
     return out
 
@@ -135,14 +137,14 @@ def cohens_d(pnl_points: np.ndarray) -> float | None:
     if x.size < 2:
         return None
     sd = x.std(ddof=1)
-    return _f(x.mean() / sd) if sd > 0 else None
+    return finite_or_none(x.mean() / sd) if sd > 0 else None
 
 
 def cohens_h(win_rate: float | None, null_win_rate: float | None) -> float | None:
     """Cohen's h of the observed win rate against the null's (arcsine difference)."""
     if win_rate is None or null_win_rate is None:
         return None
-    return _f(proportion_effectsize(win_rate, null_win_rate))
+    return finite_or_none(proportion_effectsize(win_rate, null_win_rate))
 
 
 def power_analysis(d: float | None, n: int, alpha: float = 0.05,
@@ -160,8 +162,9 @@ def power_analysis(d: float | None, n: int, alpha: float = 0.05,
         return out
     tp = TTestPower()
     if d is not None:
-        out["power"] = _f(tp.power(effect_size=d, nobs=n, alpha=alpha, alternative="larger"))
-    out["minimum_detectable_effect_d"] = _f(tp.solve_power(
+        out["power"] = finite_or_none(tp.power(effect_size=d, nobs=n, alpha=alpha,
+                                               alternative="larger"))
+    out["minimum_detectable_effect_d"] = finite_or_none(tp.solve_power(
         effect_size=None, nobs=n, alpha=alpha, power=power_target, alternative="larger"))
     return out
 
@@ -176,7 +179,8 @@ def trade_statistics(trades: pd.DataFrame, reps: int, seed: int,
     power = power_analysis(d, int(pts.size), alpha)
     sd = pts.std(ddof=1) if pts.size > 1 else float("nan")
     mde = power["minimum_detectable_effect_d"]
-    power["minimum_detectable_effect_points"] = _f(mde * sd) if mde is not None else None
+    power["minimum_detectable_effect_points"] = (finite_or_none(mde * sd) if mde is not None
+                                                 else None)
     return {"win_rate": wr, "pnl": pnl_stats(trades),
             "mean_pnl_test": mean_pnl_test(pts, reps, seed, alpha),
             "cohens_d": d, "power": power}

@@ -29,8 +29,8 @@ from scipy import stats
 from assets.common.config import TradingConfig, UrgencyRule
 from assets.trading.exits import REASON_NAMES, first_exits
 from assets.trading.simulator import BarTape, as_tape, hold_bars
+from assets.validation.json_values import finite_or_none
 from assets.validation.metrics import out_of_sample
-from assets.validation.numbers import finite_or_none as _f
 
 REPS_PER_BLOCK = 64  # replications sharing one child generator (fixes the random stream)
 DEFAULT_CHUNK_TRADES = 1_000_000  # simulated trades per call to the exit engine
@@ -74,11 +74,12 @@ class NullResult:
     def histogram(self, bins: int = 50) -> dict[str, Any]:
         finite = self.null_means[np.isfinite(self.null_means)]
         if finite.size == 0:
-            return {"observed": _f(self.observed_mean_pnl_points), "bin_edges": [], "counts": []}
+            return {"observed": finite_or_none(self.observed_mean_pnl_points), "bin_edges": [],
+                    "counts": []}
         lo = min(finite.min(), self.observed_mean_pnl_points)
         hi = max(finite.max(), self.observed_mean_pnl_points)
         counts, edges = np.histogram(finite, bins=bins, range=(lo, hi) if hi > lo else None)
-        return {"observed": _f(self.observed_mean_pnl_points),
+        return {"observed": finite_or_none(self.observed_mean_pnl_points),
                 "bin_edges": [float(x) for x in edges], "counts": [int(c) for c in counts]}
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,20 +94,23 @@ class NullResult:
             "replications": self.B, "seed": self.seed,
             "n_trades": n, "n_excluded": self.n_excluded,
             "statistic": "mean pnl_points per trade",
-            "observed": _f(self.observed_mean_pnl_points),
-            "p_value": _f(self.p_value),
+            "observed": finite_or_none(self.observed_mean_pnl_points),
+            "p_value": finite_or_none(self.p_value),
             "p_value_formula": "(1 + #{null >= observed}) / (B + 1)",
-            "null_mean_pnl_points": _f(np.mean(self.null_means)) if self.null_means.size else None,
-            "null_std_pnl_points": (_f(np.std(self.null_means, ddof=1))
+            "null_mean_pnl_points": (finite_or_none(np.mean(self.null_means))
+                                     if self.null_means.size else None),
+            "null_std_pnl_points": (finite_or_none(np.std(self.null_means, ddof=1))
                                     if self.null_means.size > 1 else None),
-            "null_quantiles_pnl_points": {"q025": _f(q[0]), "q500": _f(q[1]), "q975": _f(q[2])},
+            "null_quantiles_pnl_points": {"q025": finite_or_none(q[0]),
+                                          "q500": finite_or_none(q[1]),
+                                          "q975": finite_or_none(q[2])},
             "observed_wins": self.observed_wins,
-            "observed_win_rate": _f(self.observed_wins / n) if n else None,
-            "null_win_rate": _f(self.null_win_rate),
-            "binomial_test": {"alternative": "greater", "p0": _f(self.null_win_rate),
+            "observed_win_rate": finite_or_none(self.observed_wins / n) if n else None,
+            "null_win_rate": finite_or_none(self.null_win_rate),
+            "binomial_test": {"alternative": "greater", "p0": finite_or_none(self.null_win_rate),
                               "p0_source": "null model win rate (not 0.5)",
-                              "p_value": _f(self.binomial_p_value)},
-            "null_exit_reasons": {k: _f(v) for k, v in self.null_exit_reasons.items()},
+                              "p_value": finite_or_none(self.binomial_p_value)},
+            "null_exit_reasons": {k: finite_or_none(v) for k, v in self.null_exit_reasons.items()},
             "per_class": self.per_class,
         }
 
@@ -253,11 +257,11 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
         wr_k = class_win_count[k] / (B * nk)
         wins_k = int(plan["wins"][mask].sum())
         per_class[name] = {
-            "n_trades": nk, "observed_mean_pnl_points": _f(obs_k),
-            "null_mean_pnl_points": _f(null_k.mean()),
-            "p_value": _f((1 + int((null_k >= obs_k).sum())) / (B + 1)),
-            "observed_win_rate": _f(wins_k / nk), "null_win_rate": _f(wr_k),
-            "binomial_p_value": _f(stats.binomtest(wins_k, nk, wr_k,
+            "n_trades": nk, "observed_mean_pnl_points": finite_or_none(obs_k),
+            "null_mean_pnl_points": finite_or_none(null_k.mean()),
+            "p_value": finite_or_none((1 + int((null_k >= obs_k).sum())) / (B + 1)),
+            "observed_win_rate": finite_or_none(wins_k / nk), "null_win_rate": finite_or_none(wr_k),
+            "binomial_p_value": finite_or_none(stats.binomtest(wins_k, nk, wr_k,
                                                    alternative="greater").pvalue)
             if 0 < wr_k < 1 else None,
         }

@@ -29,7 +29,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from assets.validation.numbers import finite_or_none as _f
+from assets.validation.json_values import finite_or_none
 
 CLASSES: tuple[str, ...] = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 MIN_CLUSTERS = 10  # days needed before day-clustered standard errors are used
@@ -86,7 +86,7 @@ def direction_accuracy(direction: np.ndarray, realized_direction: np.ndarray,
     correct = int(hits.sum())
     p0 = shuffled_base_rate(d, m) if base_rate is None else float(base_rate)
     out: dict[str, Any] = {"n": n, "correct": correct, "accuracy": None,
-                           "wilson_ci": [None, None], "base_rate": _f(p0),
+                           "wilson_ci": [None, None], "base_rate": finite_or_none(p0),
                            "base_rate_method": ("shuffled: same predicted/realized direction "
                                                 "mix, independent" if base_rate is None
                                                 else "given"),
@@ -128,8 +128,9 @@ def pressure_regression(pressure: np.ndarray, move_in_direction: np.ndarray,
     res = (model.fit(cov_type="cluster", cov_kwds={"groups": codes}) if codes is not None
            else model.fit())
     out["slope_se_kind"] = "cluster-robust by quote_date" if codes is not None else "OLS"
-    out.update(r_squared=_f(res.rsquared), slope=_f(res.params[1]),
-               slope_p_value=_f(res.pvalues[1]), intercept=_f(res.params[0]))
+    out.update(r_squared=finite_or_none(res.rsquared), slope=finite_or_none(res.params[1]),
+               slope_p_value=finite_or_none(res.pvalues[1]),
+               intercept=finite_or_none(res.params[0]))
     return out
 
 
@@ -138,22 +139,26 @@ def _errors(o: pd.DataFrame) -> dict[str, Any]:
     |expected_duration - minutes_to_extreme|; biases are realized minus expected."""
     mag = (np.asarray(o["actual_magnitude"], dtype=float) if "actual_magnitude" in o.columns
            else np.abs(np.asarray(o["actual_move"], dtype=float)))
-    out: dict[str, Any] = {"mean_realized_magnitude": _f(np.nanmean(mag)) if mag.size else None}
+    out: dict[str, Any] = {
+        "mean_realized_magnitude": finite_or_none(np.nanmean(mag)) if mag.size else None}
     if "expected_move" in o.columns:
         err = mag - np.asarray(o["expected_move"], dtype=float)
         ok = np.isfinite(err)
-        out["mean_abs_magnitude_error"] = _f(np.abs(err[ok]).mean()) if ok.any() else None
-        out["mean_magnitude_bias"] = _f(err[ok].mean()) if ok.any() else None
+        out["mean_abs_magnitude_error"] = (finite_or_none(np.abs(err[ok]).mean()) if ok.any()
+                                           else None)
+        out["mean_magnitude_bias"] = finite_or_none(err[ok].mean()) if ok.any() else None
     if "minutes_to_extreme" in o.columns:
         realized = np.asarray(o["minutes_to_extreme"], dtype=float)
         ok = np.isfinite(realized)
-        out["mean_realized_duration_minutes"] = _f(realized[ok].mean()) if ok.any() else None
+        out["mean_realized_duration_minutes"] = (finite_or_none(realized[ok].mean()) if ok.any()
+                                                 else None)
         out["n_timed"] = int(ok.sum())
         if "expected_duration" in o.columns:
             terr = realized - np.asarray(o["expected_duration"], dtype=float)
             ok = np.isfinite(terr)
-            out["mean_abs_timing_error_minutes"] = _f(np.abs(terr[ok]).mean()) if ok.any() else None
-            out["mean_timing_bias_minutes"] = _f(terr[ok].mean()) if ok.any() else None
+            out["mean_abs_timing_error_minutes"] = (finite_or_none(np.abs(terr[ok]).mean())
+                                                    if ok.any() else None)
+            out["mean_timing_bias_minutes"] = finite_or_none(terr[ok].mean()) if ok.any() else None
     return out
 
 

@@ -36,7 +36,7 @@ from statsmodels.stats.multitest import multipletests
 
 from assets.common.config import UrgencyRule, ValidationConfig
 from assets.common.market_day import MarketDay
-from assets.validation.numbers import finite_or_none as _f
+from assets.validation.json_values import finite_or_none
 
 CLASSES: tuple[str, ...] = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 
@@ -88,10 +88,12 @@ def quadratic_intensification(outcomes: pd.DataFrame, magnitude_col: str = "actu
     out["covariance"] = cov
     lo, hi = res.conf_int(alpha)[1]
     out.update(
-        b=_f(-res.params[1]), b_ci=[_f(-hi), _f(-lo)], b_se=_f(res.bse[1]),
-        log_a=_f(res.params[0]), r_squared=_f(res.rsquared),
-        p_value=_f(res.pvalues[1]),
-        p_value_b_equals_2=_f(res.t_test((np.array([[0.0, 1.0]]), np.array([-2.0]))).pvalue),
+        b=finite_or_none(-res.params[1]), b_ci=[finite_or_none(-hi), finite_or_none(-lo)],
+        b_se=finite_or_none(res.bse[1]),
+        log_a=finite_or_none(res.params[0]), r_squared=finite_or_none(res.rsquared),
+        p_value=finite_or_none(res.pvalues[1]),
+        p_value_b_equals_2=finite_or_none(
+            res.t_test((np.array([[0.0, 1.0]]), np.array([-2.0]))).pvalue),
     )
     return out
 
@@ -139,10 +141,11 @@ def steering_vs_concentration(daily: pd.DataFrame, concentration_col: str = "hhi
     pr = stats.pearsonr(x, y)
     ci = pr.confidence_interval(confidence_level=1 - alpha)
     sr = stats.spearmanr(x, y)
-    out.update(pearson_r=_f(pr.statistic), pearson_ci=[_f(ci.low), _f(ci.high)],
-               p_value=_f(pr.pvalue), spearman_rho=_f(sr.statistic),
-               spearman_ci=[_f(v) for v in _spearman_ci(float(sr.statistic), n, alpha)],
-               spearman_p_value=_f(sr.pvalue))
+    out.update(pearson_r=finite_or_none(pr.statistic),
+               pearson_ci=[finite_or_none(ci.low), finite_or_none(ci.high)],
+               p_value=finite_or_none(pr.pvalue), spearman_rho=finite_or_none(sr.statistic),
+               spearman_ci=[finite_or_none(v) for v in _spearman_ci(float(sr.statistic), n, alpha)],
+               spearman_p_value=finite_or_none(sr.pvalue))
     return out
 
 
@@ -198,8 +201,10 @@ def urgency_pattern_difference(trades: pd.DataFrame, value_col: str = "pnl_point
     out: dict[str, Any] = {
         "hypothesis": "market-maker behaviour follows distinct urgency patterns",
         "value": value_col, "classes": list(CLASSES), "n": [int(a.size), int(b.size)],
-        "means": [_f(a.mean()) if a.size else None, _f(b.mean()) if b.size else None],
-        "medians": [_f(np.median(a)) if a.size else None, _f(np.median(b)) if b.size else None],
+        "means": [finite_or_none(a.mean()) if a.size else None,
+                  finite_or_none(b.mean()) if b.size else None],
+        "medians": [finite_or_none(np.median(a)) if a.size else None,
+                    finite_or_none(np.median(b)) if b.size else None],
         "p_value": None, "mann_whitney_u": None, "welch_t": None, "welch_p_value": None,
         "test": "Mann-Whitney U, two-sided", "min_n_per_class": min_n,
     }
@@ -207,9 +212,9 @@ def urgency_pattern_difference(trades: pd.DataFrame, value_col: str = "pnl_point
         return out
     mw = stats.mannwhitneyu(a, b, alternative="two-sided")
     w = stats.ttest_ind(a, b, equal_var=False)
-    out.update(mann_whitney_u=_f(mw.statistic), p_value=_f(mw.pvalue),
-               welch_t=_f(w.statistic), welch_p_value=_f(w.pvalue),
-               common_language_effect=_f(mw.statistic / (a.size * b.size)))
+    out.update(mann_whitney_u=finite_or_none(mw.statistic), p_value=finite_or_none(mw.pvalue),
+               welch_t=finite_or_none(w.statistic), welch_p_value=finite_or_none(w.pvalue),
+               common_language_effect=finite_or_none(mw.statistic / (a.size * b.size)))
     return out
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from arch.bootstrap import StationaryBootstrap, optimal_block_length
 from scipy import stats
 
-from assets.validation.numbers import finite_or_none as _f
+from assets.validation.json_values import finite_or_none
 
 TRADING_DAYS = 252
 EULER_GAMMA = 0.5772156649015329
@@ -176,20 +176,20 @@ def sharpe_statistics(trades: pd.DataFrame, days: Iterable, n_variants: int, rep
     return {
         "definition": ("annualized daily Sharpe: dollars P&L per out-of-sample expiration "
                        "day, 0 on days without a trade, mean/std(ddof=1) x sqrt(252)"),
-        "annualized_daily_sharpe": _f(annualized_sharpe(x)),
-        "daily_sharpe": _f(sharpe(x)),
-        "per_trade_sharpe": _f(sharpe(per_trade)),
+        "annualized_daily_sharpe": finite_or_none(annualized_sharpe(x)),
+        "daily_sharpe": finite_or_none(sharpe(x)),
+        "per_trade_sharpe": finite_or_none(sharpe(per_trade)),
         "n_days": int(x.size),
         "n_days_traded": int((daily != 0).sum()),
-        "daily_skewness": _f(g3),
-        "daily_kurtosis": _f(g4),
+        "daily_skewness": finite_or_none(g3),
+        "daily_kurtosis": finite_or_none(g4),
         "bootstrap": stationary_bootstrap_ci(x, reps, seed, alpha),
-        "probabilistic_sharpe_ratio": _f(probabilistic_sharpe_ratio(x, 0.0)),
+        "probabilistic_sharpe_ratio": finite_or_none(probabilistic_sharpe_ratio(x, 0.0)),
         "psr_benchmark_daily_sr": 0.0,
-        "deflated_sharpe_ratio": _f(dsr),
-        "dsr_benchmark_daily_sr": _f(sr0),
+        "deflated_sharpe_ratio": finite_or_none(dsr),
+        "dsr_benchmark_daily_sr": finite_or_none(sr0),
         "n_variants_tried": int(n_variants),
-        "min_track_record_length_days": _f(mtrl),
-        "min_track_record_length_years": _f(mtrl / TRADING_DAYS),
+        "min_track_record_length_days": finite_or_none(mtrl),
+        "min_track_record_length_years": finite_or_none(mtrl / TRADING_DAYS),
         "min_track_record_confidence": 1 - alpha,
     }

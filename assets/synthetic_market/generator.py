@@ -57,9 +57,13 @@ import numpy as np
 import pandas as pd
 
 from assets.common import calendar
-from assets.market.chains import CHAIN_COLUMNS, IV_PREMIUM, build_chain, total_oi_by_strike
-from assets.market.landing import write_landing  # noqa: F401  (re-exported)
-from assets.market.paths import (
+from assets.synthetic_market.option_chain import (
+    CHAIN_COLUMNS,
+    IV_PREMIUM,
+    build_chain,
+    total_oi_by_strike,
+)
+from assets.synthetic_market.price_paths import (
     OVERNIGHT_VARIANCE_SHARE,
     REGULAR_SESSION_MINUTES,
     STEERING_REFERENCE_OI,
@@ -125,8 +129,10 @@ def generate_market(start, end, scenario: Scenario = "null", seed: int = 0,
     if not (spot0 > 0 and annual_vol > 0):
         raise ValueError("spot0 and annual_vol must be positive")
     if rule not in calendar.EXPIRATION_RULES:
-        raise ValueError(f"unknown expiration rule {rule!r}; expected one of {calendar.EXPIRATION_RULES}")
-    return _generate(start, end, force_scale, int(seed), rule, exchange, float(spot0), float(annual_vol))
+        raise ValueError(f"unknown expiration rule {rule!r}; "
+                         f"expected one of {calendar.EXPIRATION_RULES}")
+    return _generate(start, end, force_scale, int(seed), rule, exchange, float(spot0),
+                     float(annual_vol))
 
 
 def _generate(start, end, force_scale: float, seed: int, rule: calendar.ExpirationRule,
@@ -164,7 +170,8 @@ def _generate(start, end, force_scale: float, seed: int, rule: calendar.Expirati
                             session_minutes=minutes, rng=rng_chain,
                             year_minutes=TRADING_DAYS_PER_YEAR * REGULAR_SESSION_MINUTES)
 
-        open_price = prev_close * math.exp(sigma_day * v * math.sqrt(overnight_steps(steps - 1)) * z_gap)
+        overnight_sd = sigma_day * v * math.sqrt(overnight_steps(steps - 1))
+        open_price = prev_close * math.exp(overnight_sd * z_gap)
         minute_sd = sigma_minute * v * intraday_vol_profile(minutes)
         sub_sd = np.repeat(minute_sd / math.sqrt(n_sub), n_sub)
         log_inc = sub_sd * rng_path.standard_normal(minutes * n_sub)
@@ -178,21 +185,22 @@ def _generate(start, end, force_scale: float, seed: int, rule: calendar.Expirati
             tau = minutes - np.arange(minutes * n_sub) / n_sub
             push = force_scale * urgency(tau) / n_sub
         path = simulate_path(open_price, log_inc, push, force)
-        o, h, l, c = (np.round(a, 2) for a in bars_from_path(path, n_sub))
+        bar_open, bar_high, bar_low, bar_close = (np.round(a, 2)
+                                                  for a in bars_from_path(path, n_sub))
 
         profile = intraday_vol_profile(minutes)
         volume = np.rint(BAR_VOLUME * profile**2 * np.exp(0.5 * z_volume - 0.125)).astype(np.int64)
         bars = pd.DataFrame({
             "symbol": SYMBOL,
             "ts": sess.bar_starts(),
-            "open": o, "high": h, "low": l, "close": c,
+            "open": bar_open, "high": bar_high, "low": bar_low, "close": bar_close,
             "volume": volume,
         }).loc[:, list(BAR_COLUMNS)]
         yield SyntheticDay(sess.day, chain, bars)
-        prev_close = float(c[-1])
+        prev_close = float(bar_close[-1])
 
 
 __all__ = [
     "BAR_COLUMNS", "CHAIN_COLUMNS", "DEFAULT_STRENGTH", "SCENARIOS", "SyntheticDay",
-    "generate_market", "resolve_strength", "write_landing",
+    "generate_market", "resolve_strength",
 ]

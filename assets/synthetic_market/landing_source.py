@@ -16,10 +16,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from assets.market.landing import write_landing
-from assets.market.synthetic import generate_market, resolve_strength
+from assets.common.atomic_files import write_text_atomic
+from assets.synthetic_market.generator import generate_market, resolve_strength
+from assets.synthetic_market.landing_files import same_day_other_formats, write_landing
 
 MANIFEST = "_source.json"
+MANIFEST_MODE = 0o644
 
 
 class LandingConflictError(RuntimeError):
@@ -39,7 +41,7 @@ def write_synthetic_landing(landing: Path, *, scenario: str, start, end, seed: i
         for src in staged:
             rel = src.relative_to(staging)
             dst = landing / rel
-            siblings = [p for p in dst.parent.glob(f"{dst.stem}.*") if p != dst] if dst.parent.exists() else []
+            siblings = same_day_other_formats(dst)
             if siblings:
                 conflicts.append(f"{siblings[0]} (same day, other format)")
             if dst.exists():
@@ -56,7 +58,7 @@ def write_synthetic_landing(landing: Path, *, scenario: str, start, end, seed: i
         for src, dst in plan:
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dst)
-        _record(landing, {"kind": "synthetic", "generator": "assets.market.synthetic",
+        _record(landing, {"kind": "synthetic", "generator": generate_market.__module__,
                           "scenario": scenario, "seed": int(seed),
                           "strength": resolve_strength(scenario, strength),
                           "start": str(start), "end": str(end), "format": fmt})
@@ -67,11 +69,10 @@ def write_synthetic_landing(landing: Path, *, scenario: str, start, end, seed: i
 
 def _record(landing: Path, generation: dict) -> None:
     path = landing / MANIFEST
-    manifest = json.loads(path.read_text()) if path.exists() else {"kind": "synthetic", "generations": []}
+    manifest = (json.loads(path.read_text()) if path.exists()
+                else {"kind": "synthetic", "generations": []})
     if generation not in manifest["generations"]:
         manifest["generations"].append(generation)
     scenarios = {g["scenario"] for g in manifest["generations"]}
     manifest["scenario"] = scenarios.pop() if len(scenarios) == 1 else sorted(scenarios)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True), mode=MANIFEST_MODE)

@@ -72,7 +72,8 @@ def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes:
     of draws do not depend on the price level (below ~70,000 points).
     """
     atm = round(prev_close / STRIKE_GRID) * STRIKE_GRID
-    per_side = max(int(np.ceil(HALF_WIDTH_FRACTION * prev_close / STRIKE_GRID)), MIN_STRIKES_PER_SIDE)
+    per_side = max(int(np.ceil(HALF_WIDTH_FRACTION * prev_close / STRIKE_GRID)),
+                   MIN_STRIKES_PER_SIDE)
     noise_side = max(NOISE_STRIKES_PER_SIDE, per_side)
     z = rng.standard_normal((4, 2 * noise_side + 1))  # call OI, put OI, call vol, put vol
     day_scale = _lognormal(rng.standard_normal(), DAY_SCALE_SD)
@@ -87,7 +88,8 @@ def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes:
     total = (CORE_OI * np.exp(-0.5 * (d / CORE_WIDTH) ** 2)
              + WING_OI * np.exp(-0.5 * (d / WING_WIDTH) ** 2) + FLOOR_OI)
     total = total * _boost(strikes) * day_scale
-    call_share = CALL_SHARE_LOW + (CALL_SHARE_HIGH - CALL_SHARE_LOW) / (1.0 + np.exp(-d / CALL_SHARE_SCALE))
+    call_share = CALL_SHARE_LOW + ((CALL_SHARE_HIGH - CALL_SHARE_LOW)
+                                   / (1.0 + np.exp(-d / CALL_SHARE_SCALE)))
     call_oi = np.rint(total * call_share * _lognormal(z[0], OI_NOISE_SD)).astype(np.int64)
     put_oi = np.rint(total * (1.0 - call_share) * _lognormal(z[1], OI_NOISE_SD)).astype(np.int64)
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from assets.common import calendar
 from assets.common.market_day import MarketDay
-from assets.market.synthetic import SyntheticDay, generate_market
+from assets.synthetic_market.generator import SyntheticDay, generate_market
 
 
 def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE) -> MarketDay:

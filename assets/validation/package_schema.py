@@ -1,0 +1,30 @@
+"""The evidence package's JSON Schema: a package is published only if it matches.
+
+The schema ships inside the package (`evidence_package.schema.json`, package data) and is
+read through `importlib.resources`, so it is found from a wheel as well as from a checkout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from assets.validation.json_values import to_jsonable
+
+SCHEMA_FILE = "evidence_package.schema.json"
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    text = resources.files("assets.validation").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate_package(package: Mapping[str, Any]) -> None:
+    """Raise `jsonschema.ValidationError` unless the package matches the schema."""
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator(load_schema()).validate(to_jsonable(package))
