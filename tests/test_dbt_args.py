@@ -20,7 +20,7 @@ from assets.transform.dbt_args import (
 )
 
 NY = ZoneInfo("America/New_York")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _partitions() -> DailyPartitionsDefinition:

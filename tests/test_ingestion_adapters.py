@@ -11,8 +11,11 @@ import pytest
 from assets.common.config import IngestionConfig, LabConfig
 from assets.ingestion.adapters import read_day, read_days, scan
 from assets.ingestion.contract import STAGE_BAR_COLUMNS, STAGE_CHAIN_COLUMNS
-from assets.ingestion.errors import (LandingFileError, MissingLandingFileError,
-                                     UnrecognizedLandingFileError)
+from assets.ingestion.errors import (
+    LandingFileError,
+    MissingLandingFileError,
+    UnrecognizedLandingFileError,
+)
 from tests.support import ingestion_fixtures as fx
 
 CFG = LabConfig()

@@ -8,9 +8,19 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.ingestion.contract import RAW_BAR_COLUMNS, RAW_CHAIN_COLUMNS, normalize_bars, normalize_chains
-from assets.ingestion.write_audit_publish import (PublishRefused, load_stage, publish_days,
-                                        record_verdict, stage_days)
+from assets.ingestion.contract import (
+    RAW_BAR_COLUMNS,
+    RAW_CHAIN_COLUMNS,
+    normalize_bars,
+    normalize_chains,
+)
+from assets.ingestion.write_audit_publish import (
+    PublishRefused,
+    load_stage,
+    publish_days,
+    record_verdict,
+    stage_days,
+)
 from tests.support import ingestion_fixtures as fx
 
 DAY2 = dt.date(2024, 1, 4)

@@ -53,8 +53,8 @@ def _resources(home: Path) -> dict:
     from dagster_dbt import DbtCliResource
     from dagster_duckdb import DuckDBResource
 
-    from assets.transform.project import dbt_project
     from assets.common.resources import LabConfigResource, dbt_executable
+    from assets.transform.project import dbt_project
 
     return {"duckdb": DuckDBResource(database=str(home / "warehouse.duckdb")),
             "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),

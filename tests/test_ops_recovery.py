@@ -29,9 +29,9 @@ from dagster._core.storage.tags import (
     ROOT_RUN_ID_TAG,
 )
 
+from assets.common.pools import DUCKDB_POOL
 from assets.common.settings import _write_dagster_yaml
 from orchestration.jobs import full_graph
-from assets.common.pools import DUCKDB_POOL
 from tests.support import ops_fixtures as ops
 
 KILL_AFTER = AssetKey("oi_concentration")  # first mart: dbt has more marts still to build

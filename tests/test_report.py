@@ -26,8 +26,8 @@ import pytest
 # Matplotlib's cache must not land in the user's home when the tests run on their own.
 os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / "pressure-lab-mpl-tests"))
 
-from assets.report import render_report, write_report  # noqa: E402
 from assets.report import figures as report_figures  # noqa: E402
+from assets.report import render_report, write_report  # noqa: E402
 from assets.report.renderer import fmt_number  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

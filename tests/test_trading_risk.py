@@ -13,7 +13,7 @@ import pytest
 from assets.common.config import SEED_URGENCY_RULES
 from assets.trading.risk import daily_sharpe, equity_path, risk_management_report
 from assets.trading.simulator import simulate_trades
-from tests.support.trading_fixtures import trade_sized_config, make_day, random_alerts, random_days
+from tests.support.trading_fixtures import make_day, random_alerts, random_days, trade_sized_config
 
 D1, D2, D3, D4 = (dt.date(2024, 3, d) for d in (4, 5, 6, 7))
 

@@ -11,8 +11,13 @@ import pytest
 
 from assets.common.config import SEED_URGENCY_RULES, TradingConfig
 from assets.trading.simulator import TRADE_COLUMNS, build_bar_tape, simulate_trades
-from tests.support.trading_fixtures import (trade_sized_config, make_day, random_alerts, random_days,
-                                        reference_simulate)
+from tests.support.trading_fixtures import (
+    make_day,
+    random_alerts,
+    random_days,
+    reference_simulate,
+    trade_sized_config,
+)
 
 RULES = SEED_URGENCY_RULES
 

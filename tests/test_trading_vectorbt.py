@@ -21,7 +21,7 @@ import pytest
 
 from assets.common.config import SEED_URGENCY_RULES
 from assets.trading.simulator import build_bar_tape, hold_bars, simulate_trades
-from tests.support.trading_fixtures import trade_sized_config, random_alerts, random_days
+from tests.support.trading_fixtures import random_alerts, random_days, trade_sized_config
 
 
 @pytest.mark.slow

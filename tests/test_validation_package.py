@@ -18,7 +18,12 @@ from assets.validation.json_values import canonical_dumps
 from assets.validation.package_figures import heatmap_figure_data
 from assets.validation.package_schema import validate_package
 from assets.validation.publishing import PACKAGE_FILE, write_package
-from tests.support.validation_fixtures import outcomes_for, priced_trades, random_alerts, random_walk_days
+from tests.support.validation_fixtures import (
+    outcomes_for,
+    priced_trades,
+    random_alerts,
+    random_walk_days,
+)
 
 N_CAL = 4
 

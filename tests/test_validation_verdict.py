@@ -7,8 +7,13 @@ import math
 import pytest
 
 from assets.common.config import ValidationConfig
-from assets.validation.verdict import (INSUFFICIENT_DATA, REJECTED, VALIDATED,
-                                       success_criteria, verdict)
+from assets.validation.verdict import (
+    INSUFFICIENT_DATA,
+    REJECTED,
+    VALIDATED,
+    success_criteria,
+    verdict,
+)
 
 CFG = ValidationConfig()
 GOOD = dict(win_rate=0.8, sharpe=2.5, p_value=0.01)

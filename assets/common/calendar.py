@@ -64,7 +64,7 @@ def sessions(start, end, exchange: str = DEFAULT_EXCHANGE) -> list[Session]:
     sched = _schedule(_as_date(start), _as_date(end), exchange)
     return [
         Session(ts.date(), row.market_open, row.market_close)
-        for ts, row in zip(sched.index, sched.itertuples(index=False))
+        for ts, row in zip(sched.index, sched.itertuples(index=False), strict=False)
     ]
 
 

@@ -37,7 +37,7 @@ class MarketDay:
     def n_bars(self) -> int:
         return int(self.close.shape[0])
 
-    def truncated(self, t: int) -> "MarketDay":
+    def truncated(self, t: int) -> MarketDay:
         """The day as seen after bar t closes: bars 0..t only (for lookahead tests)."""
         keep = slice(0, t + 1)
         return MarketDay(self.quote_date, self.session_open, self.session_close,

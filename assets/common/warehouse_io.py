@@ -45,8 +45,9 @@ def replace_rows(conn: duckdb.DuckDBPyConnection, qualified: str, frame: pd.Data
         else:
             day_list = sorted(set(days))
             if day_list:
-                conn.execute(f"delete from {qualified} where quote_date in (select unnest(?::date[]))",
-                             [day_list])
+                conn.execute(
+                    f"delete from {qualified} where quote_date in (select unnest(?::date[]))",
+                    [day_list])
         conn.execute(f"insert into {qualified} by name select * from _incoming")
         conn.execute("commit")
     except Exception:

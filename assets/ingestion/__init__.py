@@ -6,7 +6,10 @@ Pure, Dagster-free modules: `contract` (canonical columns and normalizer), `read
 stage/audit/publish). `assets` and `checks` hold the Dagster assets and checks built on them.
 """
 
-from assets.ingestion.errors import (LandingFileError, MissingLandingFileError,
-                                     UnrecognizedLandingFileError)
+from assets.ingestion.errors import (
+                                     LandingFileError,
+                                     MissingLandingFileError,
+                                     UnrecognizedLandingFileError,
+)
 
 __all__ = ["LandingFileError", "MissingLandingFileError", "UnrecognizedLandingFileError"]

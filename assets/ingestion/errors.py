@@ -39,7 +39,7 @@ class MissingLandingFileError(LandingFileError):
 
     @classmethod
     def for_day(cls, kind: str, day: dt.date, directory: Path,
-                expected: list[str]) -> "MissingLandingFileError":
+                expected: list[str]) -> MissingLandingFileError:
         primary = directory / expected[0]
         others = ", ".join(expected[1:])
         detail = (f"no {kind} file for {day.isoformat()}: expected {primary}"
@@ -55,7 +55,7 @@ class UnrecognizedLandingFileError(LandingFileError):
 
     @classmethod
     def for_files(cls, directory: Path, names: list[str],
-                  patterns: list[str]) -> "UnrecognizedLandingFileError":
+                  patterns: list[str]) -> UnrecognizedLandingFileError:
         detail = (f"{len(names)} file(s) in {directory} match no adapter: "
                   f"{', '.join(sorted(names))}. Recognized names: {'; '.join(patterns)}")
         return cls(directory / sorted(names)[0], None, "unrecognized_file", detail)

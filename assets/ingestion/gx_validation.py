@@ -23,10 +23,20 @@ import pandas as pd
 
 from assets.common.config import LabConfig
 from assets.ingestion.contract import BAR_COLUMNS, BAR_REQUIRED, CHAIN_COLUMNS, CHAIN_REQUIRED
-from assets.ingestion.rules import (BAR_RULES, CHAIN_RULES, FIRST_ROWS, GRID_TOLERANCE,
-                                    OffendingRow, RuleResult, RuleSpec, ValidationReport,
-                                    bar_day_frame, bar_row_frame, chain_day_frame,
-                                    chain_row_frame)
+from assets.ingestion.rules import (
+    BAR_RULES,
+    CHAIN_RULES,
+    FIRST_ROWS,
+    GRID_TOLERANCE,
+    OffendingRow,
+    RuleResult,
+    RuleSpec,
+    ValidationReport,
+    bar_day_frame,
+    bar_row_frame,
+    chain_day_frame,
+    chain_row_frame,
+)
 
 _NUMERIC_TYPES = ["float64", "float32", "int64", "int32", "Int64", "Float64"]
 _DATE_TYPES = ["datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]"]
@@ -174,7 +184,8 @@ def bar_checks(present: set[str]) -> list[_Check]:
     return checks
 
 
-def _offending(frame: pd.DataFrame, indices: list[int], show: tuple[str, ...]) -> list[OffendingRow]:
+def _offending(frame: pd.DataFrame, indices: list[int],
+               show: tuple[str, ...]) -> list[OffendingRow]:
     rows = []
     for i in indices[:FIRST_ROWS]:
         rec = frame.iloc[int(i)]

@@ -119,7 +119,8 @@ def _explain_arrow_error(exc: Exception, source: Source, name: str,
         hit = _locate(source, lambda f: len(f) != expected and f != [])
         row, fields = hit if hit else (None, [])
         got = len(fields) if hit else int(m.group(2))
-        rule = "truncated" if hit and got < expected and _is_last_row(source, row) else "field_count"
+        truncated = hit and got < expected and _is_last_row(source, row)
+        rule = "truncated" if truncated else "field_count"
         return LandingFileError(name, row, rule,
                                 f"expected {expected} fields (the header's), found {got}"
                                 + (" on the last line: the file looks cut short"

@@ -199,7 +199,8 @@ def chain_day_frame(frame: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
         rows.append({"day": d.isoformat(),
                      "source_file": files[mine].iloc[0] if mine.any() else None,
                      "rows": int(mine.sum()),
-                     "expiring_rows": int((mine & (expiration == pd.Timestamp(d)).to_numpy()).sum())})
+                     "expiring_rows": int(
+                         (mine & (expiration == pd.Timestamp(d)).to_numpy()).sum())})
     out = pd.DataFrame(rows, columns=["day", "source_file", "rows", "expiring_rows"])
     return out
 

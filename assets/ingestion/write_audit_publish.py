@@ -19,8 +19,13 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import pandas as pd
 
-from assets.ingestion.contract import (RAW_BAR_COLUMNS, RAW_CHAIN_COLUMNS, STAGE_BAR_COLUMNS,
-                                       STAGE_CHAIN_COLUMNS, Kind)
+from assets.ingestion.contract import (
+    RAW_BAR_COLUMNS,
+    RAW_CHAIN_COLUMNS,
+    STAGE_BAR_COLUMNS,
+    STAGE_CHAIN_COLUMNS,
+    Kind,
+)
 
 _STAGE_DDL = {
     "chains": """

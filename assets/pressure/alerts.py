@@ -120,7 +120,8 @@ def steering_direction(close: np.ndarray, strike: np.ndarray,
 
 
 def select_alert_cells(pressure: np.ndarray, codes: np.ndarray, cell_threshold: np.ndarray,
-                       ts_minutes: np.ndarray, cooldown_minutes: float) -> tuple[np.ndarray, np.ndarray]:
+                       ts_minutes: np.ndarray,
+                       cooldown_minutes: float) -> tuple[np.ndarray, np.ndarray]:
     """(rows, cols) of the alerts: per bar the strongest eligible cell outside cooldown."""
     eligible = (codes != NO_SIGNAL_CODE) & (pressure > cell_threshold)
     n_strikes = pressure.shape[1]
@@ -211,7 +212,8 @@ def alert_columns(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, f
     quote_date[:] = [day.quote_date] * rows.size
     return {
         "alert_id": np.array([f"{stamp}-{t:03d}-{k:g}"
-                              for t, k in zip(rows.tolist(), strike.tolist())], dtype=object),
+                              for t, k in zip(rows.tolist(), strike.tolist(), strict=True)],
+                             dtype=object),
         "quote_date": quote_date,
         "ts": ts[rows],
         "bar_index": rows,

@@ -319,7 +319,7 @@ def pressure_move_figure(data: Any) -> bytes:
     keep = np.isfinite(x) & np.isfinite(y)
     if not keep.any():
         raise NoFigureData("figures.pressure_vs_move has no finite (pressure, move) pairs")
-    urgency = [u for u, k in zip(urgency, keep) if k]
+    urgency = [u for u, k in zip(urgency, keep, strict=False) if k]
     return _draw(_pressure_move, x[keep], y[keep], urgency)
 
 

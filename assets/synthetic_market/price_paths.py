@@ -143,7 +143,7 @@ def simulate_path(p0: float, log_increments: np.ndarray, push_per_step: np.ndarr
     g = growth[k0:].tolist()
     c = push[k0:].tolist()
     out = [0.0] * len(g)
-    for i, (gk, ck) in enumerate(zip(g, c)):
+    for i, (gk, ck) in enumerate(zip(g, c, strict=False)):
         pos = (s - lo) * inv
         j = int(pos) if pos >= 0.0 else -1
         if 0 <= j <= last:

@@ -89,7 +89,7 @@ def daily_sharpe(trade_days: Iterable[dt.date], pnl_dollars: np.ndarray,
         return None
     pos = {d: i for i, d in enumerate(days)}
     daily = np.zeros(len(days))
-    for d, p in zip(trade_days, np.asarray(pnl_dollars, dtype=np.float64)):
+    for d, p in zip(trade_days, np.asarray(pnl_dollars, dtype=np.float64), strict=False):
         i = pos.get(as_date(d))
         if i is None:
             raise ValueError(f"trade day {d} not among the days of the Sharpe series")

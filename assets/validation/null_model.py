@@ -127,7 +127,7 @@ def _per_trade_plan(oos: pd.DataFrame, bars: BarTape, rules: Sequence[UrgencyRul
     flat: list[np.ndarray] = []
     offset, count, last, keep = [], [], [], []
     pos = 0
-    for qd, urg in zip(oos["quote_date"], oos["urgency"]):
+    for qd, urg in zip(oos["quote_date"], oos["urgency"], strict=False):
         day = bars.day_position(pd.Timestamp(qd).date())
         rule = by_name.get(str(urg))
         if day < 0 or rule is None:
@@ -228,7 +228,7 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
         entry = np.concatenate(entries)
         direction = np.concatenate(dirs)
         r = entry.shape[0]
-        tile = lambda a: np.broadcast_to(a, (r, n)).ravel()  # noqa: E731
+        tile = lambda a: np.broadcast_to(a, (r, n)).ravel()  # noqa: E731, B023 (used in this iteration)
         ex_idx, ex_price, reason = first_exits(
             bars.open, bars.high, bars.low, bars.close, entry.ravel(), direction.ravel(),
             tile(plan["stop"]), tile(plan["target"]), tile(plan["hold"]), tile(plan["last"]))

@@ -239,7 +239,7 @@ def secondary_hypotheses(outcomes: pd.DataFrame | None, daily: pd.DataFrame | No
     if names:
         reject, p_holm, _, _ = multipletests([res[k]["p_value"] for k in names], alpha=alpha,
                                              method="holm")
-        for k, r, p in zip(names, reject, p_holm):
+        for k, r, p in zip(names, reject, p_holm, strict=False):
             res[k]["p_value_holm"] = float(p)
             res[k]["significant_holm"] = bool(r)
     for k, v in res.items():

@@ -30,8 +30,11 @@ from pathlib import Path
 
 from assets.common.config import LabConfig
 from assets.ingestion.contract import Kind, LandingRead
-from assets.ingestion.errors import (LandingFileError, MissingLandingFileError,
-                                     UnrecognizedLandingFileError)
+from assets.ingestion.errors import (
+    LandingFileError,
+    MissingLandingFileError,
+    UnrecognizedLandingFileError,
+)
 
 Reader = Callable[[list[Path], dt.date, LabConfig], LandingRead]
 

@@ -16,9 +16,17 @@ import pyarrow as pa
 from assets.common.config import LabConfig
 from assets.ingestion import readers
 from assets.ingestion.adapters import Adapter
-from assets.ingestion.contract import (BAR_COLUMNS, BAR_REQUIRED, CHAIN_COLUMNS, CHAIN_REQUIRED,
-                                       ColumnKind, Kind, LandingRead, normalize_bars,
-                                       normalize_chains)
+from assets.ingestion.contract import (
+    BAR_COLUMNS,
+    BAR_REQUIRED,
+    CHAIN_COLUMNS,
+    CHAIN_REQUIRED,
+    ColumnKind,
+    Kind,
+    LandingRead,
+    normalize_bars,
+    normalize_chains,
+)
 from assets.ingestion.errors import LandingFileError
 
 _ARROW: dict[ColumnKind, pa.DataType] = {

@@ -166,7 +166,7 @@ def _read_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead
                             .dt.tz_convert(calendar.EXCHANGE_TZ).dt.tz_localize(None).dt.normalize())
     definitions["expiration"] = exp_dates
     definitions["root"] = [_root(r, a) for r, a in zip(definitions["raw_symbol"],
-                                                       definitions["asset"])]
+                                                       definitions["asset"], strict=False)]
     roots = list(cfg.ingestion.roots)
     options = definitions[definitions["instrument_class"].isin(["C", "P"])]
     expiring = options[options["expiration"] == pd.Timestamp(day)]
@@ -217,8 +217,8 @@ def _read_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead
 def _symbol_for(store, instrument_id: int, day: dt.date) -> str:
     for symbol, intervals in (store.mappings or {}).items():
         for iv in intervals:
-            if str(iv.get("symbol")) == str(instrument_id) and \
-                    iv["start_date"] <= day < max(iv["end_date"], iv["start_date"] + dt.timedelta(1)):
+            end = max(iv["end_date"], iv["start_date"] + dt.timedelta(1))
+            if str(iv.get("symbol")) == str(instrument_id) and iv["start_date"] <= day < end:
                 return symbol
     requested = list(store.symbols or [])
     return requested[0] if len(requested) == 1 else str(instrument_id)
