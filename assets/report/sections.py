@@ -58,7 +58,6 @@ def page_css() -> str:
     return resources.files("assets.report").joinpath(CSS_FILE).read_text(encoding="utf-8")
 
 
-
 def _section(anchor: str, title: str, body: str, note: str = "") -> str:
     note_html = f'<p class="note">{note}</p>' if note else ""
     return f'<section id="{anchor}"><h2>{escape(title)}</h2>{note_html}{body}</section>'
