@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.instruments import BarInstrument
 
 ColumnKind = Literal["date", "text", "float", "count", "timestamp"]
 
@@ -93,6 +94,7 @@ class LandingRead:
     frame: pd.DataFrame
     rows_in_files: int
     notes: list[str] = field(default_factory=list)
+    instrument: BarInstrument | None = None  # bars: what the prices are of
 
 
 def _first_bad(mask: np.ndarray, source_row: pd.Series) -> int | None:

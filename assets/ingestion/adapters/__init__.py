@@ -13,6 +13,11 @@ turns the files of one day into a normalized `LandingRead`. Recognized names:
 |        |            | of a day are read together (definitions + statistics, one or two files) |
 | bars   | canonical  | `YYYY-MM-DD.csv`, `YYYY-MM-DD.parquet`                                   |
 | bars   | databento  | `YYYY-MM-DD.ohlcv-1m.dbn[.zst]`, `<dataset>-YYYYMMDD.ohlcv-1m.dbn[.zst]` |
+| chains | thetadata  | `OPTION-OPEN_INTEREST-YYYYMMDD.csv`, `thetadata-open_interest-YYYYMMDD.csv` |
+| bars   | thetadata  | `thetadata-<SYMBOL>-ohlc-1m-YYYYMMDD.csv`                                |
+| bars   | massive    | `YYYY-MM-DD.csv.gz` (us_indices/minute_aggs_v1)                          |
+| chains | massive    | `YYYY-MM-DD.csv.gz`: refused (Massive carries no option open interest)   |
+| chains | optionmetrics | `opprcd_YYYY-MM-DD.csv`, `opprcdYYYY_YYYYMMDD.csv` (WRDS IvyDB)       |
 
 A file no adapter claims is an error naming it (dot-files such as `.DS_Store` or a
 writer's `.tmp` are the only ones ignored). Two adapters (or two canonical files) for the
@@ -54,6 +59,7 @@ class Adapter:
     examples: Callable[[dt.date], list[str]]
     read: Reader
     multi_file: bool = False
+    oi_timing: str = ""  # chains: which day the vendor's OI describes and where it is mapped
 
     def day_of(self, filename: str) -> dt.date | None:
         for pattern in self.patterns:
@@ -69,8 +75,10 @@ class Adapter:
 
 def registry() -> tuple[Adapter, ...]:
     # Imported here so that each adapter module can import this one for `Adapter`.
-    from assets.ingestion.adapters import canonical, cboe, databento
-    return (*canonical.ADAPTERS, *cboe.ADAPTERS, *databento.ADAPTERS)
+    from assets.ingestion.adapters import (canonical, cboe, databento, massive, optionmetrics,
+                                           thetadata)
+    return (*canonical.ADAPTERS, *cboe.ADAPTERS, *databento.ADAPTERS, *thetadata.ADAPTERS,
+            *massive.ADAPTERS, *optionmetrics.ADAPTERS)
 
 
 def adapters_for(kind: Kind, names: Sequence[str] | None = None) -> tuple[Adapter, ...]:

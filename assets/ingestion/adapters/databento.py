@@ -43,6 +43,7 @@ from assets.common.config import LabConfig
 from assets.ingestion.adapters import Adapter
 from assets.ingestion.contract import LandingRead, normalize_bars, normalize_chains
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.instruments import classify
 
 STAT_OPEN_INTEREST = 9
 STAT_ACTION_NEW = 1
@@ -258,10 +259,15 @@ def _read_bars(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
     if len(frame) == 0:
         raise LandingFileError(path, None, "no_rows",
                                f"no ohlcv-1m record inside the {day} session")
-    frame = frame.assign(symbol=_symbol_for(store, int(frame["instrument_id"].iloc[0]), day))
+    symbol = _symbol_for(store, int(frame["instrument_id"].iloc[0]), day)
+    frame = frame.assign(symbol=symbol)
     out = normalize_bars(frame, source_file=str(path), day=day,
                          source_row=frame["source_row"].to_numpy())
-    return LandingRead("bars", day, "databento", [str(path)], out, int(rec.size), notes)
+    dataset = str(store.dataset or "")
+    instrument = classify(symbol, day, dataset=dataset or None,
+                          source=f"symbology of dataset {dataset or 'unknown'}")
+    return LandingRead("bars", day, "databento", [str(path)], out, int(rec.size), notes,
+                       instrument)
 
 
 def _chain_examples(day: dt.date) -> list[str]:
@@ -276,7 +282,8 @@ def _bar_examples(day: dt.date) -> list[str]:
 ADAPTERS = (
     Adapter("databento", "chains", (_CHAIN_NAME,),
             "YYYY-MM-DD[.definition|.statistics].dbn[.zst] | <dataset>-YYYYMMDD.<schema>.dbn[.zst]",
-            _chain_examples, _read_chains, multi_file=True),
+            _chain_examples, _read_chains, multi_file=True,
+            oi_timing="latest OPRA OI statistic received before D's open -> day D"),
     Adapter("databento", "bars", (_BAR_NAME,),
             "YYYY-MM-DD.ohlcv-1m.dbn[.zst] | <dataset>-YYYYMMDD.ohlcv-1m.dbn[.zst]",
             _bar_examples, _read_bars),

@@ -1,0 +1,127 @@
+"""Can these bars be the chain's underlying? A price-level check across the two files.
+
+The instrument rule (underlying.py) catches futures it can name; this one catches what no
+name reveals: SPY bars (a tenth of SPX) for an SPX chain, a mislabelled futures file, bars
+of another index. Per day it compares the chain's reference price with the bars:
+
+- the chain has `underlying_price` (Cboe: the 15:45 ET snapshot; the synthetic market: the
+  previous close): its median must lie within `ingestion.underlying_max_gap_fraction` of
+  the bars' session range [lowest low, highest high]. The range, not the first price,
+  because vendors stamp that price at different times of the day (before the open, 15:45,
+  the close) and any in-session price lies inside the range exactly;
+- otherwise (Databento, ThetaData, OptionMetrics chains carry none): the bars' first price
+  must lie inside the strike range of the day's expiring contracts, i.e. within half the
+  range of its centre. Weaker by necessity: it cannot see a basis of a few points.
+
+A futures basis within the tolerance passes this rule; that is why futures are identified
+and refused by the instrument rule, not left to prices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from assets.common.config import LabConfig
+from assets.ingestion.instruments import bare
+from assets.ingestion.rules import OffendingRow, RuleResult
+
+RULE = "bars_match_chain"
+DESCRIPTION = ("the bars can be the chain's underlying: the chain's underlying_price lies "
+               "within ingestion.underlying_max_gap_fraction of the bars' session range, or "
+               "(without one) the bars' first price lies inside the day's strike range")
+
+
+@dataclass(frozen=True)
+class UnderlyingCheck:
+    day: dt.date
+    bars_file: str
+    chain_file: str
+    reference_kind: str  # "underlying_price" or "strike_centre"
+    reference: float
+    first_price: float
+    low: float
+    high: float
+    gap: float  # points between the reference and what it is compared with
+    limit: float  # points allowed
+    passed: bool
+    name_warning: str = ""
+
+    def message(self) -> str:
+        if self.reference_kind == "underlying_price":
+            what = (f"the chain's underlying_price {self.reference:g} lies {self.gap:.2f} points "
+                    f"outside the bars' session range [{self.low:g}, {self.high:g}] "
+                    f"(first price {self.first_price:g}); at most {self.limit:.2f} allowed")
+        else:
+            what = (f"the bars' first price {self.first_price:g} is {self.gap:.2f} points from "
+                    f"the centre {self.reference:g} of the chain's strike range (half-width "
+                    f"{self.limit:.2f})")
+        verdict = "can be" if self.passed else "cannot be"
+        return (f"{self.day}: bars {self.bars_file} {verdict} the underlying of chain "
+                f"{self.chain_file}: {what}")
+
+
+def _day_rows(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    column = "partition_date" if "partition_date" in frame.columns else "quote_date"
+    days = pd.to_datetime(frame[column]).dt.normalize()
+    return frame[(days == pd.Timestamp(day)).to_numpy()]
+
+
+def check_day(bars: pd.DataFrame, chains: pd.DataFrame, day: dt.date,
+              cfg: LabConfig) -> UnderlyingCheck | None:
+    """The check for one day's bars and chain rows (None when either is empty)."""
+    if bars.empty or chains.empty:
+        return None
+    bars = bars.sort_values(["source_row"]) if "source_row" in bars.columns else bars
+    expiring = chains[pd.to_datetime(chains["expiration"]) == pd.Timestamp(day)]
+    rows = expiring if len(expiring) else chains
+    first = float(bars["open"].iloc[0])
+    low, high = float(np.nanmin(bars["low"])), float(np.nanmax(bars["high"]))
+    prices = pd.to_numeric(rows["underlying_price"], errors="coerce").dropna()
+    if len(prices):
+        ref = float(prices.median())
+        gap = max(low - ref, ref - high, 0.0)
+        limit = cfg.ingestion.underlying_max_gap_fraction * ref
+        kind = "underlying_price"
+    else:
+        strikes = pd.to_numeric(rows["strike"], errors="coerce").dropna()
+        lo, hi = float(strikes.min()), float(strikes.max())
+        ref, limit = (lo + hi) / 2.0, (hi - lo) / 2.0
+        gap = abs(first - ref)
+        kind = "strike_centre"
+    warning = ""
+    symbol = bare(str(bars["symbol"].iloc[0]))
+    names = rows["underlying"].dropna()
+    underlying = bare(str(names.iloc[0])) if len(names) else ""
+    if underlying and symbol != underlying:
+        warning = (f"{day}: bars symbol {bars['symbol'].iloc[0]} is not the chain's underlying "
+                   f"{underlying} by name")
+    return UnderlyingCheck(day, str(bars["source_file"].iloc[0]),
+                           str(rows["source_file"].iloc[0]), kind, ref, first, low, high,
+                           gap, limit, bool(gap <= limit), warning)
+
+
+def check_days(bars: pd.DataFrame, chains: pd.DataFrame, days: list[dt.date],
+               cfg: LabConfig) -> list[UnderlyingCheck]:
+    found = (check_day(_day_rows(bars, d), _day_rows(chains, d), d, cfg) for d in sorted(days))
+    return [c for c in found if c is not None]
+
+
+def rule_result(checks: list[UnderlyingCheck]) -> RuleResult:
+    """The checks as one error-severity rule of the bars report (both files named)."""
+    failed = [c for c in checks if not c.passed]
+    rows = [OffendingRow(c.bars_file, 1, {"chain_file": c.chain_file,
+                                          "reference": round(c.reference, 4),
+                                          "first_price": c.first_price,
+                                          "gap_points": round(c.gap, 4),
+                                          "limit_points": round(c.limit, 4)})
+            for c in failed[:5]]
+    detail = "; ".join(c.message() for c in failed[:5])
+    warnings = [c.name_warning for c in checks if c.name_warning]
+    if warnings:
+        detail = "; ".join(filter(None, [detail, *warnings[:3]]))
+    return RuleResult(RULE, not failed, "error", len(failed), rows, DESCRIPTION,
+                      detail or f"{len(checks)} day(s) checked")
