@@ -145,6 +145,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level))
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print the landing-zone report; exit 1 when a run would stop on an error."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+    from assets.ingestion.landing_report import format_report, inspect_landing
+
+    paths = configure_environment()
+    report = inspect_landing(paths.landing, load_config(), args.start, args.end)
+    print(format_report(report, verbose=not args.errors_only))
+    return 1 if report.error_count else 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     """Open the Dagster UI on 127.0.0.1 only, with the instance under the data home."""
     import os
@@ -198,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-level", default="CRITICAL",
                       choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
     demo.set_defaults(func=cmd_demo)
+
+    inspect = sub.add_parser("inspect", help="report on the landing zone before a run: "
+                             "adapters, instruments, OI timing, counts, warnings, errors")
+    inspect.add_argument("--start", type=_date, default=None)
+    inspect.add_argument("--end", type=_date, default=None)
+    inspect.add_argument("--errors-only", action="store_true",
+                         help="print only the days with errors or warnings")
+    inspect.set_defaults(func=cmd_inspect)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)

@@ -75,20 +75,23 @@ def check_day(bars: pd.DataFrame, chains: pd.DataFrame, day: dt.date,
     """The check for one day's bars and chain rows (None when either is empty)."""
     if bars.empty or chains.empty:
         return None
-    bars = bars.sort_values(["source_row"]) if "source_row" in bars.columns else bars
-    expiring = chains[pd.to_datetime(chains["expiration"]) == pd.Timestamp(day)]
-    rows = expiring if len(expiring) else chains
-    first = float(bars["open"].iloc[0])
-    low, high = float(np.nanmin(bars["low"])), float(np.nanmax(bars["high"]))
-    prices = pd.to_numeric(rows["underlying_price"], errors="coerce").dropna()
-    if len(prices):
-        ref = float(prices.median())
+    order = np.argsort(bars["source_row"].to_numpy(), kind="stable") \
+        if "source_row" in bars.columns else np.arange(len(bars))
+    expiring = (pd.to_datetime(chains["expiration"]).to_numpy()
+                == np.datetime64(pd.Timestamp(day).to_datetime64()))
+    rows = chains[expiring] if expiring.any() else chains
+    first = float(bars["open"].to_numpy()[order[0]])
+    low, high = float(np.nanmin(bars["low"].to_numpy())), float(np.nanmax(bars["high"].to_numpy()))
+    prices = pd.to_numeric(rows["underlying_price"], errors="coerce").to_numpy(dtype=float)
+    prices = prices[~np.isnan(prices)]
+    if prices.size:
+        ref = float(np.median(prices))
         gap = max(low - ref, ref - high, 0.0)
         limit = cfg.ingestion.underlying_max_gap_fraction * ref
         kind = "underlying_price"
     else:
-        strikes = pd.to_numeric(rows["strike"], errors="coerce").dropna()
-        lo, hi = float(strikes.min()), float(strikes.max())
+        strikes = pd.to_numeric(rows["strike"], errors="coerce").to_numpy(dtype=float)
+        lo, hi = float(np.nanmin(strikes)), float(np.nanmax(strikes))
         ref, limit = (lo + hi) / 2.0, (hi - lo) / 2.0
         gap = abs(first - ref)
         kind = "strike_centre"
@@ -99,7 +102,7 @@ def check_day(bars: pd.DataFrame, chains: pd.DataFrame, day: dt.date,
     if underlying and symbol != underlying:
         warning = (f"{day}: bars symbol {bars['symbol'].iloc[0]} is not the chain's underlying "
                    f"{underlying} by name")
-    return UnderlyingCheck(day, str(bars["source_file"].iloc[0]),
+    return UnderlyingCheck(day, str(bars["source_file"].iloc[order[0]]),
                            str(rows["source_file"].iloc[0]), kind, ref, first, low, high,
                            gap, limit, bool(gap <= limit), warning)
 
