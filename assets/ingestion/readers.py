@@ -32,7 +32,8 @@ from assets.ingestion.errors import LandingFileError
 _CHUNK = 8 << 20
 _THREADED_FROM = 4 << 20  # bytes
 _COLUMNS_RE = re.compile(r"Expected (\d+) columns, got (\d+)")
-_CONVERSION_RE = re.compile(r"In CSV column #(\d+): CSV conversion error to ([^:]+): "
+_CONVERSION_RE = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to "
+                            r"([^:]+): "
                             r"(?:invalid value '(.*)'|expected a zone offset in '(.*?)')",
                             re.DOTALL)
 
