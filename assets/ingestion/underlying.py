@@ -89,7 +89,8 @@ def read_index_closes(path: Path) -> dict[dt.date, float]:
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0]) + 1
         raise LandingFileError(path, row, "type", "date and a positive close are required")
-    return {pd.Timestamp(d).date(): float(c) for d, c in zip(frame["date"], frame["close"], strict=True)}
+    pairs = zip(frame["date"], frame["close"], strict=True)
+    return {pd.Timestamp(d).date(): float(c) for d, c in pairs}
 
 
 def previous_session(day: dt.date, exchange: str) -> calendar.Session:
