@@ -149,3 +149,23 @@ def test_gap_is_measured_to_the_session_range():
     check = plausibility.check_day(bars, chains, fx.DAY, CFG)
     assert check.gap == pytest.approx(1.0) and check.limit == pytest.approx(0.28)
     assert not check.passed
+
+
+def test_basis_uses_the_same_contract_on_a_roll_day(tmp_path):
+    """On the previous session ESM4 trades more (the roll); the basis still takes ESH4's
+    close there: the fixture's thin month closes every hourly bar at 4750.0."""
+    landing = tmp_path / "landing"
+    bars = landing / "bars"
+    prev = dt.date(2024, 1, 4)
+    recs, _ = fx.dbn_bar_records(prev, front_id=43, back_id=42)  # 43 = ESM4 is the heavy one
+    fx.write_dbn(bars / f"glbx-mdp3-{prev:%Y%m%d}.ohlcv-1m.dbn.zst",
+                 fx.dbn_metadata(dbn.Schema.OHLCV_1M, "GLBX.MDP3", day=prev, symbols=["ES.FUT"],
+                                 mappings=[*fx.mappings_for("ESH4", 42, prev),
+                                           *fx.mappings_for("ESM4", 43, prev)]),
+                 recs, zstd=True)
+    _es_dbn(bars, fx.DAY)
+    vf.write_index_closes(landing, {prev: 4662.25})
+    read = read_day("bars", fx.DAY, bars, BASIS_CFG)
+    _, (source,) = align_to_underlying([read], BASIS_CFG, bars, landing)
+    assert source.symbol == "ESH4"
+    assert source.basis_points == pytest.approx(4750.0 - 4662.25)

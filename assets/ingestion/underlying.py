@@ -105,7 +105,7 @@ class _PreviousBars:
         self.directory, self.cfg = directory, cfg
         self._sources: dict[dt.date, DaySource] | None = None
 
-    def read(self, day: dt.date, needed_by: str) -> LandingRead:
+    def read(self, day: dt.date, needed_by: str, symbol: str) -> LandingRead:
         if self._sources is None:
             self._sources = scan(self.directory, "bars")
         source = self._sources.get(day)
@@ -114,6 +114,10 @@ class _PreviousBars:
                                    f"the previous_close basis needs the bars of the previous "
                                    f"session {day} (its close), but {self.directory} has no "
                                    f"bars file for {day}")
+        if source.adapter.name == "databento":  # files of every month: pick the contract
+            from assets.ingestion.adapters.databento import read_bars_of
+
+            return read_bars_of(list(source.paths), day, self.cfg, symbol)
         return source.adapter.read(list(source.paths), day, self.cfg)
 
 
@@ -125,7 +129,7 @@ def _basis(read: LandingRead, inst: BarInstrument, cfg: LabConfig, closes: dict[
         raise LandingFileError(closes_path, None, "basis_reference",
                                f"no index close for {prev.day}, the session before {read.day}: "
                                f"needed for the basis of {file}")
-    prev_read = previous.read(prev.day, file)
+    prev_read = previous.read(prev.day, file, inst.symbol)
     prev_symbol = str(prev_read.frame["symbol"].iloc[0]) if len(prev_read.frame) else ""
     if prev_symbol != inst.symbol:
         raise LandingFileError(file, None, "basis_reference",
