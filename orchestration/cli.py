@@ -25,11 +25,19 @@ def _date(text: str) -> dt.date:
 
 
 def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
-              partition_keys: list[str]) -> tuple[list[str], list[str]]:
-    """The partition keys to run and the problems that stop the run before it starts."""
+              partition_keys: list[str], bars_only_ok: bool = False
+              ) -> tuple[list[str], list[str]]:
+    """The partition keys to run and the problems that stop the run before it starts.
+
+    `bars_only_ok`: bars files alone on other days are expected (the previous sessions
+    whose close a futures basis is measured at) and are not listed as problems."""
     from assets.ingestion.adapters import landing_days
 
     found = landing_days(landing)
+    if bars_only_ok:
+        keys = set(partition_keys)
+        found = {d: f for d, f in found.items()
+                 if d.isoformat() in keys or any(p.parent.name == "chains" for p in f)}
     problems: list[str] = []
     keys = set(partition_keys)
     in_range = {d: f for d, f in found.items()
@@ -75,6 +83,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assets.common.config import load_config
     from assets.common.settings import configure_environment
 
     paths = configure_environment()
@@ -82,7 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.runner import run_full_graph
 
     keys, problems = plan_days(paths.landing, args.start, args.end,
-                               expiration_partitions().get_partition_keys())
+                               expiration_partitions().get_partition_keys(),
+                               bars_only_ok=load_config().ingestion.basis_method != "none")
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)

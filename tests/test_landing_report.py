@@ -81,3 +81,18 @@ def test_cli_exit_code(tmp_path, monkeypatch, capsys):
     vf.write_massive_minute_aggs(landing / "chains", name="2024-01-08.csv.gz")
     assert main(["inspect", "--errors-only"]) == 1
     assert "no open interest" in capsys.readouterr().out
+
+
+def test_bars_alone_are_a_basis_reference_when_a_basis_is_configured(tmp_path):
+    from assets.common.config import IngestionConfig
+
+    landing = tmp_path / "landing"
+    _good_zone(landing)
+    (landing / "chains" / "2024-01-04.csv").unlink()
+    cfg = LabConfig(ingestion=IngestionConfig(basis_method="previous_close"))
+    thursday = next(d for d in inspect_landing(landing, cfg, workers=1).days
+                    if d.day == dt.date(2024, 1, 4))
+    assert thursday.errors == [] and any("basis" in w for w in thursday.warnings)
+    thursday = next(d for d in inspect_landing(landing, CFG, workers=1).days
+                    if d.day == dt.date(2024, 1, 4))
+    assert thursday.errors == ["chains: no file for this day"]

@@ -147,6 +147,9 @@ def inspect_day(day: dt.date, chains: dict[str, list[Path]] | None,
         chain_read = _read("chains", day, chains, adapters["chains"], cfg, report)
         if chain_read is not None:
             _chain_counts(chain_read, report.chains)
+    elif bars and cfg.ingestion.basis_method != "none":
+        report.warnings.append("bars only: read as the previous session's close for the "
+                               "next day's basis")
     else:
         report.errors.append("chains: no file for this day")
     if bars:
@@ -208,7 +211,7 @@ def inspect_landing(landing: Path, cfg: LabConfig, start: dt.date | None = None,
         reports = _inspect_many((items, cfg, landing))
     extra = [d for d in days if d not in expiring]
     for report in reports:
-        if report.day in extra:
+        if report.day in extra and report.chains is not None:
             report.errors.append(f"{report.day} is not an expiration session "
                                  f"({cfg.calendar.exchange}, rule {cfg.calendar.expiration_rule})")
     missing = sorted(expiring.difference(days))
