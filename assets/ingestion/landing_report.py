@@ -26,7 +26,7 @@ import pandas as pd
 from assets.common import calendar
 from assets.common.config import LabConfig
 from assets.ingestion import plausibility
-from assets.ingestion.adapters import Adapter, adapters_for
+from assets.ingestion.adapters import Adapter, adapters_for, claim_files
 from assets.ingestion.contract import KINDS, Kind, LandingRead
 from assets.ingestion.errors import LandingFileError
 from assets.ingestion.rules import gap_limits
@@ -71,26 +71,6 @@ class LandingReport:
     @property
     def warning_count(self) -> int:
         return sum(len(d.warnings) for d in self.days)
-
-
-def claim(directory: Path, kind: Kind) -> tuple[dict[dt.date, dict[str, list[Path]]],
-                                                 dict[str, Adapter], list[str]]:
-    """Files per day and adapter, the adapters by name, and files no adapter claims."""
-    candidates = adapters_for(kind)
-    claimed: dict[dt.date, dict[str, list[Path]]] = {}
-    unknown: list[str] = []
-    if directory.is_dir():
-        for path in sorted(p for p in directory.iterdir() if p.is_file()):
-            if path.name.startswith("."):
-                continue
-            for adapter in candidates:
-                day = adapter.day_of(path.name)
-                if day is not None:
-                    claimed.setdefault(day, {}).setdefault(adapter.name, []).append(path)
-                    break
-            else:
-                unknown.append(path.name)
-    return claimed, {a.name: a for a in candidates}, unknown
 
 
 def _read(kind: Kind, day: dt.date, groups: dict[str, list[Path]], adapters: dict[str, Adapter],
@@ -186,7 +166,7 @@ def inspect_landing(landing: Path, cfg: LabConfig, start: dt.date | None = None,
     """The report for every day with landing files in [start, end] (see the module doc)."""
     claims, errors = {}, []
     for kind in KINDS:
-        claimed, _, unknown = claim(landing / kind, kind)
+        claimed, unknown = claim_files(landing / kind, adapters_for(kind))
         claims[kind] = claimed
         if unknown:
             errors.append(f"{landing / kind}: {len(unknown)} file(s) no adapter claims: "
