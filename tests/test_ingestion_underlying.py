@@ -169,3 +169,35 @@ def test_basis_uses_the_same_contract_on_a_roll_day(tmp_path):
     _, (source,) = align_to_underlying([read], BASIS_CFG, bars, landing)
     assert source.symbol == "ESH4"
     assert source.basis_points == pytest.approx(4750.0 - 4662.25)
+
+
+def _cboe_and_bars(tmp_path, offset_from_index):
+    """A Cboe chain (underlying 4700.4 at 15:45 ET) and bars whose 15:45 open is the index's
+    4700.4 plus `offset_from_index` (hand-placed: bar 375 starts at 15:45)."""
+    fx.write_csv(fx.cboe_frame(), tmp_path / "chains" / "UnderlyingOptionsEODCalcs_2024-01-05.csv")
+    path = vf.index_path()
+    shift = 4700.4 - path[375][1] + offset_from_index
+    vf.write_canonical_bars(tmp_path / "bars", fx.DAY, path, "SPX", shift)
+    chains = read_day("chains", fx.DAY, tmp_path / "chains", CFG).frame
+    bars = read_day("bars", fx.DAY, tmp_path / "bars", CFG).frame
+    return bars, chains
+
+
+def test_a_stamped_underlying_price_is_compared_at_its_minute(tmp_path):
+    bars, chains = _cboe_and_bars(tmp_path, 0.0)
+    assert plausibility.snapshot_time(chains) == dt.time(15, 45)
+    (check,) = plausibility.check_days(bars, chains, [fx.DAY], CFG)
+    assert check.reference_kind == "underlying_price_at_15:45" and check.passed
+    assert check.gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_an_index_labelled_file_off_by_a_basis_fails_against_a_cboe_chain(tmp_path):
+    """ES-like prices labelled SPX: 12 points above the index at 15:45, inside 2 % of the
+    day's range (the unstamped rule would pass it), caught at the stamped minute."""
+    bars, chains = _cboe_and_bars(tmp_path, 12.0)
+    (check,) = plausibility.check_days(bars, chains, [fx.DAY], CFG)
+    assert not check.passed and check.gap == pytest.approx(12.0)
+    assert check.limit == pytest.approx(0.001 * 4700.4)
+    unstamped = plausibility.check_day(bars, chains, fx.DAY, CFG, snapshot=None)
+    assert unstamped.passed  # what the range rule alone would have said
+    assert "UnderlyingOptionsEODCalcs_2024-01-05.csv" in plausibility.rule_result([check]).detail

@@ -43,6 +43,9 @@ class IngestionConfig(_Section):
     # The chain's reference price (its underlying_price) must lie within this fraction of
     # the bars' session range; a wrong instrument (SPY for SPX: -90 %) is far outside.
     underlying_max_gap_fraction: float = 0.02
+    # When the chain's vendor stamps its underlying_price (Cboe: 15:45 ET), the bars' open at
+    # that minute must match it this closely: the same index at the same minute.
+    underlying_snapshot_gap_fraction: float = 0.001
 
 
 class UrgencyRule(_Section):

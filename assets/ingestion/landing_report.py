@@ -148,7 +148,8 @@ def inspect_day(day: dt.date, chains: dict[str, list[Path]] | None,
     else:
         report.errors.append("bars: no file for this day")
     if chain_read is not None and bar_read is not None:
-        check = plausibility.check_day(bar_read.frame, chain_read.frame, day, cfg)
+        snapshot = adapters["chains"][chain_read.adapter].underlying_price_at
+        check = plausibility.check_day(bar_read.frame, chain_read.frame, day, cfg, snapshot)
         if check is not None and not check.passed:
             report.errors.append(f"{plausibility.RULE}: {check.message()}")
         if check is not None and check.name_warning:

@@ -60,6 +60,7 @@ class Adapter:
     read: Reader
     multi_file: bool = False
     oi_timing: str = ""  # chains: which day the vendor's OI describes and where it is mapped
+    underlying_price_at: dt.time | None = None  # chains: ET time of the underlying_price
 
     def day_of(self, filename: str) -> dt.date | None:
         for pattern in self.patterns:
@@ -129,6 +130,13 @@ def landing_days(landing: Path) -> dict[dt.date, list[Path]]:
             if day is not None:
                 days.setdefault(day, []).append(path)
     return {day: days[day] for day in sorted(days)}
+
+
+def adapter_for_file(kind: Kind, source_file: str) -> Adapter | None:
+    """The adapter whose name pattern claims a staged row's `source_file` (a ZIP member's
+    lineage `x.zip!x.csv` is matched by the archive's name)."""
+    name = Path(str(source_file).split("!", 1)[0]).name
+    return next((a for a in adapters_for(kind) if a.day_of(name) is not None), None)
 
 
 def claim_files(directory: Path, candidates: Sequence[Adapter]
