@@ -13,8 +13,12 @@ rows of `ingestion.index_ticker` are kept, trimmed to the exchange session `[ope
 filtered batch by batch (a day is ~140 MB compressed), never decompressed whole.
 
 Massive's option flat files (`us_options_opra/...`) carry trades, quotes and aggregates
-but no open interest, the one field the lab needs from a chain: one dropped into
-`landing/chains/` is refused with an error that says so.
+but no open interest, the one field the lab needs from a chain ("The options endpoints and
+files that do go back in time carry no open interest field", Massive knowledge base, "Does
+Massive have historical open interest for options?"): one dropped into `landing/chains/`
+is refused with an error that says so. (Massive's REST API has a daily open-interest
+endpoint, `/options/v1/open-interest`, whose `date` is the session the figure is for; it
+is not a flat file and no adapter reads it.)
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def _read_bars(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
 def _refuse_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
     raise LandingFileError(paths[0], None, "no_open_interest",
                            "a Massive (formerly Polygon) flat file in chains/: Massive's "
-                           "option files carry trades, quotes and aggregates but no open "
+                           "option flat files carry trades, quotes and aggregates but no open "
                            "interest, the one chain field the lab needs. Use Massive for index "
                            "bars (landing/bars/) and a vendor with OI for chains (Cboe, "
                            "Databento, ThetaData, OptionMetrics)")
