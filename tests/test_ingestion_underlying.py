@@ -17,8 +17,8 @@ from assets.ingestion.adapters import read_day
 from assets.ingestion.errors import LandingFileError
 from assets.ingestion.instruments import classify
 from assets.ingestion.underlying import align_to_underlying
-from tests import ingestion_fixtures as fx
-from tests import vendor_fixtures as vf
+from tests.support import ingestion_fixtures as fx
+from tests.support import vendor_fixtures as vf
 
 CFG = LabConfig()
 BASIS_CFG = LabConfig(ingestion=IngestionConfig(basis_method="previous_close"))

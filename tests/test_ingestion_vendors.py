@@ -18,7 +18,7 @@ from assets.common.config import IngestionConfig, LabConfig
 from assets.ingestion.adapters import read_day
 from assets.ingestion.contract import STAGE_BAR_COLUMNS, STAGE_CHAIN_COLUMNS
 from assets.ingestion.errors import LandingFileError
-from tests import vendor_fixtures as vf
+from tests.support import vendor_fixtures as vf
 
 CFG = LabConfig()
 

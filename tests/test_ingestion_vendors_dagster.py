@@ -11,24 +11,26 @@ import duckdb
 import numpy as np
 import pytest
 
-from tests import ingestion_fixtures as fx
-from tests import vendor_fixtures as vf
+from tests.support import ingestion_fixtures as fx
+from tests.support import vendor_fixtures as vf
 
 PREV = dt.date(2024, 1, 4)
 
 
 @pytest.fixture
-def lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("PRESSURE_LAB_HOME", str(tmp_path))
-    monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
+def lab(lab_home):
+    """An empty lab home (conftest) and the real ingestion assets and checks."""
     from dagster_duckdb import DuckDBResource
 
-    from assets.ingestion.definitions import ingestion_assets, ingestion_checks
-    from orchestration.resources import LabConfigResource
+    from assets.common.partitions import expiration_partitions
+    from assets.common.resources import LabConfigResource
+    from assets.ingestion.assets import build_ingestion_assets
+    from assets.ingestion.checks import ingestion_checks
 
-    db = tmp_path / "w.duckdb"
+    db = lab_home / "w.duckdb"
     resources = {"duckdb": DuckDBResource(database=str(db)), "lab_config": LabConfigResource()}
-    return tmp_path / "landing", db, resources, [*ingestion_assets, *ingestion_checks]
+    return (lab_home / "landing", db, resources,
+            [*build_ingestion_assets(expiration_partitions()), *ingestion_checks])
 
 
 def _run(defs, resources, key="2024-01-05"):

@@ -6,8 +6,8 @@ import datetime as dt
 
 from assets.common.config import LabConfig
 from assets.ingestion.landing_report import format_report, inspect_landing
-from tests import ingestion_fixtures as fx
-from tests import vendor_fixtures as vf
+from tests.support import ingestion_fixtures as fx
+from tests.support import vendor_fixtures as vf
 
 CFG = LabConfig()
 DAYS = [dt.date(2024, 1, 3), dt.date(2024, 1, 4), fx.DAY]  # Wed, Thu, Fri
@@ -70,11 +70,10 @@ def test_new_vendors_show_their_adapter_instrument_and_oi_rule(tmp_path):
     assert not day.errors
 
 
-def test_cli_exit_code(tmp_path, monkeypatch, capsys):
+def test_cli_exit_code(lab_home, capsys):
     from orchestration.cli import main
 
-    landing = tmp_path / "landing"
-    monkeypatch.setenv("PRESSURE_LAB_HOME", str(tmp_path))
+    landing = lab_home / "landing"
     _good_zone(landing)
     assert main(["inspect"]) == 0
     assert "3 day(s)" in capsys.readouterr().out

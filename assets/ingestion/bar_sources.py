@@ -16,19 +16,21 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from assets.common import tables
+
 COLUMNS = ("quote_date", "source_file", "adapter", "instrument_kind", "symbol",
            "contract_month", "instrument_source", "basis_method", "basis_points", "basis_detail")
 _DDL = """
-    CREATE TABLE IF NOT EXISTS {schema}.bar_sources (
+    CREATE TABLE IF NOT EXISTS {table} (
         quote_date DATE, source_file VARCHAR, adapter VARCHAR, instrument_kind VARCHAR,
         symbol VARCHAR, contract_month VARCHAR, instrument_source VARCHAR,
         basis_method VARCHAR, basis_points DOUBLE, basis_detail VARCHAR)"""
 
 
 def ensure(conn: duckdb.DuckDBPyConnection) -> None:
-    for schema in ("stage", "raw"):
-        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        conn.execute(_DDL.format(schema=schema))
+    for table in (tables.STAGE_BAR_SOURCES, tables.RAW_BAR_SOURCES):
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
+        conn.execute(_DDL.format(table=table))
 
 
 def _replace(conn: duckdb.DuckDBPyConnection, table: str, days: list[dt.date],
@@ -49,7 +51,7 @@ def stage(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
     ensure(conn)
     conn.register("incoming_bar_sources", frame.loc[:, list(COLUMNS)])
     try:
-        _replace(conn, "stage.bar_sources", sorted(set(days)),
+        _replace(conn, tables.STAGE_BAR_SOURCES, sorted(set(days)),
                  f"SELECT {', '.join(COLUMNS)} FROM incoming_bar_sources", [])
     finally:
         conn.unregister("incoming_bar_sources")
@@ -59,8 +61,8 @@ def publish(conn: duckdb.DuckDBPyConnection, days: Sequence[dt.date]) -> None:
     """Copy the staged records of `days` to raw (after raw.bars was published)."""
     ensure(conn)
     days = sorted(set(days))
-    _replace(conn, "raw.bar_sources", days,
-             f"SELECT {', '.join(COLUMNS)} FROM stage.bar_sources "
+    _replace(conn, tables.RAW_BAR_SOURCES, days,
+             f"SELECT {', '.join(COLUMNS)} FROM {tables.STAGE_BAR_SOURCES} "
              "WHERE list_contains(?::DATE[], quote_date)", [days])
 
 
@@ -69,7 +71,7 @@ def package_section(conn: duckdb.DuckDBPyConnection,
     """What the evidence package says about the bars: instruments, methods, basis per day."""
     ensure(conn)
     frame = conn.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM raw.bar_sources "
+        f"SELECT {', '.join(COLUMNS)} FROM {tables.RAW_BAR_SOURCES} "
         "WHERE list_contains(?::DATE[], quote_date) ORDER BY quote_date",
         [sorted(set(days))]).df()
     if frame.empty:

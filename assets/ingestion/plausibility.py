@@ -84,7 +84,7 @@ def _day_rows(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
 
 def _open_at(bars: pd.DataFrame, day: dt.date, at: dt.time) -> float | None:
     """The open of the bar starting at `at` ET on `day`, if the bars have one."""
-    start = pd.Timestamp.combine(day, at).tz_localize(calendar.NY).tz_convert("UTC")
+    start = pd.Timestamp.combine(day, at).tz_localize(calendar.EXCHANGE_TZ).tz_convert("UTC")
     stamps = pd.to_datetime(bars["ts"], utc=True).astype("int64").to_numpy()
     hit = np.flatnonzero(stamps == start.value)
     return float(bars["open"].to_numpy()[hit[0]]) if hit.size else None

@@ -68,7 +68,7 @@ def _session(day: dt.date, cfg: LabConfig, path: Path) -> calendar.Session:
 
 def _et(day_values: pd.Series, ms_of_day: pd.Series) -> pd.Series:
     local = pd.to_datetime(day_values) + pd.to_timedelta(ms_of_day, unit="ms")
-    return local.dt.tz_localize(calendar.NY).dt.tz_convert("UTC")
+    return local.dt.tz_localize(calendar.EXCHANGE_TZ).dt.tz_convert("UTC")
 
 
 def _dates(values: pd.Series, column: str, path: Path, rows: np.ndarray) -> pd.Series:
@@ -108,7 +108,7 @@ def _read_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead
         units = "v2 (strike in 1/10 cent)" if v2 else "v3 (strike in dollars)"
     else:
         local = pd.to_datetime(frame["timestamp"], format="ISO8601", errors="coerce")
-        stamped = local.dt.tz_localize(calendar.NY).dt.tz_convert("UTC")
+        stamped = local.dt.tz_localize(calendar.EXCHANGE_TZ).dt.tz_convert("UTC")
         root = frame["symbol"]
         units = "v3 history export"
     right = frame["right"].astype(str).str.strip().str.upper().str[0]
@@ -132,7 +132,7 @@ def _read_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead
         if dropped:
             notes.append(f"root {chosen} used; {dropped} ticks of other roots dropped")
         expiring = expiring[expiring["root"] == chosen]
-    stamped_day = expiring["stamped"].dt.tz_convert(calendar.NY).dt.date
+    stamped_day = expiring["stamped"].dt.tz_convert(calendar.EXCHANGE_TZ).dt.date
     late = (expiring["stamped"] >= sess.open).to_numpy() | (stamped_day != day).to_numpy()
     if late.any():
         notes.append(f"{int(late.sum())} OI ticks not stamped before the {day} open ignored")
@@ -163,7 +163,7 @@ def _read_bars(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
                  pd.to_numeric(frame["ms_of_day"], errors="coerce"))
     else:
         local = pd.to_datetime(frame["timestamp"], format="ISO8601", errors="coerce")
-        ts = local.dt.tz_localize(calendar.NY).dt.tz_convert("UTC")
+        ts = local.dt.tz_localize(calendar.EXCHANGE_TZ).dt.tz_convert("UTC")
     bad = ts.isna().to_numpy()
     if bad.any():
         raise LandingFileError(path, int(rows[np.flatnonzero(bad)[0]]), "type",
