@@ -25,11 +25,19 @@ def _date(text: str) -> dt.date:
 
 
 def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
-              partition_keys: list[str]) -> tuple[list[str], list[str]]:
-    """The partition keys to run and the problems that stop the run before it starts."""
+              partition_keys: list[str], bars_only_ok: bool = False
+              ) -> tuple[list[str], list[str]]:
+    """The partition keys to run and the problems that stop the run before it starts.
+
+    `bars_only_ok`: bars files alone on other days are expected (the previous sessions
+    whose close a futures basis is measured at) and are not listed as problems."""
     from assets.ingestion.adapters import landing_days
 
     found = landing_days(landing)
+    if bars_only_ok:
+        keys = set(partition_keys)
+        found = {d: f for d, f in found.items()
+                 if d.isoformat() in keys or any(p.parent.name == "chains" for p in f)}
     problems: list[str] = []
     keys = set(partition_keys)
     in_range = {d: f for d, f in found.items()
@@ -75,6 +83,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assets.common.config import load_config
     from assets.common.settings import configure_environment
 
     paths = configure_environment()
@@ -82,7 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.runner import run_full_graph
 
     keys, problems = plan_days(paths.landing, args.start, args.end,
-                               expiration_partitions().get_partition_keys())
+                               expiration_partitions().get_partition_keys(),
+                               bars_only_ok=load_config().ingestion.basis_method != "none")
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
@@ -145,6 +155,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level))
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print the landing-zone report; exit 1 when a run would stop on an error."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+    from assets.ingestion.landing_report import format_report, inspect_landing
+
+    paths = configure_environment()
+    report = inspect_landing(paths.landing, load_config(), args.start, args.end)
+    print(format_report(report, verbose=not args.errors_only))
+    return 1 if report.error_count else 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     """Open the Dagster UI on 127.0.0.1 only, with the instance under the data home."""
     import os
@@ -198,6 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-level", default="CRITICAL",
                       choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
     demo.set_defaults(func=cmd_demo)
+
+    inspect = sub.add_parser("inspect", help="report on the landing zone before a run: "
+                             "adapters, instruments, OI timing, counts, warnings, errors")
+    inspect.add_argument("--start", type=_date, default=None)
+    inspect.add_argument("--end", type=_date, default=None)
+    inspect.add_argument("--errors-only", action="store_true",
+                         help="print only the days with errors or warnings")
+    inspect.set_defaults(func=cmd_inspect)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)

@@ -60,6 +60,10 @@ def test_run_succeeds_and_prints_the_verdict_and_paths(first_run):
     assert pkg["experimental_validity"] in run.stdout
     assert pkg["reproducibility_protocol"]["data_source"]["scenario"] == "steer"
     assert len(pkg["reproducibility_protocol"]["input_file_sha256"]) == 2 * 61
+    # The bars are the index itself (the synthetic SPX), recorded day by day, no basis.
+    assert pkg["reproducibility_protocol"]["bars_underlying"] == {
+        "recorded_days": 61, "instruments": ["index SPX"], "basis_methods": ["none"],
+        "basis_points_by_day": {}}
 
 
 def test_writes_only_under_the_data_home(first_run):

@@ -7,6 +7,9 @@ tables outside dbt, plus the dbt outputs that the Python stages read back.
 # Published by ingestion (write-audit-publish); dbt reads them as its `raw` sources.
 RAW_BARS = "raw.bars"
 RAW_CHAINS = "raw.chains"
+# Per day: the bars' instrument and any basis taken off their prices (published with them).
+RAW_BAR_SOURCES = "raw.bar_sources"
+STAGE_BAR_SOURCES = "stage.bar_sources"
 # dbt mart read by the numpy stages: OI per strike as known before the open.
 OI_CONCENTRATION = "marts.oi_concentration"
 # Written by the pressure stage.

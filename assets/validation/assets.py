@@ -25,6 +25,7 @@ from assets.common.pools import DUCKDB_POOL
 from assets.common.resources import LabConfigResource
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 from assets.common.warehouse_io import load_market_days, read_table, replace_rows
+from assets.ingestion import bar_sources
 from assets.ingestion.adapters import landing_days
 from assets.pressure.assets import prediction_outcomes
 from assets.pressure.calibration import split_calibration_days
@@ -63,6 +64,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     split["out_of_sample_days"] = len(scored)
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
+    with duckdb.get_connection() as conn:  # what the bars are of, and any basis taken off
+        protocol["bars_underlying"] = bar_sources.package_section(conn, days)
     package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
                               validation_timestamp="")
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
