@@ -123,7 +123,6 @@ class ExperimentsConfig(_Section):
     pbo_blocks: int = Field(16, ge=2, multiple_of=2)  # CSCV blocks S (even)
     walk_forward_blocks: int = Field(16, ge=2)  # anchored walk-forward: choose, then score
     spa_replications: int = Field(1000, ge=100)  # Hansen's SPA stationary bootstrap
-    benchmark_replications: int = Field(200, ge=1)  # random entries per trade (SPA benchmark)
 
 
 class LabConfig(_Section):

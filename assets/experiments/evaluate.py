@@ -9,6 +9,10 @@ grouped three ways so nothing is computed twice:
 - by trading section: one simulation per variant.
 Grids are built a day at a time and dropped (the calibration window's are kept), so memory
 stays at one day's surface however many variants and years there are.
+
+BLAS runs on one thread here: a day's grid is a few hundred rows, too small for OpenBLAS's
+threads to pay off, and on a busy machine they cost far more than they save (measured 30x
+slower per rank-one update on 2 shared cores). Parallelism comes from the executor instead.
 """
 
 from __future__ import annotations
@@ -21,14 +25,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from assets.common.config import LabConfig, PressureConfig
 from assets.common.market_day import MarketDay
-from assets.experiments.benchmark import expected_random_entry_dollars
+from assets.experiments.benchmark import RandomEntryBenchmark
 from assets.experiments.grid import Variant
 from assets.pipeline import split_days
 from assets.pressure.alerts import alert_columns, alerts_frame, calibrate_thresholds
 from assets.pressure.kernel import GridWorkspace, pressure_grid
+from assets.pressure.series import utc_timestamps
+from assets.pressure.urgency import classify_grid
 from assets.trading.simulator import build_bar_tape, simulate_trades
 from assets.validation.metrics import out_of_sample
 from assets.validation.sharpe import annualized_sharpe, daily_pnl
@@ -80,19 +87,31 @@ def variant_alerts(market: Mapping[dt.date, MarketDay],
     thresholds = [calibrate_thresholds(calib_grids.values(), pc) for pc in pressure_configs]
     columns: list[list] = [[] for _ in pressure_configs]
     workspace = GridWorkspace()
+    rule_sets = [tuple(pc.urgency_rules) for pc in pressure_configs]
     for day in days:
         grid = calib_grids.get(day)
         if grid is None:
             grid = pressure_grid(market[day], pressure_configs[0], workspace=workspace)
+        ts = utc_timestamps(market[day].ts).asi8
+        codes: dict[tuple, np.ndarray] = {}
         for i, pc in enumerate(pressure_configs):
+            if rule_sets[i] not in codes:
+                codes[rule_sets[i]] = classify_grid(grid, rule_sets[i])
             columns[i].append(alert_columns(market[day], grid, thresholds[i], pc,
-                                            is_calibration=day in calib_grids))
+                                            is_calibration=day in calib_grids,
+                                            codes=codes[rule_sets[i]], ts=ts))
     return [alerts_frame(cols) for cols in columns]
 
 
-def evaluate_variants(market: Mapping[dt.date, MarketDay], variants: Sequence[Variant],
-                      benchmark_reps: int, seed: int) -> list[VariantResult]:
+def evaluate_variants(market: Mapping[dt.date, MarketDay],
+                      variants: Sequence[Variant]) -> list[VariantResult]:
     """Every variant's result, in the order given."""
+    with threadpool_limits(1, user_api="blas"):
+        return _evaluate_variants(market, variants)
+
+
+def _evaluate_variants(market: Mapping[dt.date, MarketDay],
+                       variants: Sequence[Variant]) -> list[VariantResult]:
     if not market:
         raise ValueError("no expiration day has both published bars and OI: nothing to score")
     splits = {v.config.pressure.calibration_days for v in variants}
@@ -100,6 +119,7 @@ def evaluate_variants(market: Mapping[dt.date, MarketDay], variants: Sequence[Va
         raise ValueError(f"variants disagree on pressure.calibration_days: {sorted(splits)}")
     oos_days = scored_days(market, variants[0].config)
     tape = build_bar_tape(market)
+    benchmark = RandomEntryBenchmark(tape)
     by_grid: dict[str, dict[str, list[Variant]]] = defaultdict(lambda: defaultdict(list))
     for v in variants:
         by_grid[grid_key(v.config.pressure)][_section_key(v.config.pressure)].append(v)
@@ -111,17 +131,15 @@ def evaluate_variants(market: Mapping[dt.date, MarketDay], variants: Sequence[Va
             for v in group:
                 trades = simulate_trades(group_alerts, tape, v.config.trading,
                                          v.config.pressure.urgency_rules)
-                results[v.digest] = score_variant(v, trades, tape, oos_days,
-                                                  benchmark_reps, seed)
+                results[v.digest] = score_variant(v, trades, benchmark, oos_days)
     return [results[v.digest] for v in variants]
 
 
-def score_variant(v: Variant, trades, tape, oos_days: Sequence[dt.date], benchmark_reps: int,
-                  seed: int) -> VariantResult:
+def score_variant(v: Variant, trades, benchmark: RandomEntryBenchmark,
+                  oos_days: Sequence[dt.date]) -> VariantResult:
     oos = out_of_sample(trades)
     daily = daily_pnl(oos, oos_days).reindex(oos_days, fill_value=0.0).to_numpy()
-    bench = expected_random_entry_dollars(trades, tape, v.config.pressure.urgency_rules,
-                                          v.config.trading, benchmark_reps, seed)
+    bench = benchmark.daily_dollars(trades, v.config.pressure.urgency_rules, v.config.trading)
     n = len(oos)
     points = np.asarray(oos["pnl_points"], dtype=float)
     dollars = np.asarray(oos["pnl_dollars"], dtype=float)

@@ -102,9 +102,9 @@ def build_sweep_document(name: str, dataset: str, grid: Mapping[str, list], base
                  "method": "undefined for a single variant", "logit_histogram": None}),
         "spa": {**spa, "benchmark": (
             "random-entry benchmark matched to each variant: its trades re-entered uniformly "
-            f"in the same urgency window and day, random direction, same exits, size, "
-            f"slippage and commission; expected dollars per day over "
-            f"{ex.benchmark_replications} replications"),
+            "in the same urgency window and day, random direction, same exits, size, "
+            "slippage and commission; its expected dollars per day (exact mean over every "
+            "entry bar and both directions)"),
             "method": "Hansen (2005) SPA, arch.bootstrap.SPA, studentized, stationary "
                       "bootstrap; H0: no variant beats its random-entry benchmark"},
         "walk_forward": {
