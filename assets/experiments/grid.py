@@ -53,6 +53,27 @@ def strategy_digest(cfg: LabConfig) -> str:
                           .encode()).hexdigest()
 
 
+def strategy_overrides(cfg: LabConfig, reference: LabConfig | None = None) -> dict[str, Any]:
+    """The dotted paths where `cfg`'s strategy sections differ from `reference` (default:
+    the built-in defaults): how a run's config is recorded as a variant."""
+    def flat(node: Any, prefix: str) -> dict[str, Any]:
+        if isinstance(node, dict):
+            return {k: v for key, child in node.items()
+                    for k, v in flat(child, f"{prefix}.{key}").items()}
+        if isinstance(node, list):
+            return {k: v for i, child in enumerate(node)
+                    for k, v in flat(child, f"{prefix}.{i}").items()}
+        return {prefix: node}
+
+    ours = cfg.model_dump(mode="json")
+    theirs = (reference or LabConfig()).model_dump(mode="json")
+    out: dict[str, Any] = {}
+    for section in STRATEGY_SECTIONS:
+        a, b = flat(ours[section], section), flat(theirs[section], section)
+        out.update({k: v for k, v in a.items() if b.get(k, object()) != v})
+    return out
+
+
 def load_grid(path: str | Path) -> dict[str, list[Any]]:
     path = Path(path)
     try:
