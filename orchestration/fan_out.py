@@ -3,16 +3,18 @@ partitions, evaluate them in one run or several, then run the fan-in.
 
 - `runs=1` (default): one run over the whole range of units, the unit asset as one step
   (single-run backfill) and then the fan-in: the fastest on one machine.
-- `runs=k`: the units are cut into k contiguous ranges, each its own run (launched
-  together), then one run of the fan-in: how units spread over workers.
+- `runs=k`: the units are cut into k contiguous ranges, each its own run, launched
+  together from k processes (as Dagster's run launcher would), then one run of the fan-in:
+  how units spread over workers.
 `executor`: "in_process", "multiprocess" (steps in subprocesses) or "celery" (steps on
 Celery workers; `broker` and `backend` are the Celery URLs, e.g. redis://host:6379/0).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +60,28 @@ def _run_config(executor: str, op_config: Mapping[str, Any], assets: Sequence[st
     return config
 
 
+def _recon_job(job_name: str):
+    return ReconstructableRepository.for_module(
+        "orchestration.definitions", "defs", working_directory=str(REPO_ROOT)
+    ).get_reconstructable_job(job_name)
+
+
+def _execute(job_name: str, assets: Sequence[str], run_config: Mapping[str, Any],
+             tags: Mapping[str, str],
+             instance: DagsterInstance | None = None) -> tuple[str, bool, list[str]]:
+    """One run of `assets` of the job; top level so that a spawned process can run it."""
+    own = instance is None
+    instance = instance or open_instance()
+    try:
+        result = execute_job(_recon_job(job_name).get_subset(
+            asset_selection={AssetKey(a) for a in assets}), instance=instance,
+            run_config=dict(run_config), tags=dict(tags))
+        return result.run_id, result.success, describe_failures(result.all_events)
+    finally:
+        if own:
+            instance.dispose()
+
+
 def run_fan_out(job_name: str, unit_asset: str, summary_asset: str, partitions_name: str,
                 prefix: str, keys: Sequence[str], op_config: Mapping[str, Any],
                 executor: str = "in_process", runs: int = 1, broker: str | None = None,
@@ -70,27 +94,28 @@ def run_fan_out(job_name: str, unit_asset: str, summary_asset: str, partitions_n
         raise ValueError("the celery executor needs a broker URL")
     instance = instance or open_instance()
     register_units(instance, partitions_name, prefix, keys)
-    job = ReconstructableRepository.for_module(
-        "orchestration.definitions", "defs", working_directory=str(REPO_ROOT)
-    ).get_reconstructable_job(job_name)
     outcome = FanOutOutcome()
 
-    def launch(assets: Sequence[str], tags: Mapping[str, str]):
-        result = execute_job(
-            job.get_subset(asset_selection={AssetKey(a) for a in assets}), instance=instance,
-            run_config=_run_config(executor, op_config, assets, broker, backend), tags=tags)
-        outcome.run_ids.append(result.run_id)
-        if not result.success:
-            outcome.success = False
-            outcome.failures.extend(describe_failures(result.all_events))
-        return result.success
+    def record(run_id: str, success: bool, failures: list[str]) -> bool:
+        outcome.run_ids.append(run_id)
+        outcome.success = outcome.success and success
+        outcome.failures.extend(failures)
+        return success
+
+    def config(assets: Sequence[str]) -> dict[str, Any]:
+        return _run_config(executor, op_config, assets, broker, backend)
 
     if runs <= 1:
-        launch([unit_asset, summary_asset], range_tags(keys[0], keys[-1]))
+        assets = [unit_asset, summary_asset]
+        record(*_execute(job_name, assets, config(assets), range_tags(keys[0], keys[-1]),
+                         instance))
         return outcome
     chunks = [list(c) for c in np.array_split(np.array(keys, dtype=object), runs) if len(c)]
-    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-        done = list(pool.map(lambda c: launch([unit_asset], range_tags(c[0], c[-1])), chunks))
+    with ProcessPoolExecutor(max_workers=len(chunks),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_execute, job_name, [unit_asset], config([unit_asset]),
+                               range_tags(c[0], c[-1])) for c in chunks]
+        done = [record(*f.result()) for f in futures]
     if all(done):
-        launch([summary_asset], {})
+        record(*_execute(job_name, [summary_asset], config([summary_asset]), {}, instance))
     return outcome

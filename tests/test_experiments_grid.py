@@ -39,8 +39,8 @@ def test_the_grid_is_the_cartesian_product_in_grid_order():
 
 
 @pytest.mark.parametrize("grid, message", [
-    ({"pressure.treshold_percentile": [60]}, "'pressure.treshold_percentile': unknown config "
-                                             "field 'treshold_percentile'"),
+    ({"pressure.treshold_percentile": [60]},
+     "'pressure.treshold_percentile': unknown config field 'treshold_percentile'"),
     ({"trading.stop_points.PANIC": [5]}, "unknown config field 'PANIC'"),
     ({"pressure.urgency_rules.2.min_total_oi": [1]}, "'2' is not an index of a 2-item list"),
     ({"risk.size": [1]}, "unknown config section 'risk'"),

@@ -38,7 +38,7 @@ def _env(home: Path, user_home: Path) -> dict:
 
 def _cli(home: Path, user_home: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CLI, *args], env=_env(home, user_home), capture_output=True,
-                          text=True, timeout=1200, cwd=user_home)
+                          text=True, timeout=1200, cwd=user_home, check=False)
 
 
 def _package(home: Path) -> dict:
@@ -159,13 +159,13 @@ def celery_cluster(world, tmp_path):
         _wait_for_redis(port)
         env = {**_env(home, user_home), "DAGSTER_HOME": str(home / "dagster")}
         for name in ("w1", "w2"):
-            log = open(tmp_path / f"{name}.log", "w")
-            started.append(subprocess.Popen(
-                [str(BIN / "celery"), "-A", "dagster_celery.app", "-b", broker,
-                 "--result-backend", broker, "worker", "-Q", "dagster", "-c", "1",
-                 "-n", f"{name}@%h", "--loglevel", "WARNING"],
-                env=env, cwd=str(REPO_ROOT), stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True))
+            with open(tmp_path / f"{name}.log", "w") as log:
+                started.append(subprocess.Popen(
+                    [str(BIN / "celery"), "-A", "dagster_celery.app", "-b", broker,
+                     "--result-backend", broker, "worker", "-Q", "dagster", "-c", "1",
+                     "-n", f"{name}@%h", "--loglevel", "WARNING"],
+                    env=env, cwd=str(REPO_ROOT), stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True))
         _wait_for_workers(broker, 2)
         yield broker
     finally:
