@@ -208,12 +208,29 @@ def _comparable(path: Path) -> dict:
     return doc
 
 
-def test_the_sweep_on_celery_workers_equals_the_in_process_one(world, celery_cluster,
-                                                               tmp_path):
+@pytest.fixture(scope="module")
+def local4(world, tmp_path_factory):
+    """The 4-variant sweep in one process: the reference of the other executors."""
     home, user_home = world
-    grid = str(_write(tmp_path / "g4.json", GRID4))
+    grid = str(_write(tmp_path_factory.mktemp("grid") / "g4.json", GRID4))
     local = _cli(home, user_home, "sweep", grid, "--name", "local4")
     assert local.returncode == 0, local.stderr[-3000:]
+    return grid
+
+
+def test_the_sweep_on_the_multiprocess_executor_equals_the_in_process_one(world, local4):
+    home, user_home = world
+    out = _cli(home, user_home, "sweep", local4, "--name", "multi4", "--executor",
+               "multiprocess", "--runs", "2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    sweeps = home / "evidence" / "sweeps"
+    assert _comparable(sweeps / "multi4" / "sweep.json") == \
+        _comparable(sweeps / "local4" / "sweep.json")
+
+
+def test_the_sweep_on_celery_workers_equals_the_in_process_one(world, local4, celery_cluster):
+    home, user_home = world
+    grid = local4
     remote = _cli(home, user_home, "sweep", grid, "--name", "celery4", "--executor", "celery",
                   "--broker", celery_cluster, "--runs", "2")
     assert remote.returncode == 0, remote.stdout[-2000:] + remote.stderr[-3000:]

@@ -63,7 +63,7 @@ def _heatmap(document, x, y):
     for (i, j), value in np.ndenumerate(table):
         if np.isfinite(value):
             ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
-    fig.colorbar(image, ax=ax, label="annualized daily Sharpe (best over other parameters)")
+    fig.colorbar(image, ax=ax, label="Sharpe (best over the other paths)")
     ax.set_title("Sharpe over the grid (in-sample: every cell is a selection candidate)")
     return fig
 
