@@ -1,7 +1,7 @@
 """Parameter sweeps through the CLI, end to end: grids of 12, 48 and 192 variants over one
 synthetic year, and 48 variants over three years.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--years 1 3] [--variants 12 48 192] [--out F]
+    .venv/bin/python -m benchmarks.bench_sweep [--years 1 3] [--variants 12 48 192] [--out F]
 
 For each size of data (years of the `null` scenario, seed 1, ending 2024-12-31) in a fresh
 temporary `PRESSURE_LAB_HOME`: `pressure-lab synth`, then `pressure-lab run` (ingestion,
@@ -29,8 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_e2e import machine  # benchmarks/ is on sys.path
-from results_io import write_results
+from benchmarks.bench_e2e import machine
+from benchmarks.results_io import write_results
 
 CLI = str(Path(sys.executable).with_name("pressure-lab"))
 END = dt.date(2024, 12, 31)

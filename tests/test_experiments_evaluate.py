@@ -13,8 +13,8 @@ from assets.common.config import LabConfig
 from assets.experiments import evaluate as E
 from assets.experiments.benchmark import RandomEntryBenchmark
 from assets.experiments.grid import expand_grid
-from assets.market.memory import synthetic_market
-from assets.pipeline import run_in_memory
+from assets.in_memory_pipeline import run_in_memory
+from assets.synthetic_market.in_memory_days import synthetic_market
 from assets.trading.exits import first_exits
 from assets.trading.simulator import build_bar_tape
 from assets.validation.metrics import out_of_sample
@@ -53,7 +53,7 @@ def test_each_variant_equals_the_in_memory_run(market, base, monkeypatch):
     # one grid per day and probability model, shared by the 4 variants of each model
     assert len(calls) == 2 * len(market) == len(set(calls))
     monkeypatch.undo()
-    for v, r in zip(variants[::3], results[::3]):  # a spread of both models
+    for v, r in zip(variants[::3], results[::3], strict=True):  # a spread of both models
         package = run_in_memory(market, v.config)
         perf = package["performance_metrics"]
         assert r.n_trades == perf["total_sample_size"]

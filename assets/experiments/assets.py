@@ -10,8 +10,8 @@ from typing import Any
 
 from dagster import DynamicPartitionsDefinition, MetadataValue
 
+from assets.common.pools import DUCKDB_POOL
 from assets.experiments.fan_out import fan_out_assets
-from orchestration.resources import DUCKDB_POOL
 
 SWEEP_PARTITIONS = DynamicPartitionsDefinition(name="sweep_variant")
 

@@ -45,7 +45,8 @@ class RandomEntryBenchmark:
             idx = np.array(todo, dtype=np.int64)
             count = plan["count"][idx]
             starts = plan["offset"][idx]
-            flat = np.concatenate([plan["cand"][s:s + c] for s, c in zip(starts, count)]) + 1
+            windows = zip(starts, count, strict=True)
+            flat = np.concatenate([plan["cand"][s:s + c] for s, c in windows]) + 1
             entry = np.concatenate([flat, flat])
             direction = np.concatenate([np.ones(flat.size, np.int64),
                                         -np.ones(flat.size, np.int64)])
@@ -57,7 +58,7 @@ class RandomEntryBenchmark:
                                       plan["hold"][idx][per], plan["last"][idx][per])
             points = direction * (price - t.open[entry]) - 2.0 * slippage
             means = np.bincount(per, weights=points, minlength=idx.size) / (2.0 * count)
-            for i, value in zip(todo, means):
+            for i, value in zip(todo, means, strict=True):
                 self._points[keys[i]] = float(value)
         return np.array([self._points[k] for k in keys])
 

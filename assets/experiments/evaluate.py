@@ -1,6 +1,6 @@
 """Evaluate many variants on one dataset, sharing every computation they share.
 
-The stages are the in-memory runner's (`assets.pipeline`): the same calibration split,
+The stages are the in-memory runner's (`assets.in_memory_pipeline`): the same calibration split,
 thresholds, causal alerts, simulator, costs and Sharpe convention as `run`. Variants are
 grouped three ways so nothing is computed twice:
 - by probability model (the only input of a pressure grid besides the data): each day's
@@ -31,8 +31,8 @@ from assets.common.config import LabConfig, PressureConfig
 from assets.common.market_day import MarketDay
 from assets.experiments.benchmark import RandomEntryBenchmark
 from assets.experiments.grid import Variant
-from assets.pipeline import split_days
 from assets.pressure.alerts import alert_columns, alerts_frame, calibrate_thresholds
+from assets.pressure.calibration import split_calibration_days
 from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.pressure.series import utc_timestamps
 from assets.pressure.urgency import classify_grid
@@ -72,7 +72,7 @@ def _section_key(section) -> str:
 
 def scored_days(market: Mapping[dt.date, MarketDay], cfg: LabConfig) -> list[dt.date]:
     """The out-of-sample days every variant is scored on (the run's calibration split)."""
-    return split_days(list(market), cfg.pressure.calibration_days)[1]
+    return split_calibration_days(list(market), cfg.pressure.calibration_days)[1]
 
 
 def variant_alerts(market: Mapping[dt.date, MarketDay],
@@ -82,7 +82,7 @@ def variant_alerts(market: Mapping[dt.date, MarketDay],
     if len(keys) != 1:
         raise ValueError(f"pressure configs of one group must share a grid; got {keys}")
     days = sorted(market)
-    calib, _ = split_days(days, pressure_configs[0].calibration_days)
+    calib, _ = split_calibration_days(days, pressure_configs[0].calibration_days)
     calib_grids = {d: pressure_grid(market[d], pressure_configs[0]) for d in calib}
     thresholds = [calibrate_thresholds(calib_grids.values(), pc) for pc in pressure_configs]
     columns: list[list] = [[] for _ in pressure_configs]
@@ -127,7 +127,7 @@ def _evaluate_variants(market: Mapping[dt.date, MarketDay],
     for by_pressure in by_grid.values():
         groups = list(by_pressure.values())
         alerts = variant_alerts(market, [g[0].config.pressure for g in groups])
-        for group, group_alerts in zip(groups, alerts):
+        for group, group_alerts in zip(groups, alerts, strict=True):
             for v in group:
                 trades = simulate_trades(group_alerts, tape, v.config.trading,
                                          v.config.pressure.urgency_rules)

@@ -162,7 +162,7 @@ def expand_grid(base: LabConfig, grid: Mapping[str, list[Any]]) -> list[Variant]
     variants: list[Variant] = []
     seen: dict[str, dict[str, Any]] = {}
     for combo in itertools.product(*(grid[p] for p in paths)):
-        overrides = dict(zip(paths, combo))
+        overrides = dict(zip(paths, combo, strict=True))
         cfg = apply_overrides(base, overrides)
         digest = strategy_digest(cfg)
         if digest in seen:

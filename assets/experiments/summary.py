@@ -20,7 +20,7 @@ import numpy as np
 from assets.common.config import LabConfig
 from assets.experiments import overfitting
 from assets.experiments.evaluate import VariantResult
-from assets.validation.numbers import finite_or_none as _f
+from assets.validation.json_values import finite_or_none as _f
 from assets.validation.sharpe import sharpe
 from assets.validation.verdict import verdict
 

@@ -28,9 +28,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from assets.common.atomic_files import write_text_atomic
 from assets.common.config import LabConfig
 from assets.common.settings import lab_paths
-from assets.common.warehouse import available_days, load_market_days
+from assets.common.warehouse_io import available_days, load_market_days
 from assets.experiments import registry
 from assets.experiments.evaluate import VariantResult, evaluate_variants, scored_days
 from assets.experiments.grid import Variant, apply_overrides, expand_grid
@@ -170,7 +171,7 @@ def evaluate_units(plan: SweepPlan, keys: Sequence[str]) -> list[Path]:
     days = scored_days(market, plan.base)
     results = evaluate_variants(market, variants)
     written = []
-    for key, r in zip(keys, results):
+    for key, r in zip(keys, results, strict=True):
         frame = pd.DataFrame({
             "sweep": plan.name, "config_digest": r.digest, "quote_date": days,
             "pnl_dollars": r.daily_pnl, "benchmark_dollars": r.benchmark_daily_pnl,
@@ -233,12 +234,11 @@ def write_outputs(document: Mapping[str, Any], timings: Mapping[str, float] | No
     """sweep.json (schema-checked first) and sweep.html, each replaced atomically."""
     from assets.experiments.summary import validate_sweep
     from assets.experiments.sweep_page import PAGE_FILE, render_sweep_page
-    from assets.validation.package import _atomic_write_text
 
     full = {**document, "timings": dict(timings or {}),
             "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
     validate_sweep(full)
     folder = output_dir(document["name"])
-    _atomic_write_text(folder / "sweep.json", json.dumps(full, indent=1, sort_keys=True) + "\n")
-    _atomic_write_text(folder / PAGE_FILE, render_sweep_page(document, heatmap))
+    write_text_atomic(folder / "sweep.json", json.dumps(full, indent=1, sort_keys=True) + "\n")
+    write_text_atomic(folder / PAGE_FILE, render_sweep_page(document, heatmap))
     return folder / "sweep.json"
