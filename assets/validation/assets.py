@@ -63,15 +63,17 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     split["out_of_sample_days"] = len(scored)
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
+    from assets.experiments.run_variants import record_run, trials_for_run
+
     with duckdb.get_connection() as conn:
-        trials = registry_trials(conn, paths.landing, cfg)
+        trials = trials_for_run(conn, paths.landing, cfg)
     package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
                               validation_timestamp="", variant_trials=trials)
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
     with duckdb.get_connection() as conn:
         replace_rows(conn, tables.VALIDATION_RESULTS, row)
-        record_run_variant(conn, paths.landing, cfg, package)
+        record_run(conn, paths.landing, cfg, package)
     perf, stats = package["performance_metrics"], package["statistical_measures"]
     return MaterializeResult(metadata={
         "verdict": package["experimental_validity"],
@@ -81,32 +83,6 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
         "sharpe_annualized_daily": perf.get("sharpe_ratio"),
         "p_value": stats.get("p_value"),
     })
-
-
-def registry_trials(conn, landing, cfg):
-    """The variants tried on this run's dataset (the registry's count, this config
-    included, the config field as a floor) and the latest sweep's Sharpe variance."""
-    from assets.experiments.grid import strategy_digest
-    from assets.experiments.registry import landing_dataset_id, variant_trials
-
-    dataset = landing_dataset_id(landing, cfg.ingestion.underlying)
-    return variant_trials(conn, dataset, strategy_digest(cfg), cfg.validation.n_variants_tried)
-
-
-def record_run_variant(conn, landing, cfg, package) -> int:
-    """Record this run's config as a variant of its dataset (once; a nightly run with the
-    same config adds nothing)."""
-    from assets.experiments.grid import strategy_digest, strategy_overrides
-    from assets.experiments.registry import landing_dataset_id, record_variants
-
-    perf = package["performance_metrics"]
-    metrics = {"n_trades": perf.get("total_sample_size"), "win_rate": perf.get("win_rate"),
-               "mean_pnl_points": perf.get("mean_pnl_points"),
-               "sharpe_ratio": perf.get("sharpe_ratio"),
-               "daily_sharpe": perf.get("sharpe", {}).get("daily_sharpe")}
-    dataset = landing_dataset_id(landing, cfg.ingestion.underlying)
-    return record_variants(conn, dataset, [(strategy_digest(cfg), strategy_overrides(cfg),
-                                            metrics)], origin="run")
 
 
 @asset(group_name="validation", kinds={"json"}, deps=[validation_statistics])
