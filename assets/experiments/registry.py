@@ -23,8 +23,8 @@ from typing import Any
 
 import duckdb
 
-VARIANTS_TABLE = "experiments.variants"
-SWEEPS_TABLE = "experiments.sweeps"
+from assets.common.tables import EXPERIMENT_SWEEPS as SWEEPS_TABLE
+from assets.common.tables import EXPERIMENT_VARIANTS as VARIANTS_TABLE
 
 _DDL = (
     "create schema if not exists experiments",

@@ -31,15 +31,17 @@ import pandas as pd
 from assets.common.atomic_files import write_text_atomic
 from assets.common.config import LabConfig
 from assets.common.settings import lab_paths
+from assets.common.tables import OI_CONCENTRATION, RAW_BARS, SWEEP_DAILY
 from assets.common.warehouse_io import available_days, load_market_days
 from assets.experiments import registry
 from assets.experiments.evaluate import VariantResult, evaluate_variants, scored_days
 from assets.experiments.grid import Variant, apply_overrides, expand_grid
 from assets.experiments.summary import build_sweep_document, daily_sharpe_variance
 from assets.experiments.units import load_units, write_unit
+from assets.validation.sharpe import sharpe
 
 SWEEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-DAILY_TABLE = "experiments.sweep_daily"
+DAILY_TABLE = SWEEP_DAILY
 PLAN_FILE = "plan.json"
 
 
@@ -130,8 +132,8 @@ def plan_sweep(name: str, grid: Mapping[str, list[Any]], base: LabConfig,
         if target.exists():
             shutil.rmtree(target)
         (target / "market").mkdir(parents=True)
-        for table, columns in (("raw.bars", "quote_date, ts, open, high, low, close"),
-                               ("marts.oi_concentration", "quote_date, strike, call_oi, put_oi")):
+        for table, columns in ((RAW_BARS, "quote_date, ts, open, high, low, close"),
+                               (OI_CONCENTRATION, "quote_date, strike, call_oi, put_oi")):
             out = target / "market" / f"{table}.parquet"
             conn.execute(f"copy (select {columns} from {table} where quote_date in "
                          f"(select unnest(?::date[])) order by all) to '{out}' "
@@ -157,7 +159,7 @@ def snapshot_market(plan: SweepPlan) -> dict:
     """The plan's days as MarketDays, built from the snapshot exactly as from the warehouse."""
     folder = work_dir(plan.name) / "market"
     with duckdb.connect() as conn:
-        for table in ("raw.bars", "marts.oi_concentration"):
+        for table in (RAW_BARS, OI_CONCENTRATION):
             conn.execute(f"create schema if not exists {table.split('.')[0]}")
             conn.execute(f"create view {table} as select * from "
                          f"read_parquet('{folder / (table + '.parquet')}')")
@@ -223,8 +225,6 @@ def summarize_sweep(plan: SweepPlan, conn: duckdb.DuckDBPyConnection) -> dict[st
 
 
 def _daily_sharpe(r: VariantResult) -> float | None:
-    from assets.validation.sharpe import sharpe
-
     value = sharpe(r.daily_pnl)
     return float(value) if np.isfinite(value) else None
 
