@@ -69,13 +69,26 @@ def _recon_job(job_name: str):
 def _execute(job_name: str, assets: Sequence[str], run_config: Mapping[str, Any],
              tags: Mapping[str, str],
              instance: DagsterInstance | None = None) -> tuple[str, bool, list[str]]:
-    """One run of `assets` of the job; top level so that a spawned process can run it."""
+    """One run of `assets` of the job; top level so that a spawned process can run it.
+
+    In process, the job is taken from the loaded definitions and run in this process (as
+    `pressure-lab run` does); any other executor needs a reconstructable job, which every
+    step process (subprocess, Celery worker, pod) loads from `orchestration.definitions`."""
     own = instance is None
     instance = instance or open_instance()
+    selection = {AssetKey(a) for a in assets}
     try:
-        result = execute_job(_recon_job(job_name).get_subset(
-            asset_selection={AssetKey(a) for a in assets}), instance=instance,
-            run_config=dict(run_config), tags=dict(tags))
+        if run_config.get("execution", {}).get("config", {}).keys() == {"in_process"}:
+            from orchestration.definitions import defs
+
+            config = {k: v for k, v in run_config.items() if k != "execution"}
+            result = defs().resolve_job_def(job_name).execute_in_process(
+                run_config=config, instance=instance, tags=dict(tags),
+                asset_selection=list(selection), raise_on_error=False)
+        else:
+            result = execute_job(_recon_job(job_name).get_subset(asset_selection=selection),
+                                 instance=instance, run_config=dict(run_config),
+                                 tags=dict(tags))
         return result.run_id, result.success, describe_failures(result.all_events)
     finally:
         if own:
