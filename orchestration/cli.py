@@ -167,6 +167,60 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 1 if report.error_count else 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Plan the sweep (everything checked before any run), evaluate every variant through
+    the `sweep` job, and print the overfitting statistics."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+
+    configure_environment()
+    from assets.experiments.grid import GridError, load_grid
+    from assets.experiments.sweep_run import SweepError, output_dir, plan_sweep
+
+    name = args.name or Path(args.grid).stem
+    started = time.perf_counter()
+    try:
+        grid = load_grid(args.grid)
+        plan = plan_sweep(name, grid, load_config(), args.start, args.end,
+                          tuple(args.heatmap or ()))
+    except (GridError, SweepError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from orchestration.fan_out import run_fan_out
+
+    print(f"sweep {name}: {len(plan.variants)} variants over {len(plan.days)} expiration days "
+          f"({plan.days[0]} .. {plan.days[-1]}), executor {args.executor}", flush=True)
+    outcome = run_fan_out(
+        "sweep_celery" if args.executor == "celery" else "sweep", "sweep_variant",
+        "sweep_summary", "sweep_variant", f"{name}:", plan.keys, {"name": name},
+        executor=args.executor, runs=args.runs, broker=args.broker)
+    elapsed = time.perf_counter() - started
+    if not outcome.success:
+        print(f"sweep {name} FAILED after {elapsed:.1f}s (runs {', '.join(outcome.run_ids)})",
+              file=sys.stderr)
+        for line in outcome.failures:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    path = output_dir(name) / "sweep.json"
+    doc = json.loads(path.read_text())
+    best, wf = doc["best"], doc["walk_forward"]
+
+    def fmt(value, spec=".3f"):
+        return "n/a" if value is None else format(value, spec)
+
+    print(f"sweep {name}: {doc['n_variants']} variants in {elapsed:.1f}s "
+          f"({doc['n_variants'] / elapsed:.2f} variants/s)")
+    print(f"  best (chosen in sample): Sharpe {fmt(best['sharpe_ratio'], '.2f')}, deflated "
+          f"Sharpe {fmt(best['deflated_sharpe_ratio'])} with N = {best['n_trials']} variants "
+          f"tried -> {best['verdict_after_deflation']}")
+    print(f"  PBO {fmt(doc['pbo']['value'])} ({doc['pbo']['blocks']} blocks); SPA p-value "
+          f"{fmt(doc['spa']['p_value'])} vs random entries")
+    print(f"  walk-forward (out of sample): Sharpe {fmt(wf['sharpe_ratio'], '.2f')}, "
+          f"p {fmt(wf['p_value'])}")
+    print(f"sweep.json: {path}\npage:       {path.with_name('sweep.html')}")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     """Open the Dagster UI on 127.0.0.1 only, with the instance under the data home."""
     import os
@@ -228,6 +282,21 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--errors-only", action="store_true",
                          help="print only the days with errors or warnings")
     inspect.set_defaults(func=cmd_inspect)
+
+    sweep = sub.add_parser("sweep", help="evaluate a grid of config variants, counting each "
+                           "one, with DSR, PBO, SPA and a walk-forward")
+    sweep.add_argument("grid", help='JSON object: {"dotted.config.path": [values], ...}')
+    sweep.add_argument("--name", default=None, help="default: the grid file's name")
+    sweep.add_argument("--start", type=_date, default=None)
+    sweep.add_argument("--end", type=_date, default=None)
+    sweep.add_argument("--executor", choices=("in_process", "multiprocess", "celery"),
+                       default="in_process")
+    sweep.add_argument("--runs", type=int, default=1,
+                       help="split the variants over this many runs (default: one step)")
+    sweep.add_argument("--broker", default=None, help="Celery broker URL (executor celery)")
+    sweep.add_argument("--heatmap", nargs=2, metavar="PATH", default=None,
+                       help="the two grid paths of the page's Sharpe heat map")
+    sweep.set_defaults(func=cmd_sweep)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)

@@ -128,12 +128,21 @@ class ValidationConfig(_Section):
     pin_half_widths: tuple[float, ...] = (0.5, 1.0, 2.5)
 
 
+class ExperimentsConfig(_Section):
+    """Sweeps (assets/experiments): how their overfitting statistics are computed."""
+
+    pbo_blocks: int = Field(16, ge=2, multiple_of=2)  # CSCV blocks S (even)
+    walk_forward_blocks: int = Field(16, ge=2)  # anchored walk-forward: choose, then score
+    spa_replications: int = Field(1000, ge=100)  # Hansen's SPA stationary bootstrap
+
+
 class LabConfig(_Section):
     calendar: CalendarConfig = CalendarConfig()
     ingestion: IngestionConfig = IngestionConfig()
     pressure: PressureConfig = PressureConfig()
     trading: TradingConfig = TradingConfig()
     validation: ValidationConfig = ValidationConfig()
+    experiments: ExperimentsConfig = ExperimentsConfig()
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form, recorded in the evidence package."""

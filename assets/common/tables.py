@@ -22,3 +22,8 @@ TRADES = "trading.trades"
 RISK_REPORT = "trading.risk_report"
 # Written by the validation stage: the package before it is stamped and published.
 VALIDATION_RESULTS = "validation.results"
+# Written by the experiments (sweeps and runs): every variant tried on a dataset, the sweeps,
+# and the sweeps' per-variant daily P&L (loaded by the fan-in from the variants' Parquet).
+EXPERIMENT_VARIANTS = "experiments.variants"
+EXPERIMENT_SWEEPS = "experiments.sweeps"
+SWEEP_DAILY = "experiments.sweep_daily"

@@ -64,17 +64,23 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     split["out_of_sample_days"] = len(scored)
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
-    with duckdb.get_connection() as conn:  # what the bars are of, and any basis taken off
+    from assets.experiments.run_variants import record_run, trials_for_run
+
+    with duckdb.get_connection() as conn:
+        # what the bars are of, and any basis taken off
         protocol["bars_underlying"] = bar_sources.package_section(conn, days)
+        trials = trials_for_run(conn, paths.landing, cfg)
     package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
-                              validation_timestamp="")
+                              validation_timestamp="", variant_trials=trials)
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
     with duckdb.get_connection() as conn:
         replace_rows(conn, tables.VALIDATION_RESULTS, row)
+        record_run(conn, paths.landing, cfg, package)
     perf, stats = package["performance_metrics"], package["statistical_measures"]
     return MaterializeResult(metadata={
         "verdict": package["experimental_validity"],
+        "n_variants_tried": trials.count,
         "trades": perf.get("total_sample_size"),
         "win_rate": perf.get("win_rate"),
         "sharpe_annualized_daily": perf.get("sharpe_ratio"),

@@ -33,11 +33,14 @@ def evaluate(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
              market_days: Sequence[MarketDay] | Mapping[Any, MarketDay], cfg: LabConfig,
              risk_management: Mapping[str, Any], reproducibility_protocol: Mapping[str, Any],
              heatmap: Mapping[str, Any] | None = None,
-             validation_timestamp: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+             validation_timestamp: str | None = None,
+             variant_trials: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The whole validation: (package, evidence files) from the stage inputs.
 
     Out-of-sample days are the expiration days after the first
     `cfg.pressure.calibration_days` days (the calibration window the pressure stage used).
+    `variant_trials`: the variants tried on this dataset, from the registry
+    (`assets.experiments.registry.variant_trials`); None: `validation.n_variants_tried`.
     """
     from assets.trading.simulator import build_bar_tape
 
@@ -65,5 +68,6 @@ def evaluate(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
         heatmap = example_day_heatmap(oos_market, trades, cfg)
     package = build_evidence_package(trades, oos_days, null, cfg, risk_management,
                                      reproducibility_protocol, prediction, secondary, opposite,
-                                     pressure_vs_move, heatmap, validation_timestamp)
+                                     pressure_vs_move, heatmap, validation_timestamp,
+                                     variant_trials)
     return package, empirical_evidence_files(package, trades)

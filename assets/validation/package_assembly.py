@@ -53,6 +53,7 @@ def build_evidence_package(
     pressure_vs_move: Mapping[str, Any] | None = None,
     heatmap: Mapping[str, Any] | None = None,
     validation_timestamp: str | None = None,
+    variant_trials: Any = None,
 ) -> dict[str, Any]:
     """The evidence package (a JSON-able dict) of one validation run.
 
@@ -67,9 +68,10 @@ def build_evidence_package(
     n_trades = int(len(scored_trades))
     trade_stats = trade_statistics(scored_trades, validation_config.bootstrap_replications,
                                    seeds["mean_bootstrap"], validation_config.alpha)
-    sharpe = sharpe_statistics(scored_trades, oos_days, validation_config.n_variants_tried,
+    n_trials, sr_variance = _trials(variant_trials, validation_config.n_variants_tried)
+    sharpe = sharpe_statistics(scored_trades, oos_days, n_trials,
                                validation_config.bootstrap_replications,
-                               seeds["sharpe_bootstrap"], validation_config.alpha)
+                               seeds["sharpe_bootstrap"], validation_config.alpha, sr_variance)
     drawdown = drawdown_statistics(scored_trades, cfg.trading.starting_equity)
     win_rate = trade_stats["win_rate"]["win_rate"]
     p_value = finite_or_none(null.p_value)
@@ -115,6 +117,14 @@ def build_evidence_package(
         },
     }
     return to_jsonable(package)
+
+
+def _trials(variant_trials: Any, floor: int) -> tuple[int, float | None]:
+    """N and the Sharpe variance for the DSR: the registry's (`assets.experiments.registry.
+    VariantTrials`), or the config's `n_variants_tried` when no registry was consulted."""
+    if variant_trials is None:
+        return int(floor), None
+    return max(int(floor), int(variant_trials.count)), variant_trials.sharpe_variance
 
 
 def _verdict_rule(validation_config: ValidationConfig) -> str:
