@@ -1,11 +1,11 @@
-"""Pressure kernel vs the seed's per-strike loop: one day and one year, one core.
+"""Pressure kernel vs the specification's per-strike loop: one day and one year, one core.
 
     .venv/bin/python -m benchmarks.bench_pressure [--quick]
 
 Days are random walks on real sessions with 390 bars x 250 strikes (5 points apart). The
-loop is tests/support/pressure_reference.seed_pressure_loop, the seed's code transcribed in
-plain Python (lists, not numpy scalars). For the year the kernel runs on all 252 days;
-the loop is timed on a sample of days and extrapolated to 252 (the JSON says how many).
+loop is tests/support/pressure_reference.specification_pressure_loop, the specification's code
+transcribed in plain Python (lists, not numpy scalars). For the year the kernel runs on all 252
+days; the loop is timed on a sample of days and extrapolated to 252 (the JSON says how many).
 Each kernel timing is the median of many calls; each loop timing one run. One-day
 speed-up: best loop run / best kernel timing (timeit's best-of rule: the least disturbed
 run of each side); loop and kernel runs are also interleaved in rounds, and the median of
@@ -38,7 +38,7 @@ from assets.common.config import PressureConfig  # noqa: E402
 from assets.pressure.kernel import GridWorkspace, pressure_grid  # noqa: E402
 from benchmarks.results_io import write_results  # noqa: E402
 from tests.support.pressure_fixtures import make_day  # noqa: E402
-from tests.support.pressure_reference import seed_pressure_loop  # noqa: E402
+from tests.support.pressure_reference import specification_pressure_loop  # noqa: E402
 
 # CPU time of this process: time slices lost to other processes on a shared machine do
 # not count (contention for caches and memory still does).
@@ -51,7 +51,7 @@ GOAL_CELLS_PER_SECOND = 50e6
 
 def loop_seconds(day) -> float:
     start = CLOCK()
-    seed_pressure_loop(day.close, day.minutes_to_expiry, day.strikes, day.call_oi,
+    specification_pressure_loop(day.close, day.minutes_to_expiry, day.strikes, day.call_oi,
                        day.put_oi)
     return CLOCK() - start
 
@@ -154,7 +154,7 @@ def main() -> None:
     modes = {"workspace": mode(ws_day, year_ws, pass_ws),
              "fresh_arrays": mode(fresh_day, year_fresh, pass_fresh)}
     result = {
-        "benchmark": "pressure kernel vs seed per-strike loop",
+        "benchmark": "pressure kernel vs specification per-strike loop",
         "quick": args.quick,
         "single_core": True,
         "machine": {"python": platform.python_version(), "numpy": np.__version__,

@@ -23,7 +23,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from assets.common.config import SEED_URGENCY_RULES, TradingConfig
+from assets.common.config import SPECIFICATION_URGENCY_RULES, TradingConfig
 from assets.common.market_day import MarketDay
 from assets.trading.exits import first_exits
 from assets.trading.simulator import build_bar_tape, hold_bars, simulate_trades
@@ -129,10 +129,11 @@ def bench_years(years: int, repeat: int, run_reference: bool, vbt) -> dict:
     days, alerts = synthetic_year(rng, years)
     gen_s = time.perf_counter() - t0
     cfg = BenchConfig()
-    mult = {r.name: r.size_multiplier for r in SEED_URGENCY_RULES}
+    rules = SPECIFICATION_URGENCY_RULES
+    mult = {r.name: r.size_multiplier for r in rules}
     tape = build_bar_tape(days)
-    t_vec, trades = timed(lambda: simulate_trades(alerts, tape, cfg, SEED_URGENCY_RULES), repeat)
-    t_vec_days, _ = timed(lambda: simulate_trades(alerts, days, cfg, SEED_URGENCY_RULES), 1)
+    t_vec, trades = timed(lambda: simulate_trades(alerts, tape, cfg, rules), repeat)
+    t_vec_days, _ = timed(lambda: simulate_trades(alerts, days, cfg, rules), 1)
     out = {
         "years": years, "days": len(days), "bars": tape.n_bars, "alerts": len(alerts),
         "trades": len(trades), "skipped": trades.attrs["skipped"],
@@ -194,7 +195,7 @@ def main() -> None:
         warm_days, warm_alerts = synthetic_year(np.random.default_rng(1), 1)
         warm_tape = build_bar_tape(dict(list(warm_days.items())[:3]))
         warm_trades = simulate_trades(warm_alerts[warm_alerts["quote_date"].isin(
-            list(warm_days)[:3])], warm_tape, BenchConfig(), SEED_URGENCY_RULES)
+            list(warm_days)[:3])], warm_tape, BenchConfig(), SPECIFICATION_URGENCY_RULES)
         vectorbt_run(vbt, warm_tape, warm_trades, BenchConfig())
         vbt_compile_s = time.perf_counter() - t0
         vbt_version = vbt.__version__

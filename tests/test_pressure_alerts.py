@@ -20,13 +20,13 @@ from assets.pressure.alerts import (
 )
 from assets.pressure.kernel import pressure_grid
 from tests.support.pressure_fixtures import make_custom_day, make_day
-from tests.support.pressure_reference import seed_class
+from tests.support.pressure_reference import specification_class
 
 CLASSES = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 
 
 def cell_classes(grid):
-    return [[seed_class(grid.minutes[t], grid.total_oi[k], grid.distance[t, k])
+    return [[specification_class(grid.minutes[t], grid.total_oi[k], grid.distance[t, k])
              for k in range(grid.strikes.size)] for t in range(grid.minutes.size)]
 
 

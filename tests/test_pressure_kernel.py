@@ -3,19 +3,21 @@ against scipy's normal CDF and an explicit EWMA."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from scipy.stats import norm
 
 from assets.common.calendar import EXCHANGE_TZ, minutes_to_close, session
-from assets.common.config import PressureConfig
+from assets.common.config import PressureConfig, load_config
 from assets.common.market_day import MarketDay
 from assets.pressure.kernel import pressure_grid
 from assets.pressure.probability import (
     ItmNormalProbability,
-    SeedProbability,
+    SpecificationProbability,
     ewma_minute_volatility,
     probability_model,
 )
@@ -99,7 +101,7 @@ def test_early_close_day_uses_the_real_13h_close():
 def test_grid_records_model_and_is_float64():
     day = make_day(3, n_strikes=20)
     grid = pressure_grid(day, PressureConfig())
-    assert grid.model.describe()["name"] == "seed"
+    assert grid.model.describe()["name"] == "specification"
     for arr in (grid.distance, grid.probability, grid.pressure, grid.minutes, grid.total_oi):
         assert arr.dtype == np.float64
     assert grid.pressure.shape == (day.n_bars, 20)
@@ -175,9 +177,9 @@ def test_itm_normal_shape_properties():
     np.testing.assert_array_equal(out[2], expected_last)
 
 
-def test_seed_model_describe_lists_the_zones():
-    described = SeedProbability().describe()
-    assert described["name"] == "seed"
+def test_specification_model_describe_lists_the_zones():
+    described = SpecificationProbability().describe()
+    assert described["name"] == "specification"
     zones = described["params"]["zones"]
     assert [z["base"] for z in zones] == [0.8, 0.5, 0.2]
     assert [z["distance_scale"] for z in zones] == [10.0, 20.0, 30.0]
@@ -185,3 +187,20 @@ def test_seed_model_describe_lists_the_zones():
     with pytest.raises(ValueError, match="unknown probability model"):
         probability_model(PressureConfig.model_construct(probability_model="nope"))
 
+
+
+def test_deprecated_model_name_seed_loads_as_specification(tmp_path):
+    """Older config.json files and sweep grids say "seed"; they keep working, unchanged."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"pressure": {"probability_model": "seed"}}))
+    assert load_config(path).pressure.probability_model == "specification"
+    assert PressureConfig(probability_model="seed") == PressureConfig()
+    assert probability_model(PressureConfig(probability_model="seed")).describe()["name"] \
+        == "specification"
+
+
+def test_unknown_model_name_is_refused_naming_it(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"pressure": {"probability_model": "seeds"}}))
+    with pytest.raises(ValidationError, match="probability_model(.|\\n)*'seeds'"):
+        load_config(path)

@@ -16,7 +16,7 @@ from assets.pressure.urgency import classify_grid
 from tests.support.pressure_fixtures import make_day
 
 
-@pytest.mark.parametrize("model", ["seed", "itm_normal"])
+@pytest.mark.parametrize("model", ["specification", "itm_normal"])
 @pytest.mark.parametrize("seed", [31, 32, 33])
 def test_truncation_changes_nothing_at_or_before_t(model, seed):
     cfg = PressureConfig(probability_model=model, threshold_percentile=50.0,

@@ -10,13 +10,13 @@ from assets.common.config import PressureConfig
 from assets.common.market_day import MarketDay
 from assets.pressure.kernel import pressure_grid
 from tests.support.pressure_fixtures import make_custom_day, make_day
-from tests.support.pressure_reference import seed_pressure_loop
+from tests.support.pressure_reference import specification_pressure_loop
 
 
 def assert_matches_loop(day: MarketDay) -> None:
     grid = pressure_grid(day, PressureConfig())
     dist, prob, pres = (np.array(a, dtype=float).reshape(day.n_bars, day.strikes.shape[0])
-                        for a in seed_pressure_loop(day.close, day.minutes_to_expiry,
+                        for a in specification_pressure_loop(day.close, day.minutes_to_expiry,
                                                     day.strikes, day.call_oi, day.put_oi))
     np.testing.assert_array_equal(grid.distance, dist)
     np.testing.assert_array_equal(grid.probability, prob)
@@ -32,11 +32,11 @@ def assert_matches_loop(day: MarketDay) -> None:
     (4, "2023-07-03", 120, 1.0),  # dense strikes: bands several strikes wide
     (5, "2024-01-17", 30, 25.0),  # sparse strikes: many minutes with no band at all
 ])
-def test_kernel_matches_seed_loop_on_random_days(seed, day, n_strikes, spacing):
+def test_kernel_matches_specification_loop_on_random_days(seed, day, n_strikes, spacing):
     assert_matches_loop(make_day(seed, day, n_strikes=n_strikes, spacing=spacing))
 
 
-def test_kernel_matches_seed_loop_with_irregular_and_unsorted_strikes():
+def test_kernel_matches_specification_loop_with_irregular_and_unsorted_strikes():
     base = make_day(11, n_strikes=50)
     rng = np.random.default_rng(11)
     # Irregular ascending grid: 5 points near the money, 25 further out.
@@ -77,7 +77,7 @@ def test_workspace_grid_equals_fresh_grid_and_streams_through_calibration():
 
     days = [make_day(60, n_strikes=40), make_day(61, "2024-11-29", n_strikes=70),
             make_day(62, n_strikes=30)]
-    for model in ("seed", "itm_normal"):
+    for model in ("specification", "itm_normal"):
         cfg = PressureConfig(probability_model=model)
         workspace = GridWorkspace()
         for day in days:  # shapes change from day to day; the buffer grows as needed

@@ -9,7 +9,7 @@ from assets.common.config import PressureConfig
 from assets.pressure.kernel import pressure_grid
 from assets.pressure.series import SERIES_COLUMNS, stored_cells
 from tests.support.pressure_fixtures import make_custom_day, make_day
-from tests.support.pressure_reference import seed_class
+from tests.support.pressure_reference import specification_class
 
 
 def test_stored_cells_are_the_near_band_plus_each_minute_max():
@@ -36,7 +36,7 @@ def test_stored_cells_are_the_near_band_plus_each_minute_max():
         assert r.probability == grid.probability[r.bar_index, k]
         assert r.distance == abs(day.close[r.bar_index] - r.strike)
         assert r.minutes_to_expiry == day.minutes_to_expiry[r.bar_index]
-        assert r.urgency == seed_class(r.minutes_to_expiry, r.total_oi, r.distance)
+        assert r.urgency == specification_class(r.minutes_to_expiry, r.total_oi, r.distance)
         assert r.ts == pd.Timestamp(day.ts[r.bar_index]).tz_localize("UTC")
         assert r.quote_date == day.quote_date
 

@@ -1,16 +1,16 @@
-"""Urgency classes: the seed's boundaries, first-match order, and agreement with the
-seed's if/elif written out."""
+"""Urgency classes: the specification's boundaries, first-match order, and agreement with the
+specification's if/elif written out."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from assets.common.config import SEED_URGENCY_RULES, PressureConfig, UrgencyRule
+from assets.common.config import SPECIFICATION_URGENCY_RULES, PressureConfig, UrgencyRule
 from assets.pressure.urgency import NO_SIGNAL, classify, urgency_names
-from tests.support.pressure_reference import seed_class
+from tests.support.pressure_reference import specification_class
 
-NAMES = urgency_names(SEED_URGENCY_RULES)
+NAMES = urgency_names(SPECIFICATION_URGENCY_RULES)
 
 BOUNDARIES = [
     # minutes, OI, distance, class
@@ -30,10 +30,11 @@ BOUNDARIES = [
 
 
 @pytest.mark.parametrize("minutes,oi,distance,expected", BOUNDARIES)
-def test_seed_boundaries(minutes, oi, distance, expected):
-    assert seed_class(minutes, oi, distance) == expected  # the oracle agrees with the table
+def test_specification_boundaries(minutes, oi, distance, expected):
+    # the oracle agrees with the table
+    assert specification_class(minutes, oi, distance) == expected
     code = classify(np.array([minutes]), np.array([oi]), np.array([distance]),
-                    SEED_URGENCY_RULES)
+                    SPECIFICATION_URGENCY_RULES)
     assert NAMES[int(code[0])] == expected
 
 
@@ -42,11 +43,12 @@ def test_grid_classification_matches_scalar_oracle():
     minutes = np.concatenate([rng.uniform(0, 90, 200), [0, 14, 15, 29, 30, 45, 60, 61]])
     total_oi = rng.choice([0, 1500, 1501, 1999, 2000, 2001, 4000], 30).astype(float)
     distance = np.round(rng.uniform(0, 30, (minutes.size, total_oi.size)) * 4) / 4
-    codes = classify(minutes, total_oi, distance, SEED_URGENCY_RULES)
+    codes = classify(minutes, total_oi, distance, SPECIFICATION_URGENCY_RULES)
     assert codes.shape == distance.shape
     for t in range(minutes.size):
         for k in range(total_oi.size):
-            assert NAMES[codes[t, k]] == seed_class(minutes[t], total_oi[k], distance[t, k])
+            want = specification_class(minutes[t], total_oi[k], distance[t, k])
+            assert NAMES[codes[t, k]] == want
 
 
 def test_first_matching_rule_wins():
@@ -54,7 +56,7 @@ def test_first_matching_rule_wins():
                        min_total_oi=0, max_distance=50, move_magnitude=(1, 2),
                        move_duration=(1, 2), win_rate_target=0.5, behavior_pattern="X",
                        size_multiplier=1.0)
-    narrow = SEED_URGENCY_RULES[0]
+    narrow = SPECIFICATION_URGENCY_RULES[0]
     m, oi, d = np.array([5.0, 50.0]), np.array([3000.0]), np.array([[1.0], [1.0]])
     first_narrow = classify(m, oi, d, (narrow, wide))
     assert [urgency_names((narrow, wide))[c] for c in first_narrow[:, 0]] == [
@@ -65,4 +67,4 @@ def test_first_matching_rule_wins():
 
 def test_names_and_config_rules():
     assert NAMES == [NO_SIGNAL, "ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT"]
-    assert PressureConfig().urgency_rules == SEED_URGENCY_RULES
+    assert PressureConfig().urgency_rules == SPECIFICATION_URGENCY_RULES

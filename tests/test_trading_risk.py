@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.common.config import SEED_URGENCY_RULES
+from assets.common.config import SPECIFICATION_URGENCY_RULES
 from assets.trading.risk import daily_sharpe, equity_path, risk_management_report
 from assets.trading.simulator import simulate_trades
 from tests.support.trading_fixtures import make_day, random_alerts, random_days, trade_sized_config
@@ -49,7 +49,7 @@ def scenario():
     days = {d.quote_date: d for d in (day1, day2, day3, day4)}
     alerts = pd.DataFrame([alert(D1, 10), alert(D2, 10), alert(D3, 10)])
     cfg = trade_sized_config(accuracy_prior_weight=2.0)
-    trades = simulate_trades(alerts, days, cfg, SEED_URGENCY_RULES)
+    trades = simulate_trades(alerts, days, cfg, SPECIFICATION_URGENCY_RULES)
     return trades, alerts, days, cfg
 
 
@@ -121,7 +121,7 @@ def test_calibration_trades_and_days_are_left_out(scenario):
     _, alerts, days, cfg = scenario
     alerts = alerts.copy()
     alerts.loc[alerts["quote_date"] == D1, "is_calibration"] = True
-    trades = simulate_trades(alerts, days, cfg, SEED_URGENCY_RULES)
+    trades = simulate_trades(alerts, days, cfg, SPECIFICATION_URGENCY_RULES)
     rep = risk_management_report(trades, alerts, days, cfg)
     assert rep["sample"]["n_trades"] == 2 and rep["sample"]["n_days"] == 3
     assert rep["stop_loss_validation"]["n_stopped"] == 0
@@ -140,7 +140,7 @@ def test_counterfactual_only_changes_stopped_trades_on_random_data():
     days = random_days(rng, 10)
     alerts = random_alerts(rng, days, per_day=8)
     cfg = trade_sized_config(accuracy_prior_weight=2.0)
-    trades = simulate_trades(alerts, days, cfg, SEED_URGENCY_RULES)
+    trades = simulate_trades(alerts, days, cfg, SPECIFICATION_URGENCY_RULES)
     r = risk_management_report(trades, alerts, days, cfg)["stop_loss_validation"]
     stopped = trades["exit_reason"] == "STOP"
     assert r["n_stopped"] == int(stopped.sum()) > 0

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.common.config import SEED_URGENCY_RULES, TradingConfig
+from assets.common.config import SPECIFICATION_URGENCY_RULES, TradingConfig
 from assets.trading.simulator import TRADE_COLUMNS, build_bar_tape, simulate_trades
 from tests.support.trading_fixtures import (
     make_day,
@@ -19,7 +19,7 @@ from tests.support.trading_fixtures import (
     trade_sized_config,
 )
 
-RULES = SEED_URGENCY_RULES
+RULES = SPECIFICATION_URGENCY_RULES
 
 MULT = {r.name: r.size_multiplier for r in RULES}
 DAY = dt.date(2024, 3, 1)
@@ -176,7 +176,7 @@ CLOSE_ENOUGH = ["entry_price", "exit_price", "pnl_points", "pnl_dollars", "recen
     (6, {"accuracy_source": "signals", "allow_overlap": True, "accuracy_window": 7}),
 ])
 def test_agrees_with_reference_loop_trade_for_trade(seed, overrides):
-    """Seed 0 is the seed's plain accuracy over taken trades; 1-4 shrink it towards the
+    """Seed 0 is the specification's plain accuracy over taken trades; 1-4 shrink it towards the
     prior; 5-6 size by the accuracy of every signal (the default)."""
     rng = np.random.default_rng(seed)
     days = random_days(rng, 20, n_bars=390)

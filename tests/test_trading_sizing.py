@@ -24,7 +24,7 @@ def test_unknown_rounding_raises():
         round_size(1.0, "lots")  # type: ignore[arg-type]
 
 
-def test_seed_formula_and_cap():
+def test_specification_formula_and_cap():
     # 1.5 x 0.8 x 0.6 x 2.0 = 1.44 -> 1.4 MES-rounded
     assert position_size(0.8, 0.6, 2.0, 1.5, 4.0, "mes") == 1.4
     assert position_size(0.8, 0.6, 2.0, 1.5, 4.0, "fractional") == pytest.approx(1.44)
@@ -65,4 +65,4 @@ def test_prior_weight_shrinks_towards_prior():
     assert acc.at(5) == pytest.approx((0 + 2 * 0.5) / (1 + 2))
     plain = RecentAccuracy(window=20, prior=0.5)
     plain.register(exit_idx=1, win=False)
-    assert plain.at(5) == 0.0  # the seed's formula: one loss -> accuracy 0
+    assert plain.at(5) == 0.0  # the specification's formula: one loss -> accuracy 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assets.common.config import SEED_URGENCY_RULES
+from assets.common.config import SPECIFICATION_URGENCY_RULES
 from assets.trading.simulator import build_bar_tape, hold_bars, simulate_trades
 from tests.support.trading_fixtures import random_alerts, random_days, trade_sized_config
 
@@ -40,7 +40,7 @@ def test_exits_and_pnl_agree_with_vectorbt():
         stop_points={"ASSIGNMENT_PANIC": 2.0, "PIN_RISK_MANAGEMENT": 3.0},
         target_points={"ASSIGNMENT_PANIC": 2.5, "PIN_RISK_MANAGEMENT": 4.0},
         slippage_points=0.0, allow_overlap=True, accuracy_prior_weight=2.0)
-    trades = simulate_trades(alerts, days, cfg, SEED_URGENCY_RULES)
+    trades = simulate_trades(alerts, days, cfg, SPECIFICATION_URGENCY_RULES)
     assert len(trades) >= 30
     assert {"STOP", "TARGET", "TIME"} <= set(trades["exit_reason"])
 

@@ -153,7 +153,7 @@ def test_opposite_hypothesis_reports_the_supported_direction():
                            "is_calibration": False})
     got = SEC.opposite_hypothesis(np.array([4000.3, 4012.0]), 5.0, toward, VC)
     t = got["direction_test"]
-    assert t["seed_direction_hits"] == 50 and t["opposite_direction_hits"] == 150
+    assert t["specification_direction_hits"] == 50 and t["opposite_direction_hits"] == 150
     assert t["p_value"] == pytest.approx(stats.binomtest(50, 200, 0.5).pvalue)
     assert got["direction_supported"].startswith("TOWARD")
     away = toward.assign(actual_direction=np.where(np.arange(n) < 150, d, -d))

@@ -1,4 +1,4 @@
-"""The seed's verdict rule at its boundaries, and the success-criteria table."""
+"""The specification's verdict rule at its boundaries, and the success-criteria table."""
 
 from __future__ import annotations
 

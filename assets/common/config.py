@@ -1,8 +1,8 @@
 """The lab's configuration: one pydantic model, one section per stage.
 
-Defaults are the seed's numbers where the seed gives one (they are the hypothesis under
-test) and documented, data-independent choices elsewhere. The whole model is hashed into
-the evidence package, so any change of config is visible to a reviewer.
+Defaults are the specification's numbers where the specification gives one (they are the
+hypothesis under test) and documented, data-independent choices elsewhere. The whole model is
+hashed into the evidence package, so any change of config is visible to a reviewer.
 Load order: defaults < `$PRESSURE_LAB_HOME/config.json` (optional) < explicit overrides.
 """
 
@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assets.common.settings import lab_home
 
@@ -55,15 +55,15 @@ class UrgencyRule(_Section):
     max_inclusive: bool  # whether max_minutes itself is inside the window
     min_total_oi: float  # strictly greater than
     max_distance: float  # strictly less than
-    move_magnitude: tuple[float, float]  # points, the seed's expected range
-    move_duration: tuple[float, float]  # minutes, the seed's expected range
+    move_magnitude: tuple[float, float]  # points, the specification's expected range
+    move_duration: tuple[float, float]  # minutes, the specification's expected range
     win_rate_target: float
     behavior_pattern: str
     size_multiplier: float
 
 
-# The seed's UrgencyClassificationEngine, verbatim.
-SEED_URGENCY_RULES: tuple[UrgencyRule, ...] = (
+# The specification's UrgencyClassificationEngine, verbatim.
+SPECIFICATION_URGENCY_RULES: tuple[UrgencyRule, ...] = (
     UrgencyRule(name="ASSIGNMENT_PANIC", min_minutes=0.0, max_minutes=15,
                 max_inclusive=False, min_total_oi=1500, max_distance=8,
                 move_magnitude=(15, 35), move_duration=(3, 8), win_rate_target=0.85,
@@ -75,8 +75,12 @@ SEED_URGENCY_RULES: tuple[UrgencyRule, ...] = (
 )
 
 
+# Older config.json files and sweep grids name the specification's model "seed" (deprecated alias).
+_DEPRECATED_PROBABILITY_MODELS = {"seed": "specification"}
+
+
 class PressureConfig(_Section):
-    probability_model: Literal["seed", "itm_normal"] = "seed"
+    probability_model: Literal["specification", "itm_normal"] = "specification"
     # itm_normal: sigma estimated from the log returns of bars before t (EWMA half-life)
     vol_halflife_minutes: float = 30.0
     vol_floor_annual: float = 0.05
@@ -85,11 +89,16 @@ class PressureConfig(_Section):
     threshold_percentile: float = 75.0  # of calibration-window candidate pressures
     cooldown_minutes: int = 10  # same strike & class: one episode, one alert
     store_within_points: float = 30.0  # pressure cells stored when |price-strike| < this
-    urgency_rules: tuple[UrgencyRule, ...] = SEED_URGENCY_RULES
+    urgency_rules: tuple[UrgencyRule, ...] = SPECIFICATION_URGENCY_RULES
+
+    @field_validator("probability_model", mode="before")
+    @classmethod
+    def _accept_deprecated_model_name(cls, value: object) -> object:
+        return _DEPRECATED_PROBABILITY_MODELS.get(value, value) if isinstance(value, str) else value
 
 
 class TradingConfig(_Section):
-    base_size: float = 1.5  # contracts, the seed's
+    base_size: float = 1.5  # contracts, the specification's
     max_size: float = 4.0  # contracts cap
     contract: Literal["ES", "MES"] = "ES"
     point_value: float = 50.0  # $ per point (ES 50, MES 5)
@@ -99,9 +108,10 @@ class TradingConfig(_Section):
     # "signals": the accuracy of every tradable signal's outcome (as if taken), so one early
     # loss cannot size every later trade to zero for good; "trades": taken trades only.
     accuracy_source: Literal["signals", "trades"] = "signals"
-    accuracy_prior_weight: float = 0.0  # pseudo-outcomes at prior_accuracy (0 = the seed's)
-    # Per class stop/target in points; defaults: target = low end of the seed's expected
-    # move, stop = the same distance (symmetric), time stop = high end of the duration.
+    # pseudo-outcomes at prior_accuracy (0 = the specification's)
+    accuracy_prior_weight: float = 0.0
+    # Per class stop/target in points; defaults: target = low end of the specification's
+    # expected move, stop = the same distance (symmetric), time stop = high end of the duration.
     stop_points: dict[str, float] = Field(default_factory=lambda: {
         "ASSIGNMENT_PANIC": 15.0, "PIN_RISK_MANAGEMENT": 10.0})
     target_points: dict[str, float] = Field(default_factory=lambda: {
@@ -120,7 +130,7 @@ class ValidationConfig(_Section):
     bootstrap_replications: int = 2000
     seed: int = 20250115
     n_variants_tried: int = 1  # for the Deflated Sharpe Ratio; raise it when you try more
-    min_trades: int = 50  # the seed's INSUFFICIENT_DATA rule
+    min_trades: int = 50  # the specification's INSUFFICIENT_DATA rule
     win_rate_threshold: float = 0.75
     sharpe_threshold: float = 2.0
     alpha: float = 0.05

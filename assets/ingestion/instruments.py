@@ -2,7 +2,7 @@
 
 The lab compares bar prices with option strikes, so the bars must be the options'
 underlying. An ES future trades tens of points away from SPX (the basis), more than the
-seed's whole 8-point ASSIGNMENT_PANIC window, and SPY trades at a tenth of SPX. Each
+specification's whole 8-point ASSIGNMENT_PANIC window, and SPY trades at a tenth of SPX. Each
 adapter therefore names the instrument of its bars, from the vendor's own metadata where
 it has some (Databento's dataset and symbology) and from the symbol otherwise.
 

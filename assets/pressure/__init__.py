@@ -1,4 +1,4 @@
-"""The pressure engine (pure numpy, no Dagster): the seed's pressure score on minutes x
+"""The pressure engine (pure numpy, no Dagster): the specification's pressure score on minutes x
 strikes grids, its urgency classes, calibrated alerts, their realized outcomes and the
 cells stored in the pressure series table."""
 
@@ -14,7 +14,7 @@ from assets.pressure.outcomes import OUTCOME_COLUMNS, prediction_outcomes
 from assets.pressure.probability import (
     PROBABILITY_MODELS,
     ItmNormalProbability,
-    SeedProbability,
+    SpecificationProbability,
     probability_model,
 )
 from assets.pressure.series import SERIES_COLUMNS, stored_cells
@@ -22,8 +22,8 @@ from assets.pressure.urgency import NO_SIGNAL, classify, classify_grid, urgency_
 
 __all__ = [
     "ALERT_COLUMNS", "OUTCOME_COLUMNS", "PROBABILITY_MODELS", "SERIES_COLUMNS", "NO_SIGNAL",
-    "GridWorkspace", "ItmNormalProbability", "PressureGrid", "SeedProbability", "alert_confidence",
-    "calibrate_thresholds", "classify", "classify_grid", "detect_alerts", "pressure_grid",
-    "prediction_outcomes", "probability_model", "stored_cells", "tie_direction",
-    "urgency_names",
+    "GridWorkspace", "ItmNormalProbability", "PressureGrid", "SpecificationProbability",
+    "alert_confidence", "calibrate_thresholds", "classify", "classify_grid", "detect_alerts",
+    "pressure_grid", "prediction_outcomes", "probability_model", "stored_cells",
+    "tie_direction", "urgency_names",
 ]

@@ -1,7 +1,7 @@
 """From pressure grids to alerts: thresholds calibrated on a calibration window, then a
 causal per-minute detector.
 
-Calibration (``calibrate_thresholds``): the seed leaves PRESSURE_THRESHOLD unspecified, so
+Calibration (``calibrate_thresholds``): the specification leaves PRESSURE_THRESHOLD unspecified, so
 it is learned on the first ``cfg.calibration_days`` expiration days (which are never
 scored) as the ``cfg.threshold_percentile`` percentile of
 - per_class: the pressures of the candidate cells (urgency != NO_SIGNAL) of each class;
@@ -29,7 +29,7 @@ Conventions (documented here because the trading and validation stages rely on t
 - confidence = 1 - exp(-pressure / threshold): the pressure's multiple of its threshold
   mapped monotonically into [0, 1]. Since an alert has pressure > threshold, alerts carry
   confidence in (1 - 1/e, 1] ~ (0.632, 1]; at twice the threshold it is 0.865.
-- expected_move / expected_duration: midpoints of the class's seed ranges;
+- expected_move / expected_duration: midpoints of the class's specification ranges;
   max_hold_minutes: the upper end of the duration range.
 """
 

@@ -44,7 +44,8 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
            deps=[AssetKey("oi_concentration"), AssetKey("raw_bars")])
     def pressure_series(context: AssetExecutionContext, duckdb: DuckDBResource,
                         lab_config: LabConfigResource) -> MaterializeResult:
-        """Minutes x strikes pressure of each day (the seed's formula), stored compactly."""
+        """Minutes x strikes pressure of each day (the specification's formula), stored
+        compactly."""
         cfg = lab_config.load()
         days = as_dates(context.partition_keys)
         with duckdb.get_connection() as conn:
@@ -97,7 +98,8 @@ def pressure_alerts(context: AssetExecutionContext, duckdb: DuckDBResource,
 
 @asset(pool=DUCKDB_POOL, group_name=GROUP, kinds={"numpy", "duckdb"}, deps=[pressure_alerts])
 def prediction_outcomes(duckdb: DuckDBResource, lab_config: LabConfigResource) -> MaterializeResult:
-    """What the market did after each prediction (the seed's validate_prediction_accuracy)."""
+    """What the market did after each prediction (the specification's
+    validate_prediction_accuracy)."""
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
         alerts = read_table(conn, tables.ALERTS)

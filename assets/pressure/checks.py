@@ -26,7 +26,7 @@ def pressure_series_valid(duckdb: DuckDBResource) -> AssetCheckResult:
 
 
 @asset_check(asset="pressure_alerts", blocking=True,
-             description="No NaN/inf, pressure >= 0, only the seed's classes, every alert "
+             description="No NaN/inf, pressure >= 0, only the specification's classes, every alert "
                          "inside its session and before the close.")
 def pressure_alerts_valid(duckdb: DuckDBResource) -> AssetCheckResult:
     with duckdb.get_connection() as conn:

@@ -1,6 +1,6 @@
-"""The seed's pressure score on a whole day at once: minutes x strikes, one broadcast.
+"""The specification's pressure score on a whole day at once: minutes x strikes, one broadcast.
 
-For every bar t and strike k of the expiring chain (the seed's per-strike loop, without
+For every bar t and strike k of the expiring chain (the specification's per-strike loop, without
 the loop):
 
     total_oi[k]       = call_oi[k] + put_oi[k]            (OI known before the open)
@@ -8,22 +8,22 @@ the loop):
     minutes[t]        = day.minutes_to_expiry[t]           (from the *end* of bar t to the
                                                              real close; see
                                                              assets.common.calendar.minutes_to_close)
-    probability[t, k] = model(distance, minutes, closes up to t)   (seed piecewise default)
+    probability[t, k] = model(distance, minutes, closes up to t)   (specification piecewise default)
     pressure[t, k]    = total_oi[k] * probability[t, k] / max(1, minutes[t]^2)
 
 Row t depends only on bar t's close, its minutes left, the opening OI and (itm_normal)
 closes before t, so the grid is causal by construction: truncating the day after t leaves
 rows 0..t unchanged, bit for bit (tested).
 
-Exactness: distance and probability are bit-identical to the seed's scalar code; the
+Exactness: distance and probability are bit-identical to the specification's scalar code; the
 pressure is computed as (p / max(1, m^2)) x OI, within a few ulps (relative ~1e-16) of
-the seed's (OI x p) / max(1, m^2).
+the specification's (OI x p) / max(1, m^2).
 
 Speed (benchmarks/bench_pressure.py): the work is three float64 (T, K) outputs, so the
 kernel is bound by writing them, not by arithmetic. Both outer products (close - strike
 and OI / m^2) are BLAS rank-1 updates (``rank_one_update``), exact by construction; the
-seed's probability is 0.1 everywhere but a band of a few strikes around the price, so it
-is a fill plus an exact evaluation on that band (``SeedProbability.fill``), and the
+specification's probability is 0.1 everywhere but a band of a few strikes around the price, so it
+is a fill plus an exact evaluation on that band (``SpecificationProbability.fill``), and the
 pressure needs a correction on the same band only. No Python loop runs over minutes or strikes;
 nothing of size (T, K) is allocated besides the outputs, and ``GridWorkspace`` lets a
 day-by-day caller reuse even those.
@@ -70,7 +70,7 @@ class PressureGrid:
 
 
 def pressure_divisor(minutes: np.ndarray) -> np.ndarray:
-    """The seed's max(1, minutes^2): time decay that never divides by less than one."""
+    """The specification's max(1, minutes^2): time decay that never divides by less than one."""
     minutes = np.asarray(minutes, dtype=np.float64)
     return np.maximum(minutes * minutes, 1.0)
 
@@ -153,7 +153,7 @@ def pressure_grid(day: MarketDay, cfg: PressureConfig,
     else:
         distance, probability, pressure = workspace.arrays(n_bars, n_strikes)
     if n_bars and n_strikes:
-        # A model with a floor (the seed's 0.1) reports the few cells above it; then
+        # A model with a floor (the specification's 0.1) reports the few cells above it; then
         # pressure = (floor x 1/max(1, m^2)) x OI everywhere, corrected on those cells
         # with the same association, (p x 1/max(1, m^2)) x OI. A band cell at the floor thus
         # gets the very bits it would have got outside the band, so values never depend

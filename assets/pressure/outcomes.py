@@ -1,4 +1,4 @@
-"""What actually happened after each alert: the seed's validate_prediction_accuracy,
+"""What actually happened after each alert: the specification's validate_prediction_accuracy,
 measured on the bars that follow the alert bar.
 
 For an alert at bar t of its day with steering direction s (+1/-1), reference price

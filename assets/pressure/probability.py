@@ -1,10 +1,10 @@
 """Pluggable "assignment probability" models for the pressure kernel.
 
-The seed calls it an assignment probability; SPXW is cash-settled, so what a model can
+The specification calls it an assignment probability; SPXW is cash-settled, so what a model can
 honestly estimate is the chance that the settlement ends at or through a strike (pin / ITM
 risk). Two models share one in-place interface (``fill`` writes a (T, K) grid):
 
-- ``seed`` (default): the seed's piecewise-linear function, verbatim. It *is* the
+- ``specification`` (default): the specification's piecewise-linear function, verbatim. It *is* the
   hypothesis under test, so it is never "improved" here.
 - ``itm_normal``: a driftless lognormal N(d2) probability with an intraday volatility
   estimated only from bars before t.
@@ -26,13 +26,13 @@ from assets.common.config import PressureConfig
 
 MINUTES_PER_YEAR = 252.0 * 390.0  # trading minutes; annualizes 1-minute variances
 
-# The seed's zones: (upper bound on minutes, exclusive; base probability; distance scale).
-SEED_ZONES: tuple[tuple[float, float, float], ...] = (
+# The specification's zones: (upper bound on minutes, exclusive; base probability; distance scale).
+SPECIFICATION_ZONES: tuple[tuple[float, float, float], ...] = (
     (15.0, 0.8, 10.0),  # crisis zone: minutes < 15
     (45.0, 0.5, 20.0),  # warning zone: 15 <= minutes < 45
     (np.inf, 0.2, 30.0),  # early warning: minutes >= 45
 )
-SEED_FLOOR = 0.1
+SPECIFICATION_FLOOR = 0.1
 
 
 @dataclass(eq=False, slots=True)
@@ -65,44 +65,44 @@ class ProbabilityModel(Protocol):
         ...
 
 
-_ZONE_UPPER = np.array([u for u, _, _ in SEED_ZONES[:-1]])
-_ZONE_BASE = np.array([b for _, b, _ in SEED_ZONES])
-_ZONE_SCALE = np.array([s for _, _, s in SEED_ZONES])
+_ZONE_UPPER = np.array([u for u, _, _ in SPECIFICATION_ZONES[:-1]])
+_ZONE_BASE = np.array([b for _, b, _ in SPECIFICATION_ZONES])
+_ZONE_SCALE = np.array([s for _, _, s in SPECIFICATION_ZONES])
 # Distance beyond which a zone's probability is at the floor: (base - floor) * scale,
 # widened by a relative 1e-9 so rounding can only add candidates, never drop one.
-_ZONE_REACH = (_ZONE_BASE - SEED_FLOOR) * _ZONE_SCALE * (1.0 + 1e-9) + 1e-9
+_ZONE_REACH = (_ZONE_BASE - SPECIFICATION_FLOOR) * _ZONE_SCALE * (1.0 + 1e-9) + 1e-9
 _MAX_REACH = float(_ZONE_REACH.max())
 
 
-def seed_zone(minutes: np.ndarray) -> np.ndarray:
+def specification_zone(minutes: np.ndarray) -> np.ndarray:
     """Zone index per minute: 0 crisis (< 15), 1 warning (15 <= m < 45), 2 early (>= 45)."""
     return _ZONE_UPPER.searchsorted(np.asarray(minutes, dtype=np.float64), side="right")
 
 
 @dataclass(frozen=True)
-class SeedProbability:
-    """max(0.1, base - distance / scale) with the seed's three time zones.
+class SpecificationProbability:
+    """max(0.1, base - distance / scale) with the specification's three time zones.
 
     Only a narrow band of strikes around the price is above the 0.1 floor (distance
     below 7, 8 and 3 points in the three zones), so the grid is filled with the floor and
-    the exact seed expression is evaluated on that band alone, found per minute with a
-    binary search on the (ascending) strikes. Each band cell is computed with the seed's
+    the exact specification expression is evaluated on that band alone, found per minute with a
+    binary search on the (ascending) strikes. Each band cell is computed with the specification's
     own operations (distance / scale, base - decay, max), so values are bit-identical to
     the scalar code; unsorted strikes fall back to the full broadcast.
     """
 
-    name: str = "seed"
-    floor: float = SEED_FLOOR
+    name: str = "specification"
+    floor: float = SPECIFICATION_FLOOR
 
     def describe(self) -> dict:
         return {"name": self.name,
                 "params": {"zones": [{"minutes_below": (None if np.isinf(u) else u),
                                       "base": b, "distance_scale": s}
-                                     for u, b, s in SEED_ZONES],
-                           "floor": SEED_FLOOR}}
+                                     for u, b, s in SPECIFICATION_ZONES],
+                           "floor": SPECIFICATION_FLOOR}}
 
     def fill(self, close, strikes, distance, minutes, out):
-        zone = seed_zone(minutes)
+        zone = specification_zone(minutes)
         base, scale = _ZONE_BASE[zone], _ZONE_SCALE[zone]
         n_bars, n_strikes = out.shape
         if n_bars == 0 or n_strikes == 0:
@@ -111,13 +111,13 @@ class SeedProbability:
         if not gap > 0.0:  # unsorted or repeated strikes: no binary search; every cell
             np.divide(distance, scale[:, None], out=out)  # is in the "band"
             np.subtract(base[:, None], out, out=out)
-            np.maximum(out, SEED_FLOOR, out=out)
+            np.maximum(out, SPECIFICATION_FLOOR, out=out)
             cols = np.broadcast_to(np.arange(n_strikes)[:, None], (n_strikes, n_bars))
             flat = cols + np.arange(0, n_bars * n_strikes, n_strikes)
             return FloorBand(cols, flat, out.ravel()[flat])
-        out.fill(SEED_FLOOR)
+        out.fill(SPECIFICATION_FLOOR)
         # Above the floor only where distance < reach; every candidate in the window gets
-        # the exact seed expression, so no above-floor cell is missed and no floor cell
+        # the exact specification expression, so no above-floor cell is missed and no floor cell
         # is altered. No more than 2 * reach / gap + 1 strikes (gap: the smallest strike
         # spacing) fit in [close - reach, close + reach], so a window of n_max strikes from
         # the first candidate covers every zone's band.
@@ -135,7 +135,7 @@ class SeedProbability:
         band = distance.ravel()[flat]
         np.divide(band, scale, out=band)
         np.subtract(base, band, out=band)
-        np.maximum(band, SEED_FLOOR, out=band)
+        np.maximum(band, SPECIFICATION_FLOOR, out=band)
         out.ravel()[flat] = band
         return FloorBand(cols, flat, band)
 
@@ -177,7 +177,7 @@ class ItmNormalProbability:
     i.e. Phi(-|x|/s - q s/2) with q = +1 at or above the price, -1 below. It is ~1/2 at
     the money, falls with distance, and (away from the money) rises with time left and
     volatility. At s = 0 (the session's last bar) it is the limit: 1 when the close sits
-    exactly on the strike, else 0. Unlike the seed's function it has no floor, so far
+    exactly on the strike, else 0. Unlike the specification's function it has no floor, so far
     strikes carry ~no pressure.
     """
 
@@ -212,14 +212,14 @@ class ItmNormalProbability:
         return None
 
 
-PROBABILITY_MODELS: tuple[str, ...] = ("seed", "itm_normal")
+PROBABILITY_MODELS: tuple[str, ...] = ("specification", "itm_normal")
 
 
 def probability_model(cfg: PressureConfig) -> ProbabilityModel:
     """The model named by ``cfg.probability_model``."""
     name = cfg.probability_model
-    if name == "seed":
-        return SeedProbability()
+    if name == "specification":
+        return SpecificationProbability()
     if name == "itm_normal":
         return ItmNormalProbability(vol_halflife_minutes=float(cfg.vol_halflife_minutes),
                                     vol_floor_annual=float(cfg.vol_floor_annual))

@@ -1,6 +1,6 @@
-"""The seed's UrgencyClassificationEngine as one vectorized pass over a pressure grid.
+"""The specification's UrgencyClassificationEngine as one vectorized pass over a pressure grid.
 
-Rules come from ``PressureConfig.urgency_rules`` (the seed's, verbatim, by default) and are
+Rules come from ``PressureConfig.urgency_rules`` (the specification's, verbatim, by default) and are
 tried in order: the first rule whose minute window, OI floor and distance ceiling all hold
 wins, everything else is NO_SIGNAL. Code 0 is NO_SIGNAL and code i (1-based) is rule i-1,
 so ``codes != 0`` is "actionable" and ``urgency_names(rules)[code]`` is the label.

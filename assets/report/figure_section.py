@@ -62,8 +62,9 @@ def figures_html(package: Mapping) -> str:
                      lambda: fig.equity_figure(figs.get("equity_curve"))),
         _figure_html("fig-urgency", "Win rate by urgency class",
                      "Observed win rate with its 95% interval per class; red bars are the "
-                     f"seed's targets. Classes with fewer than {escape(fmt_number(min_trades))} "
-                     "trades are not tested and are marked as such.",
+                     "specification's targets. Classes with fewer than "
+                     f"{escape(fmt_number(min_trades))} trades are not tested and are marked "
+                     "as such.",
                      lambda: fig.urgency_figure(classes, min_trades,
                                                 math.nan if null_rate is None else null_rate)),
         _figure_html("fig-null", "Observed statistic vs the null distribution",

@@ -192,7 +192,7 @@ def urgency_classes(urgency_validation: Any, min_trades: float) -> list[ClassRes
 
 def urgency_figure(classes: Sequence[ClassResult], min_trades: float,
                    null_win_rate: float = math.nan) -> bytes:
-    """Win rate per class with its interval, beside the seed's target for that class."""
+    """Win rate per class with its interval, beside the specification's target for that class."""
     if not classes:
         raise NoFigureData("the package has no urgency_validation classes")
     return _draw(_urgency, list(classes), min_trades, null_win_rate)
@@ -224,7 +224,7 @@ def _urgency(classes: list[ClassResult], min_trades: float, null_win_rate: float
                     bbox={"boxstyle": "round", "facecolor": "#eeeeee", "edgecolor": "#bbbbbb"})
         if np.isfinite(c.target):
             ax.plot([i - 0.25, i + 0.25], [c.target, c.target], color="#c62828", linewidth=2.2,
-                    label=once("seed's target"))
+                    label=once("specification's target"))
     if np.isfinite(null_win_rate):
         ax.axhline(null_win_rate, color="#555555", linestyle="--", linewidth=1.0,
                    label="random-entry null win rate")
@@ -234,7 +234,7 @@ def _urgency(classes: list[ClassResult], min_trades: float, null_win_rate: float
     ax.set_ylim(0.0, 1.0)
     ax.yaxis.set_major_formatter(_percent_formatter())
     ax.set_ylabel("win rate")
-    ax.set_title("Win rate by urgency class vs the seed's targets")
+    ax.set_title("Win rate by urgency class vs the specification's targets")
     ax.grid(True, axis="y", alpha=0.3)
     if labelled or np.isfinite(null_win_rate):
         ax.legend(loc="lower right", fontsize=8)

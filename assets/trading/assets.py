@@ -1,4 +1,4 @@
-"""Dagster assets of the trading stage: the seed's executor over every alert, and the
+"""Dagster assets of the trading stage: the specification's executor over every alert, and the
 risk-management counterfactuals. Thin wrappers over `simulator` and `risk`; the trades'
 check lives in `checks.py`."""
 
@@ -44,7 +44,7 @@ def simulated_trades(context: AssetExecutionContext, duckdb: DuckDBResource,
 @asset(pool=DUCKDB_POOL, group_name=GROUP, kinds={"numpy", "duckdb"}, deps=[simulated_trades])
 def risk_management_report(duckdb: DuckDBResource,
                            lab_config: LabConfigResource) -> MaterializeResult:
-    """The seed's ExperimentalRiskManager: counterfactual replays on the same entries."""
+    """The specification's ExperimentalRiskManager: counterfactual replays on the same entries."""
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
         trades = read_table(conn, tables.TRADES)

@@ -1,6 +1,6 @@
 """Risk-management counterfactuals: what each rule did, by replaying the same entries.
 
-The seed's ExperimentalRiskManager asserts three things; each is tested by re-pricing the
+The specification's ExperimentalRiskManager asserts three things; each is tested by re-pricing the
 very same trades (same entry bar, direction and costs) with one rule taken away:
 - stop loss: replay with no stop. Which stopped trades would have recovered (false stops),
   which would have lost more (losses prevented), and the net value of the stop;
@@ -104,9 +104,9 @@ def risk_management_report(trades: pd.DataFrame, alerts: pd.DataFrame | None,
                            days: BarTape | Mapping[dt.date, MarketDay] | Iterable[MarketDay],
                            cfg: TradingConfig, *, all_days: Iterable[dt.date] | None = None,
                            scored_only: bool = True) -> dict[str, Any]:
-    """The seed's validate_risk_assumptions, measured. Returns a JSON-able dict with
+    """The specification's validate_risk_assumptions, measured. Returns a JSON-able dict with
     `stop_loss_validation`, `time_stop_validation`, `position_sizing_validation` (the
-    seed's keys first, then the underlying numbers), `sample` and a flat `table`.
+    specification's keys first, then the underlying numbers), `sample` and a flat `table`.
 
     `scored_only` drops calibration trades (and, when `all_days` is not given, the
     calibration days from the Sharpe series: days with a calibration alert or trade).

@@ -1,13 +1,13 @@
 """Trade simulation: alerts in, one row per simulated futures trade out.
 
-The seed's ExpirationTradeExecutor, replayed on recorded bars without lookahead:
+The specification's ExpirationTradeExecutor, replayed on recorded bars without lookahead:
 - an alert at bar t (its decision uses bars 0..t) enters at the OPEN of bar t+1, in the
   alert's steering direction; alerts of class NO_SIGNAL never trade, and an alert whose
   next bar is at or after the day's hard-exit bar is skipped (no time left to hold);
 - stop, target and time stop per urgency class from `TradingConfig`; hard exit at the
   close of bar (last bar - exit_before_close_minutes); exits come from the shared,
   vectorized `first_exits`;
-- size from the seed's adaptive formula (`sizing.position_size`), whose recent accuracy
+- size from the specification's adaptive formula (`sizing.position_size`), whose recent accuracy
   only sees trades whose exit bar is before the entry bar;
 - one position at a time unless `allow_overlap`: an alert arriving while a trade is open is
   skipped; alerts on the same bar are taken in order of decreasing pressure (then id);

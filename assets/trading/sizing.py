@@ -1,4 +1,4 @@
-"""Position sizing: the seed's adaptive formula and the "recent accuracy" that feeds it.
+"""Position sizing: the specification's adaptive formula and the "recent accuracy" that feeds it.
 
 size = base_size x confidence x recent_accuracy x class multiplier, capped at max_size,
 then rounded to what can actually be traded:
@@ -11,10 +11,10 @@ Recent accuracy is the win fraction of the last `window` trades that had CLOSED 
 new entry (exit bar strictly before the entry bar), never of trades still open: using them
 would be lookahead. Before any trade has closed it is `prior`.
 
-Beware the seed's formula: a plain win fraction is 0 after a first losing trade, the size
+Beware the specification's formula: a plain win fraction is 0 after a first losing trade, the size
 then rounds to 0 and no further trade is ever taken (nothing new closes to lift it). An
 optional `prior_weight` k shrinks the fraction towards the prior,
-(wins + k x prior) / (closed + k); k = 0 (the default) is the seed's formula exactly.
+(wins + k x prior) / (closed + k); k = 0 (the default) is the specification's formula exactly.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def round_size(size: float, rounding: SizeRounding) -> float:
 
 def position_size(confidence: float, recent_accuracy: float, size_multiplier: float,
                   base_size: float, max_size: float, rounding: SizeRounding) -> float:
-    """The seed's size for one alert, capped then rounded (cap first: the cap is a risk
+    """The specification's size for one alert, capped then rounded (cap first: the cap is a risk
     limit in contracts, and rounding down after it can only stay below it)."""
     raw = base_size * confidence * recent_accuracy * size_multiplier
     return round_size(min(raw, max_size), rounding)

@@ -99,7 +99,7 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _kept_parse_state(target: Path, store: Path) -> Iterator[None]:
-    """Seed the run's fresh target path with the last run's parse state and keep the new
+    """Prime the run's fresh target path with the last run's parse state and keep the new
     one afterwards. dbt validates the file itself (versions, project files, profile, vars)
     and parses in full when it does not match, so a stale copy costs time, never
     correctness."""

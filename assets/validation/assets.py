@@ -90,7 +90,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
 
 @asset(group_name="validation", kinds={"json"}, deps=[validation_statistics])
 def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    """The reviewers' JSON package and the seed's five evidence files, published atomically."""
+    """The reviewers' JSON package and the specification's five evidence files, published
+    atomically."""
     from assets.validation.package_schema import validate_package
     from assets.validation.publishing import write_package
 

@@ -1,7 +1,7 @@
-"""The evidence package: every number a reviewer needs, in the seed's layout, as JSON.
+"""The evidence package: every number a reviewer needs, in the specification's layout, as JSON.
 
 `build_evidence_package` assembles the statistics of the other modules into the key
-layout of docs/stage-interfaces.md (the seed's "Required Evidence Package" plus the lab's
+layout of docs/stage-interfaces.md (the specification's "Required Evidence Package" plus the lab's
 additions): numbers stay JSON numbers, with short text summaries beside them; undefined
 numbers are null. Every statistic is computed on the out-of-sample trades only.
 

@@ -32,7 +32,7 @@ def number_text(x: float | None, fmt: str = ".3g") -> str:
 
 def urgency_validation(scored_trades: pd.DataFrame, cfg: LabConfig, null: NullResult,
                        prediction: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Per urgency class: its win rate against the seed's target, its null comparison and
+    """Per urgency class: its win rate against the specification's target, its null comparison and
     its realized moves against the expected ranges; classes with too few out-of-sample
     trades are marked INSUFFICIENT_DATA and not tested."""
     validation_config = cfg.validation
@@ -69,11 +69,12 @@ def urgency_validation(scored_trades: pd.DataFrame, cfg: LabConfig, null: NullRe
             "win_rate_clopper_pearson_ci": win_rate["clopper_pearson_ci"],
             "p_value_vs_target": float(
                 stats.binomtest(wins, n_trades, rule.win_rate_target).pvalue),
-            "p_value_vs_target_test": "binomial, two-sided, p0 = the seed's target",
+            "p_value_vs_target_test": "binomial, two-sided, p0 = the specification's target",
             "null_win_rate": null_class.get("null_win_rate"),
             "null_p_value": null_class.get("p_value"),
             "actual_avg_magnitude": finite_or_none(pnl_points.mean()),
-            "actual_avg_magnitude_basis": "mean pnl_points per trade (the seed's profit_points)",
+            "actual_avg_magnitude_basis":
+                "mean pnl_points per trade (the specification's profit_points)",
             "realized_move_magnitude": realized_magnitude,
             "realized_move_magnitude_basis": "prediction outcomes, mean realized magnitude",
             "expected_magnitude_range": [magnitude_low, magnitude_high],

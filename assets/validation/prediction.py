@@ -1,6 +1,6 @@
 """How good were the predictions themselves (before any trading rule)?
 
-The seed's `validate_pressure_calculation_accuracy`, made honest:
+The specification's `validate_pressure_calculation_accuracy`, made honest:
 - direction accuracy has a Wilson CI and is tested (one-sided binomial) against a base
   rate, not against 0.5: the base rate is the accuracy a predictor would reach if its
   directions were unrelated to the outcomes while keeping the same mix of predicted
@@ -176,7 +176,7 @@ def _group_summary(o: pd.DataFrame, alpha: float) -> dict[str, Any]:
 
 
 def prediction_accuracy(outcomes: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
-    """Overall and per-class accuracy summary, with the seed's keys at the top level."""
+    """Overall and per-class accuracy summary, with the specification's keys at the top level."""
     o = scored_outcomes(outcomes)
     overall = _group_summary(o, alpha)
     per_class = {c: _group_summary(o.loc[o["urgency"] == c], alpha) for c in CLASSES}

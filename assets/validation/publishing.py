@@ -1,6 +1,7 @@
-"""Publishing a package: the seed's evidence files beside it, and an atomic swap into place.
+"""Publishing a package: the specification's evidence files beside it, and an atomic swap into
+place.
 
-`empirical_evidence_files` cuts the package into the seed's five evidence files (by file
+`empirical_evidence_files` cuts the package into the specification's five evidence files (by file
 name); `write_package` publishes the package with them, keeping each run's copy under
 `runs/<run_id>/`, so a reader never sees a half-written file nor a package without its files.
 """
@@ -46,7 +47,7 @@ def trade_records(trades: pd.DataFrame) -> list[dict[str, Any]]:
 
 def empirical_evidence_files(package: Mapping[str, Any],
                              trades: pd.DataFrame) -> dict[str, Any]:
-    """The seed's five evidence files, by file name (JSON-able objects)."""
+    """The specification's five evidence files, by file name (JSON-able objects)."""
     scored_trades = out_of_sample(trades)
     n_trades = int(len(scored_trades))
     return to_jsonable({

@@ -21,12 +21,12 @@ LIBRARIES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "nump
              "scipy", "statsmodels", "arch", "great-expectations", "pandas-market-calendars",
              "jsonschema", "matplotlib")
 SOURCE_MANIFEST = "_source.json"
-# The seed's environmental controls, restated for the batch setting they are tested in.
+# The specification's environmental controls, restated for the batch setting they are tested in.
 ENVIRONMENTAL_CONTROLS = [
     "Market hours only (the exchange calendar's session; early closes honoured)",
     "Minimum $25K account for PDT compliance (starting equity from config)",
     "Batch replay on 1-minute bars: decisions at bar t use bars up to t and the OI known "
-    "before the open (the seed's <500 ms real-time latency does not apply)",
+    "before the open (the specification's <500 ms real-time latency does not apply)",
     "Expiration days only (the configured expiration rule)",
 ]
 

@@ -1,8 +1,8 @@
-"""The seed's three secondary hypotheses, and the opposite (pinning) hypothesis.
+"""The specification's three secondary hypotheses, and the opposite (pinning) hypothesis.
 
 1. Quadratic intensification: |move| / √horizon ≈ a · minutes^(−b), b from a log-log OLS
    (statsmodels) with its CI; b tested against 0 (any intensification; the family's
-   p-value) and against 2 (the seed's "quadratic", reported beside it).
+   p-value) and against 2 (the specification's "quadratic", reported beside it).
 2. Steering velocity vs OI concentration: Pearson (the family's p-value; scipy's Fisher-z
    CI) and Spearman (Fisher-z CI with the Fieller-Hartley-Pearson 1.06 variance factor)
    between each day's steering velocity and its OI concentration.
@@ -313,7 +313,8 @@ def pinning_test(settlement_closes: np.ndarray, strike_spacing: float,
 
 def opposite_hypothesis(settlement_closes: np.ndarray, strike_spacing: float,
                         outcomes: pd.DataFrame | None, cfg: ValidationConfig) -> dict[str, Any]:
-    """Seed direction (away from strikes) against the literature's (toward / pinning).
+    """The specification's direction (away from strikes) against the literature's (toward /
+    pinning).
 
     Direction: among predictions with a non-zero realized move, moves in the predicted
     (away) direction vs the opposite one, two-sided binomial test against 1/2 — with no
@@ -322,12 +323,11 @@ def opposite_hypothesis(settlement_closes: np.ndarray, strike_spacing: float,
     larger (conservative) of the two p-values.
     """
     pin = pinning_test(settlement_closes, strike_spacing, cfg.pin_half_widths)
-    direction: dict[str, Any] = {"n_nonzero": 0, "seed_direction_hits": 0,
-                                 "opposite_direction_hits": 0, "seed_direction_rate": None,
-                                 "opposite_direction_rate": None, "p_value": None,
-                                 "p_value_day_clustered": None, "p_value_conservative": None,
-                                 "test": "binomial, seed vs opposite among non-zero moves, "
-                                         "p0 = 0.5, two-sided"}
+    direction: dict[str, Any] = {
+        "n_nonzero": 0, "specification_direction_hits": 0, "opposite_direction_hits": 0,
+        "specification_direction_rate": None, "opposite_direction_rate": None, "p_value": None,
+        "p_value_day_clustered": None, "p_value_conservative": None,
+        "test": "binomial, specification vs opposite among non-zero moves, p0 = 0.5, two-sided"}
     if outcomes is not None and len(outcomes):
         o = _oos(outcomes)
         o = o.loc[o["urgency"].isin(CLASSES)]
@@ -338,8 +338,9 @@ def opposite_hypothesis(settlement_closes: np.ndarray, strike_spacing: float,
         away = int(is_away.sum())
         n = int(moved.sum())
         toward = n - away
-        direction.update(n_nonzero=n, seed_direction_hits=away, opposite_direction_hits=toward,
-                         seed_direction_rate=away / n if n else None,
+        direction.update(n_nonzero=n, specification_direction_hits=away,
+                         opposite_direction_hits=toward,
+                         specification_direction_rate=away / n if n else None,
                          opposite_direction_rate=toward / n if n else None,
                          p_value=float(stats.binomtest(away, n, 0.5).pvalue) if n else None)
         # predictions of one day share their moves: a day-clustered test beside it
@@ -351,13 +352,14 @@ def opposite_hypothesis(settlement_closes: np.ndarray, strike_spacing: float,
     alpha = cfg.alpha
     p = direction.get("p_value_conservative")
     if p is not None and p < alpha:
-        supported = ("AWAY_FROM_STRIKES (seed)" if direction["seed_direction_hits"]
-                     > direction["opposite_direction_hits"] else "TOWARD_STRIKES (opposite)")
+        away_wins = direction["specification_direction_hits"] > direction["opposite_direction_hits"]
+        supported = ("AWAY_FROM_STRIKES (specification)" if away_wins
+                     else "TOWARD_STRIKES (opposite)")
     else:
         supported = "NEITHER"
     pinned = [r for r in pin if r["p_value_pinning"] is not None and r["p_value_pinning"] < alpha]
     summary = (f"prediction direction: {supported}"
-               + (f" (seed {direction['seed_direction_hits']} vs opposite "
+               + (f" (specification {direction['specification_direction_hits']} vs opposite "
                   f"{direction['opposite_direction_hits']}, p = {p:.3g})" if p is not None else "")
                + "; settlement pinning: "
                + (", ".join(f"±{r['half_width']:g}: {r['fraction']:.1%} vs "

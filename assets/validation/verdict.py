@@ -1,4 +1,4 @@
-"""The seed's verdict rule and its success-criteria table, nothing more.
+"""The specification's verdict rule and its success-criteria table, nothing more.
 
 Verdict (PerformanceMetricsValidator, verbatim in spirit): fewer than `min_trades`
 scored trades is INSUFFICIENT_DATA before anything else; VALIDATED needs all three of
@@ -15,7 +15,7 @@ from assets.common.config import ValidationConfig
 
 VALIDATED, REJECTED, INSUFFICIENT_DATA = "VALIDATED", "REJECTED", "INSUFFICIENT_DATA"
 
-# The seed's SUCCESS CRITERIA block (not in ValidationConfig: they are reported, not used
+# The specification's SUCCESS CRITERIA block (not in ValidationConfig: they are reported, not used
 # by the verdict).
 MIN_TRADES_SUCCESS = 100
 MIN_POINTS_PER_TRADE = 12.0
@@ -51,7 +51,7 @@ def _criterion(threshold: float, value: Any, rule: str, met: bool) -> dict[str, 
 def success_criteria(n_trades: int, win_rate: float | None, mean_pnl_points: float | None,
                      max_drawdown_fraction: float | None, p_value: float | None,
                      cfg: ValidationConfig) -> dict[str, dict[str, Any]]:
-    """The seed's success criteria, each {threshold, value, met}."""
+    """The specification's success criteria, each {threshold, value, met}."""
     return {
         "sample_size": _criterion(MIN_TRADES_SUCCESS, n_trades, ">=",
                                   n_trades >= MIN_TRADES_SUCCESS),

@@ -19,8 +19,8 @@ class StrikeRow(NamedTuple):
     put_oi: float
 
 
-def seed_assignment_probability(distance: float, time_remaining: float) -> float:
-    """The seed's _calculate_assignment_probability, verbatim."""
+def specification_assignment_probability(distance: float, time_remaining: float) -> float:
+    """The specification's _calculate_assignment_probability, verbatim."""
     if time_remaining < 15:
         base_prob = 0.8
         decay_factor = distance / 10
@@ -33,8 +33,8 @@ def seed_assignment_probability(distance: float, time_remaining: float) -> float
     return max(0.1, base_prob - decay_factor)
 
 
-def seed_pressure_loop(close, minutes, strikes, call_oi, put_oi):
-    """Per minute, the seed's loop over the chain. Returns (distance, probability,
+def specification_pressure_loop(close, minutes, strikes, call_oi, put_oi):
+    """Per minute, the specification's loop over the chain. Returns (distance, probability,
     pressure) as nested lists [minute][strike]."""
     chain = [StrikeRow(float(s), float(c), float(p))
              for s, c, p in zip(strikes, call_oi, put_oi, strict=True)]
@@ -45,7 +45,7 @@ def seed_pressure_loop(close, minutes, strikes, call_oi, put_oi):
         for strike in chain:
             total_oi = strike.call_oi + strike.put_oi
             distance_to_strike = abs(current_price - strike.price)
-            assignment_prob = seed_assignment_probability(distance_to_strike,
+            assignment_prob = specification_assignment_probability(distance_to_strike,
                                                           minutes_to_expiry)
             total_assignment_risk = total_oi * assignment_prob
             pressure = total_assignment_risk / max(1, minutes_to_expiry ** 2)
@@ -58,8 +58,8 @@ def seed_pressure_loop(close, minutes, strikes, call_oi, put_oi):
     return distances, probabilities, pressures
 
 
-def seed_class(minutes: float, total_oi: float, distance: float) -> str:
-    """The seed's classify_urgency_level conditions, verbatim (PIN_RISK as configured:
+def specification_class(minutes: float, total_oi: float, distance: float) -> str:
+    """The specification's classify_urgency_level conditions, verbatim (PIN_RISK as configured:
     30 <= minutes <= 60, OI > 2000, distance < 20)."""
     if minutes < 15 and total_oi > 1500 and distance < 8:
         return "ASSIGNMENT_PANIC"

@@ -20,7 +20,7 @@ CLASSES = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 
 
 def trade_sized_config(**kwargs) -> TradingConfig:
-    """TradingConfig sized from taken trades only (the seed's literal reading), unless the
+    """TradingConfig sized from taken trades only (the specification's literal reading), unless the
     caller says otherwise."""
     kwargs.setdefault("accuracy_source", "trades")
     return TradingConfig(**kwargs)

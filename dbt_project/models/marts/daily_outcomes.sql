@@ -1,9 +1,9 @@
 {#- One row per expiration day (a quote day with bars and a listed 0DTE chain): what the
     underlying did, how close it closed to a strike, and how it moved near the high-OI strike
-    in the seed's two urgency windows.
+    in the specification's two urgency windows.
 
     Prices at "m minutes before the close" come from int_bars__sessions (close of the last bar
-    ended by close - m minutes). Windows, matching the seed's urgency classes:
+    ended by close - m minutes). Windows, matching the specification's urgency classes:
       PIN_RISK        from 60 to 30 minutes before the close
       ASSIGNMENT_PANIC from 15 minutes before the close to the close
     The window's strike is the highest-OI strike (total OI > 0) within
