@@ -38,13 +38,13 @@ GOAL_SECONDS = 30.0
 THRESHOLDS = [60, 75, 85, 90]
 STOPS = [4, 6, 8, 10, 12, 15]
 GRIDS = {
-    12: {"pressure.probability_model": ["seed", "itm_normal"],
+    12: {"pressure.probability_model": ["specification", "itm_normal"],
          "pressure.threshold_percentile": [75, 90],
          "trading.stop_points.PIN_RISK_MANAGEMENT": [6, 10, 15]},
-    48: {"pressure.probability_model": ["seed", "itm_normal"],
+    48: {"pressure.probability_model": ["specification", "itm_normal"],
          "pressure.threshold_percentile": THRESHOLDS,
          "trading.stop_points.PIN_RISK_MANAGEMENT": STOPS},
-    192: {"pressure.probability_model": ["seed", "itm_normal"],
+    192: {"pressure.probability_model": ["specification", "itm_normal"],
           "pressure.threshold_percentile": THRESHOLDS,
           "trading.stop_points.PIN_RISK_MANAGEMENT": STOPS,
           "trading.target_points.PIN_RISK_MANAGEMENT": [6, 10, 15, 20]},

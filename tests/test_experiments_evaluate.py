@@ -34,7 +34,7 @@ def base():
             "null_replications": 50, "bootstrap_replications": 50})})
 
 
-GRID = {"pressure.probability_model": ["seed", "itm_normal"],
+GRID = {"pressure.probability_model": ["specification", "itm_normal"],
         "pressure.threshold_percentile": [70, 90],
         "trading.target_points.PIN_RISK_MANAGEMENT": [6, 10]}
 

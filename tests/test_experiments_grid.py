@@ -20,13 +20,13 @@ from assets.experiments.grid import (
 
 def test_the_grid_is_the_cartesian_product_in_grid_order():
     grid = {"pressure.threshold_percentile": [60, 75, 90],
-            "pressure.probability_model": ["seed", "itm_normal"],
+            "pressure.probability_model": ["specification", "itm_normal"],
             "trading.stop_points.PIN_RISK_MANAGEMENT": [5, 10],
             "pressure.urgency_rules.1.min_total_oi": [1500, 2000]}
     variants = expand_grid(LabConfig(), grid)
     assert len(variants) == 3 * 2 * 2 * 2
     assert variants[0].overrides == {"pressure.threshold_percentile": 60,
-                                     "pressure.probability_model": "seed",
+                                     "pressure.probability_model": "specification",
                                      "trading.stop_points.PIN_RISK_MANAGEMENT": 5,
                                      "pressure.urgency_rules.1.min_total_oi": 1500}
     assert variants[1].overrides["pressure.urgency_rules.1.min_total_oi"] == 2000
@@ -46,7 +46,7 @@ def test_the_grid_is_the_cartesian_product_in_grid_order():
     ({"risk.size": [1]}, "unknown config section 'risk'"),
     ({"validation.seed": [1, 2]}, "'validation' is shared by every variant"),
     ({"pressure.calibration_days": [20]}, "calibration split"),
-    ({"pressure.probability_model": ["seed", "gauss"]},
+    ({"pressure.probability_model": ["specification", "gauss"]},
      'pressure.probability_model = "gauss"'),
     ({"trading.commission_per_contract": [1.0, "cheap"]},
      'trading.commission_per_contract = "cheap"'),

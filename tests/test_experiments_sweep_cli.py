@@ -23,7 +23,7 @@ BIN = Path(sys.executable).parent
 CLI = str(BIN / "pressure-lab")
 RANGE = ["--start", "2024-01-01", "--end", "2024-05-31"]
 GRID12 = {"pressure.threshold_percentile": [60, 75, 90],
-          "pressure.probability_model": ["seed", "itm_normal"],
+          "pressure.probability_model": ["specification", "itm_normal"],
           "trading.stop_points.PIN_RISK_MANAGEMENT": [5, 10]}
 GRID4 = {"pressure.threshold_percentile": [70, 85],
          "trading.target_points.PIN_RISK_MANAGEMENT": [8, 12]}

@@ -61,8 +61,8 @@ class VariantResult:
 
 def grid_key(pc: PressureConfig) -> str:
     """What a pressure grid depends on besides the day: the probability model."""
-    if pc.probability_model == "seed":
-        return "seed"
+    if pc.probability_model == "specification":
+        return "specification"
     return f"{pc.probability_model}:{pc.vol_halflife_minutes!r}:{pc.vol_floor_annual!r}"
 
 
