@@ -19,3 +19,4 @@ TRADES = "trading.trades"
 RISK_REPORT = "trading.risk_report"
 # Written by the validation stage: the package before it is stamped and published.
 VALIDATION_RESULTS = "validation.results"
+VALIDATION_LOOKS = "validation.looks"  # every look at the verdict: date, n, p, verdict
