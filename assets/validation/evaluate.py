@@ -87,7 +87,8 @@ def evaluate(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
     placebo = oi_placebo(market, cfg, null.observed_mean_pnl_points,
                          vc.oi_placebo_replications, seeds["oi_placebo"])
     have_outcomes = outcomes is not None and len(outcomes) > 0
-    prediction = prediction_accuracy(outcomes, vc.alpha) if have_outcomes else None
+    prediction = (prediction_accuracy(outcomes, vc.alpha, vc.min_class_trades) if have_outcomes
+                  else None)
     daily = daily_steering_table(oos_market, cfg.pressure.urgency_rules)
     secondary = secondary_hypotheses(outcomes if have_outcomes else None, daily, trades, vc,
                                      days=days)

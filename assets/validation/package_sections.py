@@ -137,8 +137,10 @@ def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapp
             f"{number_text(c['adjusted_p_value'])})")
         d = prediction["overall"]["direction"]
         c = claims["urgency_classification_accuracy"]
-        per = "; ".join(f"{k}: {percent_text(v['direction']['accuracy'])} (n = {v['sample_size']})"
-                        for k, v in prediction["per_class"].items())
+        per = "; ".join(
+            f"{k}: {percent_text(v['direction']['accuracy'])} (n = {v['sample_size']})"
+            if "direction" in v else f"{k}: not tested (n = {v['sample_size']})"
+            for k, v in prediction["per_class"].items())
         out["urgency_classification_accuracy"] = (
             f"{_label(c['claimed'])} - direction accuracy "
             f"{percent_text(d['accuracy'])} (Wilson CI {percent_text(d['wilson_ci'][0])}-"
