@@ -32,6 +32,7 @@ import pandas as pd
 from arch.bootstrap import StationaryBootstrap, optimal_block_length
 from scipy import stats
 
+from assets.common.calendar import expiration_days_per_year
 from assets.validation.json_values import finite_or_none
 
 TRADING_DAYS = 252
@@ -63,18 +64,6 @@ def sharpe(x: np.ndarray) -> float:
 
 def annualized_sharpe(daily: np.ndarray, periods: float = TRADING_DAYS) -> float:
     return sharpe(daily) * math.sqrt(periods)
-
-
-def expiration_days_per_year(days: Iterable, exchange: str = "XNYS") -> float:
-    """252 × (expiration days in `days`) / (exchange sessions from the first to the last
-    of them): how many of the series' periods a year holds. 252 when fewer than two days."""
-    from assets.common.calendar import sessions
-
-    ds = sorted({_as_date(d) for d in days})
-    if len(ds) < 2:
-        return float(TRADING_DAYS)
-    n_sessions = len(sessions(ds[0], ds[-1], exchange))
-    return TRADING_DAYS * len(ds) / max(n_sessions, len(ds))
 
 
 def _moments(x: np.ndarray) -> tuple[float, float]:
