@@ -13,7 +13,8 @@ Sharpe here is the annualized daily one of the evidence package: the daily dolla
 series over the expiration days, 0 on days without a trade, mean / sample std x
 sqrt(expiration days per year in the sample) (`calendar.expiration_days_per_year`; 252
 when every session expires; dividing by a constant starting equity would not change it).
-Drawdowns are on the trade-by-trade equity curve, in exit order. Undefined numbers (nothing to measure) are None so the dict is valid JSON.
+Drawdowns are on the trade-by-trade equity curve, in exit order. Undefined numbers
+(nothing to measure) are None so the dict is valid JSON.
 """
 
 from __future__ import annotations
