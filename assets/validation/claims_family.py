@@ -23,9 +23,9 @@ Bonferroni tests):
   On a world with no effect of either kind they can therefore only be claimed when a
   confirmatory claim is (falsely) made, so P(any positive claim) ≤ α.
 
-Adjusted p-values follow the paper's Algorithm 2 (a claim is made iff its adjusted p ≤ α
-... the lab uses the strict `< α` of the seed's rule). Claims whose test cannot be run
-(too little data) stay in the list as NOT_TESTED and out of the graph.
+Adjusted p-values follow the paper's adjusted-p algorithm; a claim is made when its
+adjusted p is below α (strictly, as in the seed's verdict rule). Claims whose test cannot
+be run (too little data) stay in the list as NOT_TESTED and out of the graph.
 """
 
 from __future__ import annotations
