@@ -66,7 +66,9 @@ def looks_section(looks: pd.DataFrame | None, horizon: int | None, n_scored_days
         "scored_days_available": int(n_scored_days),
         "horizon_reached": horizon is None or n_scored_days >= horizon,
         "n_looks": n_looks,
-        "looks": [{k: (None if pd.isna(v) else v) for k, v in r.items()}
+        # when a look was recorded is the warehouse's business: the package lists what was
+        # looked at, so the same sample gives the same package
+        "looks": [{k: (None if pd.isna(v) else v) for k, v in r.items() if k != "recorded_at"}
                   for r in frame.to_dict(orient="records")],
     }
     if horizon is None:
