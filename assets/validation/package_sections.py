@@ -108,14 +108,15 @@ def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapp
             f"{number_text(perf['sharpe_ratio'])}, matched random-entry null p = "
             f"{number_text(stats_['p_value'])} (family-adjusted "
             f"{number_text(edge['adjusted_p_value'])}), n = {n}")
-    bar = (f"the strategy specification's bar: win rate >= {vc.win_rate_threshold}, "
-           f"Sharpe >= {vc.sharpe_threshold}, adjusted p < {vc.alpha}")
+    bar = (f"the strategy specification's performance bar (win rate >= "
+           f"{vc.win_rate_threshold}, Sharpe >= {vc.sharpe_threshold}, adjusted p < "
+           f"{vc.alpha})")
     if validity == INSUFFICIENT_DATA:
-        primary = f"INSUFFICIENT DATA - {bar} not evaluated; {core}"
+        primary = f"INSUFFICIENT DATA - {bar} is not evaluated yet; {core}"
     elif validity == VALIDATED:
-        primary = f"SUPPORTED - {bar} met; {core}"
+        primary = f"SUPPORTED - {bar} is met; {core}"
     else:
-        primary = f"NOT SUPPORTED - {bar} not met; {core}"
+        primary = f"NOT SUPPORTED - {bar} is not met; {core}"
     out = {
         "edge_vs_random": (
             f"{_label(edge['claimed'])} - the alerts "
