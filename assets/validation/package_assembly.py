@@ -27,12 +27,8 @@ from assets.validation.json_values import finite_or_none, to_jsonable
 from assets.validation.metrics import cohens_h, out_of_sample, trade_statistics
 from assets.validation.null_model import NullResult
 from assets.validation.opposite_hypothesis import set_opposite_statuses
-from assets.validation.package_sections import (
-    hypothesis_results,
-    number_text,
-    percent_text,
-    urgency_validation,
-)
+from assets.validation.package_measures import performance_metrics, statistical_measures
+from assets.validation.package_sections import hypothesis_results, urgency_validation
 from assets.validation.power import minimum_detectable_effect
 from assets.validation.publishing import evidence_file_names
 from assets.validation.repeated_looks import looks_section
@@ -123,75 +119,12 @@ def build_evidence_package(
     criteria = success_criteria(n, wr["win_rate"], pnl["mean_pnl_points"],
                                 dd["max_drawdown_fraction"], p_value, vc)
     h = cohens_h(wr["win_rate"], finite_or_none(null.null_win_rate))
-    mt = ts["mean_pnl_test"]
     edge_weight = claims["edge_vs_random"]["initial_weight"] or 1.0
     mde = minimum_detectable_effect(np.asarray(oos["pnl_points"], dtype=float),
                                     null_d["null_mean_pnl_points"], vc.alpha * edge_weight)
 
-    performance = {
-        "win_rate": wr["win_rate"],
-        "win_rate_confidence_interval": wr["wilson_ci"],
-        "win_rate_confidence_interval_method": "Wilson, 95%",
-        "win_rate_clopper_pearson_interval": wr["clopper_pearson_ci"],
-        "wins": wr["wins"],
-        "average_win_points": pnl["average_win_points"],
-        "average_loss_points": pnl["average_loss_points"],
-        "average_loss_sign": "signed (a loss is negative)",
-        "profit_factor": pnl["profit_factor"],
-        "expectancy_points": pnl["expectancy_points"],
-        "expectancy_dollars": pnl["expectancy_dollars"],
-        "mean_pnl_points": pnl["mean_pnl_points"],
-        "total_pnl_points": pnl["total_pnl_points"],
-        "total_pnl_dollars": pnl["total_pnl_dollars"],
-        "sharpe_ratio": sh["annualized_daily_sharpe"],
-        "sharpe_ratio_definition": sh["definition"],
-        "sharpe_annualization_factor": sh["annualization_factor"],
-        "sharpe": sh,
-        "maximum_drawdown": dd["max_drawdown_fraction"],
-        "maximum_drawdown_definition": "fraction of peak account equity, trade-level curve",
-        "maximum_drawdown_dollars": dd["max_drawdown_dollars"],
-        "maximum_drawdown_points": dd["max_drawdown_points"],
-        "drawdown": dd,
-        "total_sample_size": n,
-        "calibration_trades_excluded": n_cal,
-        "summary": (f"{n} out-of-sample trades, win rate {percent_text(wr['win_rate'])}, mean "
-                    f"{number_text(pnl['mean_pnl_points'])} points/trade, annualized daily Sharpe "
-                    f"{number_text(sh['annualized_daily_sharpe'])} (x sqrt("
-                    f"{number_text(sh['periods_per_year'], '.4g')})), max drawdown "
-                    f"{percent_text(dd['max_drawdown_fraction'])}"),
-    }
-    statistical = {
-        "p_value": p_value,
-        "p_value_source": (f"matched random-entry null model, one-sided, B = {null.B}: "
-                           "(1 + #{null mean pnl_points >= observed}) / (B + 1)"),
-        "p_value_adjusted": edge_adjusted,
-        "p_value_adjusted_source": "the claims family (claims_family), claim edge_vs_random",
-        "observed_mean_pnl_points": null_d["observed"],
-        "null_mean_pnl_points": null_d["null_mean_pnl_points"],
-        "confidence_interval": mt["bootstrap_ci"],
-        "confidence_interval_of": "mean pnl_points per trade (arch IID bootstrap, percentile)",
-        "confidence_level": 1 - vc.alpha,
-        "effect_size": ts["cohens_d"],
-        "effect_size_kind": "Cohen's d: mean / sd of per-trade pnl_points",
-        "cohens_h": h,
-        "cohens_h_kind": "Cohen's h: observed win rate vs the null model's win rate",
-        "sample_size": n,
-        "power": mde,
-        "minimum_detectable_effect_points_over_null": mde[
-            "minimum_detectable_effect_points_over_null"],
-        "minimum_detectable_effect_power": mde["power"],
-        "t_test": mt,
-        "binomial_test_vs_null_win_rate": null_d["binomial_test"],
-        "alpha": vc.alpha,
-        "summary": (f"p = {number_text(p_value)} against matched random entries (B = {null.B}), "
-                    f"family-adjusted {number_text(edge_adjusted)}; mean "
-                    f"{number_text(mt['mean'])} points/trade, 95% CI "
-                    f"{number_text(mt['bootstrap_ci'][0])} to "
-                    f"{number_text(mt['bootstrap_ci'][1])}; Cohen's d "
-                    f"{number_text(ts['cohens_d'])}; MDE "
-                    f"{number_text(mde['minimum_detectable_effect_points_over_null'])} "
-                    "points/trade over the null's mean at 80% power"),
-    }
+    performance = performance_metrics(ts, sh, dd, n, n_cal)
+    statistical = statistical_measures(ts, null, null_d, p_value, edge_adjusted, h, mde, n, vc)
     null_d["primary_p_value"] = ("this matched random-entry null's p_value is the package's "
                                  "primary p_value (statistical_measures.p_value)")
     null_d["direction_only"] = dnull_d
