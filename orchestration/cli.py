@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "on seeded synthetic worlds")
     study.add_argument("--null-worlds", type=int, default=50)
     study.add_argument("--strengths", type=float, nargs="*", default=[0.5, 1.0, 2.0, 4.0])
-    study.add_argument("--ladder-seeds", type=int, default=10)
+    study.add_argument("--ladder-seeds", type=int, default=5)
     study.add_argument("--start", type=_date, default=_date("2024-01-01"))
     study.add_argument("--end", type=_date, default=_date("2024-06-30"))
     study.add_argument("--jobs", type=int, default=2)

@@ -1,7 +1,7 @@
 """The study end to end: units → results → study.json + study.html.
 
 Defaults (`pressure-lab study`): 50 null worlds and a ladder of steer and pin worlds at
-0.5, 1, 2 and 4 × the generator's default strength, 10 worlds per rung, each world half a
+0.5, 1, 2 and 4 × the generator's default strength, 5 worlds per rung, each world half a
 year of SPXW expirations. The Monte Carlo replication counts are the study's own (named in
 the output); they set the p-values' resolution, not their validity (see
 `assets.validation.study_quote`).
@@ -35,7 +35,7 @@ def study_config(cfg: LabConfig, null_replications: int, placebo_replications: i
 
 
 def run_study(cfg: LabConfig, out_dir: str | Path, n_null: int = 50,
-              strengths: Sequence[float] = DEFAULT_STRENGTHS, ladder_seeds: int = 10,
+              strengths: Sequence[float] = DEFAULT_STRENGTHS, ladder_seeds: int = 5,
               start: str = "2024-01-01", end: str = "2024-06-30", jobs: int = 2,
               null_replications: int = 499, placebo_replications: int = 39,
               bootstrap_replications: int = 200) -> dict[str, Any]:
