@@ -67,7 +67,7 @@ def _power_figure(power: Mapping[str, Any]):
 def _z_figure(z: Mapping[str, Any]):
     keys = [k for k in z if z[k].get("n")]
     fig, (ax,) = _new_figure(3.0)
-    ax.boxplot([z[k]["values"] for k in keys], vert=True)
+    ax.boxplot([z[k]["values"] for k in keys])
     ax.set_xticks(range(1, len(keys) + 1), keys, rotation=45, ha="right", fontsize=7)
     ax.axhline(0, color="#7f7f7f", lw=0.8)
     ax.set_ylabel("z = (observed - null mean) / null sd")

@@ -31,7 +31,7 @@ from assets.validation.package_measures import performance_metrics, statistical_
 from assets.validation.package_sections import hypothesis_results, urgency_validation
 from assets.validation.power import minimum_detectable_effect
 from assets.validation.publishing import evidence_file_names
-from assets.validation.repeated_looks import looks_section
+from assets.validation.repeated_looks import add_current_look, looks_section
 from assets.validation.secondary import set_statuses
 from assets.validation.sharpe import sharpe_statistics
 from assets.validation.study_quote import quote_study
@@ -116,6 +116,8 @@ def build_evidence_package(
     else:
         validity = verdict(n, wr["win_rate"], sh["annualized_daily_sharpe"], edge_adjusted, vc)
         verdict_basis = "every scored day; p = edge_vs_random's family-adjusted p-value"
+    add_current_look(looks_d, str(max(oos_days)) if len(list(oos_days)) else None,
+                     len(list(oos_days)), n, p_value, validity)
     criteria = success_criteria(n, wr["win_rate"], pnl["mean_pnl_points"],
                                 dd["max_drawdown_fraction"], p_value, vc)
     h = cohens_h(wr["win_rate"], finite_or_none(null.null_win_rate))

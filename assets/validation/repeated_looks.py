@@ -47,18 +47,21 @@ def add_look(looks: pd.DataFrame | None, look: dict[str, Any]) -> pd.DataFrame:
             & (frame["n_scored_days"].astype(int) == int(look["n_scored_days"])))
     if bool(same.any()):
         return frame.reset_index(drop=True)
-    return pd.concat([frame, pd.DataFrame([look], columns=list(LOOK_COLUMNS))],
-                     ignore_index=True)
+    row = pd.DataFrame([look], columns=list(LOOK_COLUMNS))
+    return row if frame.empty else pd.concat([frame, row], ignore_index=True)
 
 
 def looks_section(looks: pd.DataFrame | None, horizon: int | None, n_scored_days: int,
                   current_look_date: str | None) -> dict[str, Any]:
-    """The package's `repeated_looks` block."""
+    """The package's `repeated_looks` block: the earlier looks at *other* samples, counted
+    with this one. A look at the very same sample (a re-run) is this look, so re-running
+    the same data gives the same package; `add_current_look` appends this look's row."""
     frame = looks if looks is not None else pd.DataFrame(columns=list(LOOK_COLUMNS))
-    n = int(len(frame))
-    known = bool(((frame["look_date"].astype(str) == str(current_look_date))
-                  & (frame["n_scored_days"].astype(int) == n_scored_days)).any()) if n else False
-    n_looks = n if known else n + 1
+    if len(frame):
+        same = ((frame["look_date"].astype(str) == str(current_look_date))
+                & (frame["n_scored_days"].astype(int) == n_scored_days))
+        frame = frame.loc[~same]
+    n_looks = int(len(frame)) + 1
     out = {
         "method": ("pre-registered evaluation horizon: the verdict is made once, on the first "
                    "evaluation_horizon_days scored expiration days; INSUFFICIENT_DATA before"),
@@ -67,7 +70,7 @@ def looks_section(looks: pd.DataFrame | None, horizon: int | None, n_scored_days
         "horizon_reached": horizon is None or n_scored_days >= horizon,
         "n_looks": n_looks,
         # when a look was recorded is the warehouse's business: the package lists what was
-        # looked at, so the same sample gives the same package
+        # looked at, so the same samples give the same package
         "looks": [{k: (None if pd.isna(v) else v) for k, v in r.items() if k != "recorded_at"}
                   for r in frame.to_dict(orient="records")],
     }
@@ -77,3 +80,12 @@ def looks_section(looks: pd.DataFrame | None, horizon: int | None, n_scored_days
                           "the verdict is not corrected for them — set "
                           "validation.evaluation_horizon_days" if n_looks > 1 else ""))
     return out
+
+
+def add_current_look(section: dict[str, Any], look_date: str | None, n_scored_days: int,
+                     n_trades: int, p_value: float | None, verdict: str) -> dict[str, Any]:
+    """`section` with this look appended to its list (the last entry)."""
+    section["looks"].append({"look_date": look_date, "n_scored_days": int(n_scored_days),
+                             "n_trades": int(n_trades), "p_value": p_value,
+                             "verdict": verdict})
+    return section
