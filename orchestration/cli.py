@@ -25,11 +25,19 @@ def _date(text: str) -> dt.date:
 
 
 def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
-              partition_keys: list[str]) -> tuple[list[str], list[str]]:
-    """The partition keys to run and the problems that stop the run before it starts."""
+              partition_keys: list[str], bars_only_ok: bool = False
+              ) -> tuple[list[str], list[str]]:
+    """The partition keys to run and the problems that stop the run before it starts.
+
+    `bars_only_ok`: bars files alone on other days are expected (the previous sessions
+    whose close a futures basis is measured at) and are not listed as problems."""
     from assets.ingestion.adapters import landing_days
 
     found = landing_days(landing)
+    if bars_only_ok:
+        keys = set(partition_keys)
+        found = {d: f for d, f in found.items()
+                 if d.isoformat() in keys or any(p.parent.name == "chains" for p in f)}
     problems: list[str] = []
     keys = set(partition_keys)
     in_range = {d: f for d, f in found.items()
@@ -75,6 +83,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assets.common.config import load_config
     from assets.common.settings import configure_environment
 
     paths = configure_environment()
@@ -82,7 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.runner import run_full_graph
 
     keys, problems = plan_days(paths.landing, args.start, args.end,
-                               expiration_partitions().get_partition_keys())
+                               expiration_partitions().get_partition_keys(),
+                               bars_only_ok=load_config().ingestion.basis_method != "none")
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
@@ -151,6 +161,72 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if rc:
         return rc
     return cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level))
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print the landing-zone report; exit 1 when a run would stop on an error."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+    from assets.ingestion.landing_report import format_report, inspect_landing
+
+    paths = configure_environment()
+    report = inspect_landing(paths.landing, load_config(), args.start, args.end)
+    print(format_report(report, verbose=not args.errors_only))
+    return 1 if report.error_count else 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Plan the sweep (everything checked before any run), evaluate every variant through
+    the `sweep` job, and print the overfitting statistics."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+
+    configure_environment()
+    from assets.experiments.grid import GridError, load_grid
+    from assets.experiments.sweep_run import SweepError, output_dir, plan_sweep
+
+    name = args.name or Path(args.grid).stem
+    started = time.perf_counter()
+    try:
+        grid = load_grid(args.grid)
+        plan = plan_sweep(name, grid, load_config(), args.start, args.end,
+                          tuple(args.heatmap or ()))
+    except (GridError, SweepError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from orchestration.fan_out import run_fan_out
+
+    print(f"sweep {name}: {len(plan.variants)} variants over {len(plan.days)} expiration days "
+          f"({plan.days[0]} .. {plan.days[-1]}), executor {args.executor}", flush=True)
+    outcome = run_fan_out(
+        "sweep_celery" if args.executor == "celery" else "sweep", "sweep_variant",
+        "sweep_summary", "sweep_variant", f"{name}:", plan.keys, {"name": name},
+        executor=args.executor, runs=args.runs, broker=args.broker)
+    elapsed = time.perf_counter() - started
+    if not outcome.success:
+        print(f"sweep {name} FAILED after {elapsed:.1f}s (runs {', '.join(outcome.run_ids)})",
+              file=sys.stderr)
+        for line in outcome.failures:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    path = output_dir(name) / "sweep.json"
+    doc = json.loads(path.read_text())
+    best, wf = doc["best"], doc["walk_forward"]
+
+    def fmt(value, spec=".3f"):
+        return "n/a" if value is None else format(value, spec)
+
+    print(f"sweep {name}: {doc['n_variants']} variants in {elapsed:.1f}s "
+          f"({doc['n_variants'] / elapsed:.2f} variants/s)")
+    print(f"  best (chosen in sample): Sharpe {fmt(best['sharpe_ratio'], '.2f')}, deflated "
+          f"Sharpe {fmt(best['deflated_sharpe_ratio'])} with N = {best['n_trials']} variants "
+          f"tried -> {best['verdict_after_deflation']}")
+    print(f"  PBO {fmt(doc['pbo']['value'])} ({doc['pbo']['blocks']} blocks); SPA p-value "
+          f"{fmt(doc['spa']['p_value'])} vs random entries")
+    print(f"  walk-forward (out of sample): Sharpe {fmt(wf['sharpe_ratio'], '.2f')}, "
+          f"p {fmt(wf['p_value'])}")
+    print(f"sweep.json: {path}\npage:       {path.with_name('sweep.html')}")
+    return 0
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -254,6 +330,29 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--placebo-replications", type=int, default=39)
     study.add_argument("--out", default=None, help="directory (default: the evidence folder)")
     study.set_defaults(func=cmd_study)
+
+    inspect = sub.add_parser("inspect", help="report on the landing zone before a run: "
+                             "adapters, instruments, OI timing, counts, warnings, errors")
+    inspect.add_argument("--start", type=_date, default=None)
+    inspect.add_argument("--end", type=_date, default=None)
+    inspect.add_argument("--errors-only", action="store_true",
+                         help="print only the days with errors or warnings")
+    inspect.set_defaults(func=cmd_inspect)
+
+    sweep = sub.add_parser("sweep", help="evaluate a grid of config variants, counting each "
+                           "one, with DSR, PBO, SPA and a walk-forward")
+    sweep.add_argument("grid", help='JSON object: {"dotted.config.path": [values], ...}')
+    sweep.add_argument("--name", default=None, help="default: the grid file's name")
+    sweep.add_argument("--start", type=_date, default=None)
+    sweep.add_argument("--end", type=_date, default=None)
+    sweep.add_argument("--executor", choices=("in_process", "multiprocess", "celery"),
+                       default="in_process")
+    sweep.add_argument("--runs", type=int, default=1,
+                       help="split the variants over this many runs (default: one step)")
+    sweep.add_argument("--broker", default=None, help="Celery broker URL (executor celery)")
+    sweep.add_argument("--heatmap", nargs=2, metavar="PATH", default=None,
+                       help="the two grid paths of the page's Sharpe heat map")
+    sweep.set_defaults(func=cmd_sweep)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)

@@ -28,6 +28,7 @@ from assets.common.partitions import expiration_partitions  # noqa: E402
 from assets.common.pools import DUCKDB_POOL  # noqa: E402
 from assets.common.resources import build_resources  # noqa: E402
 from assets.common.settings import configure_environment  # noqa: E402
+from assets.experiments import assets as experiments_assets  # noqa: E402
 from assets.ingestion import assets as ingestion_assets  # noqa: E402
 from assets.ingestion import checks as ingestion_checks  # noqa: E402
 from assets.pressure import assets as pressure_assets  # noqa: E402
@@ -39,7 +40,7 @@ from assets.transform.dbt_assets import build_transform_assets  # noqa: E402
 from assets.transform.project import dbt_project  # noqa: E402
 from assets.validation import assets as validation_assets  # noqa: E402
 from assets.validation import checks as validation_checks  # noqa: E402
-from orchestration.jobs import full_graph  # noqa: E402
+from orchestration.jobs import full_graph, sweep, sweep_celery  # noqa: E402
 from orchestration.schedules import nightly_expiration_run  # noqa: E402
 from orchestration.sensors import landing_zone_sensor  # noqa: E402
 
@@ -47,7 +48,7 @@ from orchestration.sensors import landing_zone_sensor  # noqa: E402
 # in the same modules) and every check (checks name their assets by key, so none needs the
 # partitions definition).
 _ASSET_MODULES = [ingestion_assets, pressure_assets, trading_assets, validation_assets,
-                  report_assets]
+                  report_assets, experiments_assets]
 _CHECK_MODULES = [ingestion_checks, pressure_checks, trading_checks, validation_checks]
 
 
@@ -63,7 +64,7 @@ def defs() -> Definitions:
             *load_assets_from_modules(_ASSET_MODULES),
         ],
         asset_checks=load_asset_checks_from_modules(_CHECK_MODULES),
-        jobs=[full_graph],
+        jobs=[full_graph, sweep, sweep_celery],
         schedules=[nightly_expiration_run],
         sensors=[landing_zone_sensor],
         resources=build_resources(),

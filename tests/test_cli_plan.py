@@ -63,3 +63,15 @@ def test_start_and_end_narrow_the_run(tmp_path):
 def test_an_empty_landing_zone_is_an_error(tmp_path):
     keys, problems = plan_days(tmp_path, None, None, KEYS)
     assert keys == [] and "no landing files" in problems[0]
+
+
+def test_bars_alone_on_other_days_are_basis_references_when_a_basis_is_configured(tmp_path):
+    keys = [k for k in KEYS if k != "2024-01-04"]  # a calendar where Thursday expires nothing
+    for day in ("2024-01-03", "2024-01-05"):
+        _touch(tmp_path, "chains", day)
+        _touch(tmp_path, "bars", day)
+    _touch(tmp_path, "bars", "2024-01-04")  # Thursday's futures close, for Friday's basis
+    _, problems = plan_days(tmp_path, None, None, keys)
+    assert any("2024-01-04" in p for p in problems)
+    run, problems = plan_days(tmp_path, None, None, keys, bars_only_ok=True)
+    assert problems == [] and run == ["2024-01-03", "2024-01-05"]

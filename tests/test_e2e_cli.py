@@ -67,6 +67,10 @@ def test_run_succeeds_and_prints_the_verdict_and_paths(first_run):
                              ).fetchall()
     assert looks == [(61 - 30, pkg["performance_metrics"]["total_sample_size"],
                       pkg["experimental_validity"])]
+    # The bars are the index itself (the synthetic SPX), recorded day by day, no basis.
+    assert pkg["reproducibility_protocol"]["bars_underlying"] == {
+        "recorded_days": 61, "instruments": ["index SPX"], "basis_methods": ["none"],
+        "basis_points_by_day": {}}
 
 
 def test_writes_only_under_the_data_home(first_run):

@@ -35,6 +35,17 @@ class IngestionConfig(_Section):
     strike_grid_points: float = 5.0  # listed strike spacing near the money
     max_missing_minutes_warn: int = 5  # gaps up to this many minutes only warn
     max_missing_fraction_fail: float = 0.02  # more missing than this fraction fails
+    # Bars must be the options' underlying. Futures bars are refused unless a basis method
+    # says how to move them onto the index (assets/ingestion/underlying.py).
+    basis_method: Literal["none", "previous_close"] = "none"
+    index_closes_file: str = "index_closes.csv"  # in the landing zone: date,close
+    index_ticker: str = "I:SPX"  # the row kept from a Massive index minute-aggregates file
+    # The chain's reference price (its underlying_price) must lie within this fraction of
+    # the bars' session range; a wrong instrument (SPY for SPX: -90 %) is far outside.
+    underlying_max_gap_fraction: float = 0.02
+    # When the chain's vendor stamps its underlying_price (Cboe: 15:45 ET), the bars' open at
+    # that minute must match it this closely: the same index at the same minute.
+    underlying_snapshot_gap_fraction: float = 0.001
 
 
 class UrgencyRule(_Section):
@@ -122,12 +133,21 @@ class ValidationConfig(_Section):
     evaluation_horizon_days: int | None = None
 
 
+class ExperimentsConfig(_Section):
+    """Sweeps (assets/experiments): how their overfitting statistics are computed."""
+
+    pbo_blocks: int = Field(16, ge=2, multiple_of=2)  # CSCV blocks S (even)
+    walk_forward_blocks: int = Field(16, ge=2)  # anchored walk-forward: choose, then score
+    spa_replications: int = Field(1000, ge=100)  # Hansen's SPA stationary bootstrap
+
+
 class LabConfig(_Section):
     calendar: CalendarConfig = CalendarConfig()
     ingestion: IngestionConfig = IngestionConfig()
     pressure: PressureConfig = PressureConfig()
     trading: TradingConfig = TradingConfig()
     validation: ValidationConfig = ValidationConfig()
+    experiments: ExperimentsConfig = ExperimentsConfig()
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form, recorded in the evidence package."""

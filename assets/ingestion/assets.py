@@ -33,9 +33,10 @@ from dagster_duckdb import DuckDBResource
 from assets.common.pools import DUCKDB_POOL
 from assets.common.resources import LabConfigResource
 from assets.common.settings import lab_paths
-from assets.ingestion import write_audit_publish
+from assets.ingestion import bar_sources, write_audit_publish
 from assets.ingestion.adapters import read_days
 from assets.ingestion.contract import Kind, LandingRead, empty_stage_frame
+from assets.ingestion.underlying import align_to_underlying, bar_sources_frame
 
 GROUP = "ingestion"
 _MAX_LISTED_DAYS = 31
@@ -57,10 +58,15 @@ def _stage(kind: Kind, context: AssetExecutionContext, duckdb: DuckDBResource,
     paths = lab_paths()
     directory = paths.landing_chains if kind == "chains" else paths.landing_bars
     reads: list[LandingRead] = read_days(kind, days, directory, cfg)
+    sources = None
+    if kind == "bars":  # futures refused or moved onto the index; instruments recorded
+        reads, sources = align_to_underlying(reads, cfg, directory, paths.landing)
     frames = [r.frame for r in reads if len(r.frame)]
     frame = pd.concat(frames, ignore_index=True) if frames else empty_stage_frame(kind)
     with duckdb.get_connection() as conn:
         counts = write_audit_publish.stage_days(conn, kind, frame, days)
+        if sources is not None:
+            bar_sources.stage(conn, bar_sources_frame(sources), days)
     listed = reads[:_MAX_LISTED_DAYS]
     table = "\n".join(
         f"| {r.day} | {r.adapter} | {', '.join(f.rsplit('/', 1)[-1] for f in r.files)} | "
@@ -78,8 +84,9 @@ def _stage(kind: Kind, context: AssetExecutionContext, duckdb: DuckDBResource,
 
 
 _STAGED_DOC = ("Landing {kind} files for the run's days, read by the matching adapter "
-               "(canonical CSV/Parquet, Cboe EOD, Databento DBN) and written to stage.{kind} "
-               "with source_file/source_row. Replaces those days; nothing is published yet.")
+               "(canonical, Cboe, Databento, ThetaData, Massive, OptionMetrics) and written to "
+               "stage.{kind} with source_file/source_row. Replaces those days; nothing is "
+               "published yet.")
 _RAW_DOC = ("Checked {kind}: the run's days swapped from stage.{kind} into raw.{kind} in one "
             "transaction (the dbt source). Refuses days whose staged rows have not passed.")
 
@@ -89,6 +96,8 @@ def _publish(kind: Kind, context: AssetExecutionContext,
     days = run_days(context)
     with duckdb.get_connection() as conn:
         counts = write_audit_publish.publish_days(conn, kind, days)
+        if kind == "bars":
+            bar_sources.publish(conn, days)
     return MaterializeResult(metadata={
         "dagster/row_count": int(sum(counts.values())),
         "days": len(days),

@@ -20,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.common.pools import DUCKDB_POOL
 from assets.common.resources import LabConfigResource
-from assets.ingestion import write_audit_publish
+from assets.ingestion import plausibility, write_audit_publish
 from assets.ingestion.assets import run_days
 from assets.ingestion.contract import Kind
 from assets.ingestion.rules import ValidationReport
@@ -59,6 +59,11 @@ def _check(kind: Kind, context: AssetCheckExecutionContext, duckdb: DuckDBResour
         frame = write_audit_publish.load_stage(conn, kind, days)
     validate = validate_chains if kind == "chains" else validate_bars
     report = validate(frame, cfg, days)
+    if kind == "bars":  # the bars against the staged chains of the same days
+        with duckdb.get_connection() as conn:
+            chains = write_audit_publish.load_stage(conn, "chains", days)
+        report.results.append(plausibility.rule_result(
+            plausibility.check_days(frame, chains, days, cfg)))
     with duckdb.get_connection() as conn:
         write_audit_publish.record_verdict(conn, kind, days, report.passed)
     errors, warnings = report.errors, report.warnings
@@ -101,7 +106,9 @@ def chains_quality(context: AssetCheckExecutionContext, duckdb: DuckDBResource,
 
 
 @asset_check(asset="staged_bars", blocking=True, pool=DUCKDB_POOL,
-             description=_CHECK_DOC.format(kind="bars"))
+             additional_deps=["staged_chains"],
+             description=_CHECK_DOC.format(kind="bars")
+             + " Also checks that the bars can be the staged chains' underlying.")
 def bars_quality(context: AssetCheckExecutionContext, duckdb: DuckDBResource,
                  lab_config: LabConfigResource) -> AssetCheckResult:
     return _check("bars", context, duckdb, lab_config)

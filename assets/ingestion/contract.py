@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.instruments import BarInstrument
 
 ColumnKind = Literal["date", "text", "float", "count", "timestamp"]
 
@@ -93,6 +94,7 @@ class LandingRead:
     frame: pd.DataFrame
     rows_in_files: int
     notes: list[str] = field(default_factory=list)
+    instrument: BarInstrument | None = None  # bars: what the prices are of
 
 
 def _first_bad(mask: np.ndarray, source_row: pd.Series) -> int | None:
@@ -178,18 +180,23 @@ def _to_timestamp(values: pd.Series, column: str, file: str, rows: pd.Series) ->
 
 
 def _normalize(frame: pd.DataFrame, columns: dict[str, ColumnKind], required: tuple[str, ...],
-               source_file: str, source_row: np.ndarray | pd.Series | None) -> pd.DataFrame:
+               source_file: str, source_row: np.ndarray | pd.Series | None,
+               day: dt.date, order: tuple[str, ...]) -> pd.DataFrame:
+    """The converted columns plus lineage, built as one frame in `order` (one construction:
+    a day's file is small, so pandas' per-operation cost is what a year of files pays)."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise LandingFileError(source_file, None, "missing_columns",
                                f"required column(s) {missing} not found; columns present: "
                                f"{list(frame.columns)}")
     n = len(frame)
+    frame = frame if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 \
+        and frame.index.step == 1 else frame.reset_index(drop=True)
     rows = pd.Series(np.arange(1, n + 1, dtype="int64") if source_row is None
                      else np.asarray(source_row, dtype="int64"))
-    out: dict[str, pd.Series] = {}
+    out: dict[str, pd.Series | np.ndarray] = {}
     for column, kind in columns.items():
-        values = (frame[column].reset_index(drop=True) if column in frame.columns
+        values = (frame[column] if column in frame.columns
                   else pd.Series([None] * n, dtype=object))
         if kind == "date":
             out[column] = _to_date(values, column, source_file, rows)
@@ -199,29 +206,26 @@ def _normalize(frame: pd.DataFrame, columns: dict[str, ColumnKind], required: tu
             out[column] = _to_float(values, column, source_file, rows)
         else:
             out[column] = _to_timestamp(values, column, source_file, rows)
-    result = pd.DataFrame(out)
-    result["source_file"] = source_file
-    result["source_row"] = rows.to_numpy()
-    return result
+    day_column = np.full(n, np.datetime64(day, "ns"))
+    out["quote_date"] = out.get("quote_date", day_column)
+    out["source_file"] = np.full(n, source_file, dtype=object)
+    out["source_row"] = rows.to_numpy()
+    out["partition_date"] = day_column
+    return pd.DataFrame({c: out[c] for c in order})
 
 
 def normalize_chains(frame: pd.DataFrame, *, source_file: str, day: dt.date,
                      source_row: np.ndarray | pd.Series | None = None) -> pd.DataFrame:
     """Map an adapter's chain frame to the stage columns and dtypes (see module doc)."""
-    out = _normalize(frame, CHAIN_COLUMNS, CHAIN_REQUIRED, source_file, source_row)
-    out["partition_date"] = pd.Timestamp(day)
-    out["partition_date"] = out["partition_date"].astype("datetime64[ns]")
-    return out[list(STAGE_CHAIN_COLUMNS)]
+    return _normalize(frame, CHAIN_COLUMNS, CHAIN_REQUIRED, source_file, source_row, day,
+                      STAGE_CHAIN_COLUMNS)
 
 
 def normalize_bars(frame: pd.DataFrame, *, source_file: str, day: dt.date,
                    source_row: np.ndarray | pd.Series | None = None) -> pd.DataFrame:
     """Map an adapter's bar frame to the stage columns; `quote_date` is the file's day."""
-    out = _normalize(frame, BAR_COLUMNS, BAR_REQUIRED, source_file, source_row)
-    out["quote_date"] = pd.Timestamp(day)
-    out["quote_date"] = out["quote_date"].astype("datetime64[ns]")
-    out["partition_date"] = out["quote_date"]
-    return out[list(STAGE_BAR_COLUMNS)]
+    return _normalize(frame, BAR_COLUMNS, BAR_REQUIRED, source_file, source_row, day,
+                      STAGE_BAR_COLUMNS)
 
 
 def empty_stage_frame(kind: Kind) -> pd.DataFrame:

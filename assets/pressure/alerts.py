@@ -187,12 +187,16 @@ def alerts_frame(days: Iterable[dict[str, np.ndarray] | None]) -> pd.DataFrame:
 
 
 def alert_columns(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, float],
-                  cfg: PressureConfig, is_calibration: bool) -> dict[str, np.ndarray] | None:
-    """The day's alerts as numpy columns (`ts` as int64 UTC nanoseconds); None if none."""
+                  cfg: PressureConfig, is_calibration: bool, codes: np.ndarray | None = None,
+                  ts: np.ndarray | None = None) -> dict[str, np.ndarray] | None:
+    """The day's alerts as numpy columns (`ts` as int64 UTC nanoseconds); None if none.
+
+    `codes` (`classify_grid(grid, cfg.urgency_rules)`) and `ts` (the day's UTC bar starts
+    in ns) may be passed in by a caller that scores many configs on one grid (sweeps)."""
     rules = tuple(cfg.urgency_rules)
-    codes = classify_grid(grid, rules)
+    codes = classify_grid(grid, rules) if codes is None else codes
     by_code = thresholds_by_code(thresholds, cfg)
-    ts = utc_timestamps(day.ts).asi8
+    ts = utc_timestamps(day.ts).asi8 if ts is None else ts
     ts_minutes = (ts - ts[0]) / 60e9 if len(ts) else np.empty(0)
     rows, cols = select_alert_cells(grid.pressure, codes, by_code[codes], ts_minutes,
                                     float(cfg.cooldown_minutes))

@@ -30,6 +30,7 @@ from assets.common.warehouse_io import (
     replace_rows,
     table_exists,
 )
+from assets.ingestion import bar_sources
 from assets.ingestion.adapters import landing_days
 from assets.pressure.assets import prediction_outcomes
 from assets.pressure.calibration import split_calibration_days
@@ -72,9 +73,16 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     split["out_of_sample_days"] = len(scored)
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
+    from assets.experiments.run_variants import record_run, trials_for_run
+
+    with duckdb.get_connection() as conn:
+        # what the bars are of, and any basis taken off
+        protocol["bars_underlying"] = bar_sources.package_section(conn, days)
+        trials = trials_for_run(conn, paths.landing, cfg)
     package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
                               validation_timestamp="", looks=looks,
-                              study=load_study(paths.evidence))
+                              study=load_study(paths.evidence),
+                              variant_trials=trials)
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
     look = {"look_date": scored[-1].isoformat() if scored else None,
@@ -86,9 +94,11 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     with duckdb.get_connection() as conn:
         replace_rows(conn, tables.VALIDATION_RESULTS, row)
         replace_rows(conn, tables.VALIDATION_LOOKS, add_look(looks, look))
+        record_run(conn, paths.landing, cfg, package)
     perf, stats = package["performance_metrics"], package["statistical_measures"]
     return MaterializeResult(metadata={
         "verdict": package["experimental_validity"],
+        "n_variants_tried": trials.count,
         "trades": perf.get("total_sample_size"),
         "win_rate": perf.get("win_rate"),
         "sharpe_annualized_daily": perf.get("sharpe_ratio"),

@@ -62,11 +62,14 @@ def evaluate(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
              heatmap: Mapping[str, Any] | None = None,
              validation_timestamp: str | None = None,
              looks: pd.DataFrame | None = None,
-             study: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+             study: Mapping[str, Any] | None = None,
+             variant_trials: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The whole validation: (package, evidence files) from the stage inputs.
 
     Out-of-sample days are the expiration days after the first
     `cfg.pressure.calibration_days` days (the calibration window the pressure stage used).
+    `variant_trials`: the variants tried on this dataset, from the registry
+    (`assets.experiments.registry.variant_trials`); None: `validation.n_variants_tried`.
     """
     from assets.trading.simulator import build_bar_tape
 
@@ -101,6 +104,6 @@ def evaluate(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
     package = build_evidence_package(
         trades, oos_days, null, cfg, risk_management, reproducibility_protocol, prediction,
         secondary, opposite, pvm, heatmap, validation_timestamp, direction_null=dnull,
-        placebo=placebo, looks=looks, study=study,
+        placebo=placebo, looks=looks, study=study, variant_trials=variant_trials,
         horizon_verdict=_horizon_verdict(trades, oos_days, tape, cfg, seeds["horizon_null"]))
     return package, empirical_evidence_files(package, trades)

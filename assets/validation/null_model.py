@@ -343,3 +343,11 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
     reasons = {name: float(reason_count[i] / total) for i, name in enumerate(REASON_NAMES)}
     return NullResult(B, seed, n, n_excluded, observed, null_means, p_value, obs_wins,
                       null_wr, float(binom_p), reasons, per_class, entries, fallback)
+
+
+def random_entry_plan(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
+                      trading_cfg: TradingConfig) -> dict[str, np.ndarray]:
+    """The per-trade plan the null re-prices (candidate entry bars, exits, size, costs) for
+    the out-of-sample trades: public so that a benchmark built from the same random entries
+    (the sweep's SPA benchmark) uses exactly the null's rules."""
+    return _per_trade_plan(out_of_sample(trades), as_tape(bars), rules, trading_cfg)

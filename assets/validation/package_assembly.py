@@ -64,6 +64,7 @@ def build_evidence_package(
     looks: pd.DataFrame | None = None,
     study: Mapping[str, Any] | None = None,
     horizon_verdict: Mapping[str, Any] | None = None,
+    variant_trials: Any = None,
 ) -> dict[str, Any]:
     """The evidence package (a JSON-able dict) of one validation run.
 
@@ -81,8 +82,10 @@ def build_evidence_package(
     n = int(len(oos))
     n_cal = int(len(trades) - n)
     ts = trade_statistics(oos, vc.bootstrap_replications, seeds["mean_bootstrap"], vc.alpha)
-    sh = sharpe_statistics(oos, oos_days, vc.n_variants_tried, vc.bootstrap_replications,
-                           seeds["sharpe_bootstrap"], vc.alpha, exchange=cfg.calendar.exchange)
+    n_trials, sr_variance = _trials(variant_trials, vc.n_variants_tried)
+    sh = sharpe_statistics(oos, oos_days, n_trials, vc.bootstrap_replications,
+                           seeds["sharpe_bootstrap"], vc.alpha, exchange=cfg.calendar.exchange,
+                           sr_variance=sr_variance)
     dd = drawdown_statistics(oos, cfg.trading.starting_equity)
     wr = ts["win_rate"]
     pnl = ts["pnl"]
@@ -172,6 +175,14 @@ def build_evidence_package(
         },
     }
     return to_jsonable(package)
+
+
+def _trials(variant_trials: Any, floor: int) -> tuple[int, float | None]:
+    """N and the Sharpe variance for the DSR: the registry's (`assets.experiments.registry.
+    VariantTrials`), or the config's `n_variants_tried` when no registry was consulted."""
+    if variant_trials is None:
+        return int(floor), None
+    return max(int(floor), int(variant_trials.count)), variant_trials.sharpe_variance
 
 
 def _now_utc() -> str:

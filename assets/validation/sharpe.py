@@ -177,18 +177,21 @@ def stationary_bootstrap_ci(daily: np.ndarray, reps: int, seed: int, alpha: floa
 def sharpe_statistics(trades: pd.DataFrame, days: Iterable, n_variants: int, reps: int,
                       seed: int, alpha: float = 0.05,
                       periods_per_year: float | None = None,
-                      exchange: str = "XNYS") -> dict[str, Any]:
+                      exchange: str = "XNYS",
+                      sr_variance: float | None = None) -> dict[str, Any]:
     """Every Sharpe figure of the (already out-of-sample) trades over the OOS days.
 
     `periods_per_year`: expiration days per year; measured from `days` and the exchange
-    calendar (`expiration_days_per_year`) unless given."""
+    calendar (`expiration_days_per_year`) unless given. `sr_variance`: the variance of the
+    per-day Sharpes of the variants tried (a sweep's), when known; else the DSR assumes a
+    zero-skill variant's sampling variance."""
     days = list(days)
     daily = daily_pnl(trades, days)
     periods = (expiration_days_per_year(daily.index, exchange) if periods_per_year is None
                else float(periods_per_year))
     x = daily.to_numpy()
     per_trade = np.asarray(trades["pnl_dollars"], dtype=float)
-    dsr, sr0 = deflated_sharpe_ratio(x, n_variants)
+    dsr, sr0 = deflated_sharpe_ratio(x, n_variants, sr_variance)
     mtrl = min_track_record_length(x, 0.0, 1 - alpha)
     g3, g4 = _moments(x) if x.size > 2 and x.std() > 0 else (float("nan"), float("nan"))
     return {
@@ -213,6 +216,10 @@ def sharpe_statistics(trades: pd.DataFrame, days: Iterable, n_variants: int, rep
         "deflated_sharpe_ratio": finite_or_none(dsr),
         "dsr_benchmark_daily_sr": finite_or_none(sr0),
         "n_variants_tried": int(n_variants),
+        "dsr_sharpe_variance": finite_or_none(sr_variance),
+        "dsr_sharpe_variance_source": ("the variants' per-day Sharpes in the latest sweep"
+                                       if sr_variance is not None else
+                                       "1/(n_days-1): a zero-skill variant's sampling variance"),
         "min_track_record_length_days": finite_or_none(mtrl),
         "min_track_record_length_years": finite_or_none(mtrl / periods),
         "min_track_record_length_basis": "expiration days / expiration days per year",

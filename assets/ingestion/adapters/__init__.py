@@ -13,6 +13,11 @@ turns the files of one day into a normalized `LandingRead`. Recognized names:
 |        |            | of a day are read together (definitions + statistics, one or two files) |
 | bars   | canonical  | `YYYY-MM-DD.csv`, `YYYY-MM-DD.parquet`                                   |
 | bars   | databento  | `YYYY-MM-DD.ohlcv-1m.dbn[.zst]`, `<dataset>-YYYYMMDD.ohlcv-1m.dbn[.zst]` |
+| chains | thetadata  | `OPTION-OPEN_INTEREST-YYYYMMDD.csv`, `thetadata-open_interest-YYYYMMDD.csv`|
+| bars   | thetadata  | `thetadata-<SYMBOL>-ohlc-1m-YYYYMMDD.csv`                                |
+| bars   | massive    | `YYYY-MM-DD.csv.gz` (us_indices/minute_aggs_v1)                          |
+| chains | massive    | `YYYY-MM-DD.csv.gz`: refused (Massive carries no option open interest)   |
+| chains | optionmetrics | `opprcd_YYYY-MM-DD.csv`, `opprcdYYYY_YYYYMMDD.csv` (WRDS IvyDB)    |
 
 A file no adapter claims is an error naming it (dot-files such as `.DS_Store` or a
 writer's `.tmp` are the only ones ignored). Two adapters (or two canonical files) for the
@@ -54,6 +59,8 @@ class Adapter:
     examples: Callable[[dt.date], list[str]]
     read: Reader
     multi_file: bool = False
+    oi_timing: str = ""  # chains: which day the vendor's OI describes and where it is mapped
+    underlying_price_at: dt.time | None = None  # chains: ET time of the underlying_price
 
     def day_of(self, filename: str) -> dt.date | None:
         for pattern in self.patterns:
@@ -69,8 +76,16 @@ class Adapter:
 
 def registry() -> tuple[Adapter, ...]:
     # Imported here so that each adapter module can import this one for `Adapter`.
-    from assets.ingestion.adapters import canonical, cboe, databento
-    return (*canonical.ADAPTERS, *cboe.ADAPTERS, *databento.ADAPTERS)
+    from assets.ingestion.adapters import (
+        canonical,
+        cboe,
+        databento,
+        massive,
+        optionmetrics,
+        thetadata,
+    )
+    return (*canonical.ADAPTERS, *cboe.ADAPTERS, *databento.ADAPTERS, *thetadata.ADAPTERS,
+            *massive.ADAPTERS, *optionmetrics.ADAPTERS)
 
 
 def adapters_for(kind: Kind, names: Sequence[str] | None = None) -> tuple[Adapter, ...]:
@@ -117,18 +132,21 @@ def landing_days(landing: Path) -> dict[dt.date, list[Path]]:
     return {day: days[day] for day in sorted(days)}
 
 
-def scan(directory: Path, kind: Kind, adapters: Sequence[str] | None = None
-         ) -> dict[dt.date, DaySource]:
-    """Every day found in a landing directory, with its adapter and files.
+def adapter_for_file(kind: Kind, source_file: str) -> Adapter | None:
+    """The adapter whose name pattern claims a staged row's `source_file` (a ZIP member's
+    lineage `x.zip!x.csv` is matched by the archive's name)."""
+    name = Path(str(source_file).split("!", 1)[0]).name
+    return next((a for a in adapters_for(kind) if a.day_of(name) is not None), None)
 
-    Raises `UnrecognizedLandingFileError` listing any file no adapter claims and
-    `LandingFileError(rule="ambiguous_source")` when a day has competing deliveries.
-    """
-    candidates = adapters_for(kind, adapters)
-    if not directory.exists():
-        return {}
+
+def claim_files(directory: Path, candidates: Sequence[Adapter]
+                ) -> tuple[dict[dt.date, dict[str, list[Path]]], list[str]]:
+    """Each file's day and adapter (the first whose pattern matches), and the names no
+    adapter claims; dot-files are skipped."""
     claimed: dict[dt.date, dict[str, list[Path]]] = {}
     unknown: list[str] = []
+    if not directory.is_dir():
+        return claimed, unknown
     for path in sorted(p for p in directory.iterdir() if p.is_file()):
         if _ignored(path.name):
             continue
@@ -139,6 +157,20 @@ def scan(directory: Path, kind: Kind, adapters: Sequence[str] | None = None
                 break
         else:
             unknown.append(path.name)
+    return claimed, unknown
+
+
+def scan(directory: Path, kind: Kind, adapters: Sequence[str] | None = None
+         ) -> dict[dt.date, DaySource]:
+    """Every day found in a landing directory, with its adapter and files.
+
+    Raises `UnrecognizedLandingFileError` listing any file no adapter claims and
+    `LandingFileError(rule="ambiguous_source")` when a day has competing deliveries.
+    """
+    candidates = adapters_for(kind, adapters)
+    if not directory.exists():
+        return {}
+    claimed, unknown = claim_files(directory, candidates)
     if unknown:
         raise UnrecognizedLandingFileError.for_files(
             directory, unknown, [f"{a.name}: {a.described}" for a in candidates])

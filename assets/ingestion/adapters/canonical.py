@@ -28,6 +28,7 @@ from assets.ingestion.contract import (
     normalize_chains,
 )
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.instruments import classify
 
 _ARROW: dict[ColumnKind, pa.DataType] = {
     "date": pa.date32(), "text": pa.string(), "float": pa.float64(), "count": pa.float64(),
@@ -56,7 +57,9 @@ def _read(paths: list[Path], day: dt.date, kind: Kind) -> LandingRead:
     normalize = normalize_chains if kind == "chains" else normalize_bars
     out = normalize(frame, source_file=str(path), day=day)
     notes = [f"optional column(s) {absent} absent: stored as empty"] if absent else []
-    return LandingRead(kind, day, "canonical", [str(path)], out, len(frame), notes)
+    instrument = (classify(str(out["symbol"].iloc[0]), day, source="symbol column")
+                  if kind == "bars" and len(out) and out["symbol"].notna().any() else None)
+    return LandingRead(kind, day, "canonical", [str(path)], out, len(frame), notes, instrument)
 
 
 def _examples(day: dt.date) -> list[str]:
@@ -65,7 +68,8 @@ def _examples(day: dt.date) -> list[str]:
 
 ADAPTERS = (
     Adapter("canonical", "chains", (_NAME,), "YYYY-MM-DD.csv | YYYY-MM-DD.parquet", _examples,
-            lambda paths, day, cfg: _read(paths, day, "chains")),
+            lambda paths, day, cfg: _read(paths, day, "chains"),
+            oi_timing="open_interest as known before D's open (the contract) -> day D"),
     Adapter("canonical", "bars", (_NAME,), "YYYY-MM-DD.csv | YYYY-MM-DD.parquet", _examples,
             lambda paths, day, cfg: _read(paths, day, "bars")),
 )

@@ -126,5 +126,7 @@ def _examples(day: dt.date) -> list[str]:
 
 ADAPTERS = (
     Adapter("cboe", "chains", (_NAME,),
-            "UnderlyingOptionsEOD{Calcs|Quotes}_YYYY-MM-DD.{csv|zip}", _examples, _read),
+            "UnderlyingOptionsEOD{Calcs|Quotes}_YYYY-MM-DD.{csv|zip}", _examples, _read,
+            oi_timing="file dated D = OCC's figure of D's morning (D-1's close) -> day D",
+            underlying_price_at=dt.time(15, 45)),
 )

@@ -43,6 +43,7 @@ from assets.common.config import LabConfig
 from assets.ingestion.adapters import Adapter
 from assets.ingestion.contract import LandingRead, normalize_bars, normalize_chains
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.instruments import classify
 
 STAT_OPEN_INTEREST = 9
 STAT_ACTION_NEW = 1
@@ -224,7 +225,11 @@ def _symbol_for(store, instrument_id: int, day: dt.date) -> str:
     return requested[0] if len(requested) == 1 else str(instrument_id)
 
 
-def _read_bars(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
+def _read_bars(paths: list[Path], day: dt.date, cfg: LabConfig,
+               symbol: str | None = None) -> LandingRead:
+    """The session's bars of the most traded instrument, or of `symbol` when given (the
+    basis of a futures day needs the same contract on the previous session, also on a roll
+    day when another month already trades more)."""
     if len(paths) != 1:
         raise LandingFileError(paths[0], None, "ambiguous_source",
                                f"{len(paths)} ohlcv-1m files for {day}: {[p.name for p in paths]}")
@@ -250,6 +255,13 @@ def _read_bars(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
     notes = [f"{len(frame)} records; {int(inside.sum())} inside the session "
              f"[{sess.open:%H:%M}, {sess.close:%H:%M}) UTC"]
     frame = frame[inside]
+    if symbol is not None:
+        ids = [i for i in frame["instrument_id"].unique()
+               if _symbol_for(store, int(i), day) == symbol]
+        if not ids:
+            raise LandingFileError(path, None, "basis_reference",
+                                   f"no {symbol} bars inside the {day} session")
+        frame = frame[frame["instrument_id"] == ids[0]]
     if frame["instrument_id"].nunique() > 1:
         volumes = frame.groupby("instrument_id")["volume"].sum().sort_values(ascending=False)
         notes.append(f"{len(volumes)} instruments; kept {volumes.index[0]} (largest session "
@@ -258,10 +270,20 @@ def _read_bars(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
     if len(frame) == 0:
         raise LandingFileError(path, None, "no_rows",
                                f"no ohlcv-1m record inside the {day} session")
-    frame = frame.assign(symbol=_symbol_for(store, int(frame["instrument_id"].iloc[0]), day))
+    symbol = _symbol_for(store, int(frame["instrument_id"].iloc[0]), day)
+    frame = frame.assign(symbol=symbol)
     out = normalize_bars(frame, source_file=str(path), day=day,
                          source_row=frame["source_row"].to_numpy())
-    return LandingRead("bars", day, "databento", [str(path)], out, int(rec.size), notes)
+    dataset = str(store.dataset or "")
+    instrument = classify(symbol, day, dataset=dataset or None,
+                          source=f"symbology of dataset {dataset or 'unknown'}")
+    return LandingRead("bars", day, "databento", [str(path)], out, int(rec.size), notes,
+                       instrument)
+
+
+def read_bars_of(paths: list[Path], day: dt.date, cfg: LabConfig, symbol: str) -> LandingRead:
+    """One contract's bars from a day's ohlcv-1m file (see `_read_bars`)."""
+    return _read_bars(paths, day, cfg, symbol)
 
 
 def _chain_examples(day: dt.date) -> list[str]:
@@ -276,7 +298,8 @@ def _bar_examples(day: dt.date) -> list[str]:
 ADAPTERS = (
     Adapter("databento", "chains", (_CHAIN_NAME,),
             "YYYY-MM-DD[.definition|.statistics].dbn[.zst] | <dataset>-YYYYMMDD.<schema>.dbn[.zst]",
-            _chain_examples, _read_chains, multi_file=True),
+            _chain_examples, _read_chains, multi_file=True,
+            oi_timing="latest OPRA OI statistic received before D's open -> day D"),
     Adapter("databento", "bars", (_BAR_NAME,),
             "YYYY-MM-DD.ohlcv-1m.dbn[.zst] | <dataset>-YYYYMMDD.ohlcv-1m.dbn[.zst]",
             _bar_examples, _read_bars),
