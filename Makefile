@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install manifest demo lint test test-fast test-ui bench ui clean
+.PHONY: install manifest demo lint test test-fast test-ui bench ui clean study
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ test-ui: install manifest
 bench: install manifest
 	@for b in benchmarks/bench_*.py; do m=benchmarks.$$(basename $$b .py); echo "== $$m"; \
 		$(PY) -m $$m || exit 1; done
+
+# The lab's own calibration: false-positive rates and power on seeded synthetic worlds.
+study: install manifest
+	$(VENV)/bin/pressure-lab study
 
 ui: install manifest
 	$(VENV)/bin/pressure-lab ui

@@ -133,7 +133,15 @@ def _print_summary(evidence_dir: Path) -> None:
     print(f"  trades (out of sample): {perf.get('total_sample_size')}")
     print(f"  win rate: {fmt(perf.get('win_rate'))}  95% CI [{fmt(ci[0])}, {fmt(ci[1])}]")
     print(f"  annualized daily Sharpe: {fmt(perf.get('sharpe_ratio'), '.2f')}")
-    print(f"  p-value (random-entry null): {fmt(stats.get('p_value'), '.4f')}")
+    print(f"  p-value (matched random-entry null): {fmt(stats.get('p_value'), '.4f')} "
+          f"(family-adjusted {fmt(stats.get('p_value_adjusted'), '.4f')})")
+    hyp = pkg.get("hypothesis_results", {})
+    for key in ("edge_vs_random", "primary"):
+        if key in hyp:
+            print(f"  {key}: {hyp[key].split(' - ')[0]}")
+    looks = pkg.get("repeated_looks", {})
+    if looks:
+        print(f"  looks recorded: {looks.get('n_looks')}")
     print(f"  max drawdown: {fmt(perf.get('maximum_drawdown'), '.2%')} of equity")
     dd = perf.get("drawdown") or {}
     if dd.get("equity_exhausted"):
@@ -241,6 +249,41 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_study(args: argparse.Namespace) -> int:
+    """The lab's calibration study on synthetic worlds (in memory, no Dagster run)."""
+    import time as _time
+
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment, lab_paths
+    from assets.study.run import STUDY_FILE, STUDY_PAGE, run_study
+
+    configure_environment()
+    out = Path(args.out) if args.out else lab_paths().evidence
+    started = _time.perf_counter()
+    study = run_study(load_config(), out, n_null=args.null_worlds,
+                      strengths=tuple(args.strengths), ladder_seeds=args.ladder_seeds,
+                      start=args.start.isoformat(), end=args.end.isoformat(), jobs=args.jobs,
+                      null_replications=args.null_replications,
+                      placebo_replications=args.placebo_replications)
+    seconds = _time.perf_counter() - started
+    fp = study["false_positive_rates"]
+    print(f"study: {study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
+          f"{args.ladder_seeds} in {seconds:.0f} s -> {out / STUDY_FILE}, {out / STUDY_PAGE}")
+    for name, r in fp.items():
+        lo, hi = r["clopper_pearson"]
+        rate = "n/a" if r["rate"] is None else f"{r['rate']:.3f}"
+        ci = "" if lo is None else f" [{lo:.3f}, {hi:.3f}]"
+        print(f"  FP {name}: {r['count']}/{r['n']} = {rate}{ci}")
+    for scenario, rows in study["power"].items():
+        for row in rows:
+            c = row["claims"]
+            print(f"  power {scenario} x{row['strength']:g}: edge_vs_random "
+                  f"{c.get('edge_vs_random', {}).get('rate')}, opposite_direction "
+                  f"{c.get('opposite_direction', {}).get('rate')}, VALIDATED "
+                  f"{c['verdict_validated']['rate']}, any claim {c['any_claim']['rate']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressure-lab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -274,6 +317,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-level", default="CRITICAL",
                       choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
     demo.set_defaults(func=cmd_demo)
+
+    study = sub.add_parser("study", help="measure the lab's false-positive rates and power "
+                                         "on seeded synthetic worlds")
+    study.add_argument("--null-worlds", type=int, default=50)
+    study.add_argument("--strengths", type=float, nargs="*", default=[0.5, 1.0, 2.0, 4.0])
+    study.add_argument("--ladder-seeds", type=int, default=5)
+    study.add_argument("--start", type=_date, default=_date("2024-01-01"))
+    study.add_argument("--end", type=_date, default=_date("2024-06-30"))
+    study.add_argument("--jobs", type=int, default=2)
+    study.add_argument("--null-replications", type=int, default=499)
+    study.add_argument("--placebo-replications", type=int, default=39)
+    study.add_argument("--out", default=None, help="directory (default: the evidence folder)")
+    study.set_defaults(func=cmd_study)
 
     inspect = sub.add_parser("inspect", help="report on the landing zone before a run: "
                              "adapters, instruments, OI timing, counts, warnings, errors")

@@ -60,6 +60,13 @@ def test_run_succeeds_and_prints_the_verdict_and_paths(first_run):
     assert pkg["experimental_validity"] in run.stdout
     assert pkg["reproducibility_protocol"]["data_source"]["scenario"] == "steer"
     assert len(pkg["reproducibility_protocol"]["input_file_sha256"]) == 2 * 61
+    # every look at the verdict is recorded in the warehouse; this was the first
+    assert pkg["repeated_looks"]["n_looks"] == 1
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        looks = conn.execute("select n_scored_days, n_trades, verdict from validation.looks"
+                             ).fetchall()
+    assert looks == [(61 - 30, pkg["performance_metrics"]["total_sample_size"],
+                      pkg["experimental_validity"])]
     # The bars are the index itself (the synthetic SPX), recorded day by day, no basis.
     assert pkg["reproducibility_protocol"]["bars_underlying"] == {
         "recorded_days": 61, "instruments": ["index SPX"], "basis_methods": ["none"],

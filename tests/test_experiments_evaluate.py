@@ -95,6 +95,6 @@ def test_benchmark_is_the_exact_mean_of_the_random_entry_null(market, base):
     np.testing.assert_allclose(daily.to_numpy()[daily.to_numpy() != 0],
                                expected[expected != 0], rtol=1e-9)
     # the null's Monte Carlo mean of mean points per trade agrees within its error
-    null = random_entry_null(trades, tape, rules, tc, B=4000, seed=3)
+    null = random_entry_null(trades, tape, rules, tc, B=4000, seed=3, entries="uniform")
     se = np.std(null.null_means, ddof=1) / math.sqrt(4000)
     assert abs(null.null_means.mean() - naive.mean()) < 5 * se + 1e-9

@@ -1,6 +1,8 @@
 """The platform's promise, measured on seeded synthetic worlds through the same numpy stages
-the nightly run uses: no steering -> never VALIDATED and no pile-up of small p-values;
-planted steering -> found."""
+the nightly run uses. Each test could fail: the verdict's p-gate is tested with the
+performance bars removed (the 75 % win-rate bar alone would keep a null world from
+VALIDATED whatever the p-value), and a planted edge must be reported as an edge even when
+the strategy specification's bar is not met."""
 
 import numpy as np
 import pytest
@@ -12,34 +14,37 @@ from assets.pressure.outcomes import prediction_outcomes
 from assets.synthetic_market.in_memory_days import synthetic_market
 
 pytestmark = pytest.mark.slow
-CFG = LabConfig(validation=ValidationConfig(null_replications=1000, bootstrap_replications=500))
+VC = dict(null_replications=999, bootstrap_replications=200, oi_placebo_replications=19)
+CFG = LabConfig(validation=ValidationConfig(**VC))
+# the verdict rule with its performance bars removed: only the p-gate can stop VALIDATED
+P_GATE_ONLY = LabConfig(validation=ValidationConfig(**VC, win_rate_threshold=0.0,
+                                                    sharpe_threshold=-1e9))
 HALF_YEAR = ("2024-01-01", "2024-06-30")
 
 
 @pytest.fixture(scope="module")
 def null_packages():
-    return [run_in_memory(synthetic_market(*HALF_YEAR, "null", seed=s), CFG) for s in range(6)]
+    return [run_in_memory(synthetic_market(*HALF_YEAR, "null", seed=s), P_GATE_ONLY)
+            for s in range(6)]
 
 
-def test_null_worlds_are_never_validated(null_packages):
+def test_the_p_gate_alone_keeps_null_worlds_from_validated(null_packages):
     verdicts = [p["experimental_validity"] for p in null_packages]
-    assert "VALIDATED" not in verdicts
-    assert set(verdicts) <= {"REJECTED", "INSUFFICIENT_DATA"}
-
-
-def test_null_p_values_do_not_pile_up_near_zero(null_packages):
-    p = np.array([pk["statistical_measures"]["p_value"] for pk in null_packages], dtype=float)
-    assert np.all(np.isfinite(p))
-    assert (p < 0.05).sum() <= 1  # expected 0.3 of 6 under the null
-    # not concentrated near 0: a KS test against U(0,1) does not reject at 1 %
-    assert stats.kstest(p, "uniform").pvalue > 0.01
-
-
-def test_null_mean_pnl_after_costs_is_not_significantly_positive(null_packages):
     for pkg in null_packages:
-        mean = pkg["performance_metrics"]["mean_pnl_points"]
-        lo, hi = pkg["statistical_measures"]["confidence_interval"]
-        assert not (lo > 0 and mean > 0), "a null world looks profitable"
+        edge = next(c for c in pkg["claims_family"]["claims"] if c["name"] == "edge_vs_random")
+        # with the bars removed, VALIDATED is exactly "edge_vs_random claimed" (n >= 50)
+        assert (pkg["experimental_validity"] == "VALIDATED") == edge["claimed"]
+    assert verdicts.count("VALIDATED") <= 1  # expected 0.15 of 6 at alpha / 2
+
+
+def test_null_worlds_make_no_positive_claim(null_packages):
+    claims = [pkg["claims_family"]["any_claim"] for pkg in null_packages]
+    assert sum(claims) <= 1
+    for pkg in null_packages:
+        h = pkg["hypothesis_results"]
+        assert not pkg["opposite_hypothesis"]["pinning_detected"] or pkg["claims_family"][
+            "any_claim"]
+        assert h["edge_vs_random"].startswith(("SUPPORTED", "NOT SUPPORTED"))
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +53,15 @@ def strong_steer():
     return synthetic_market("2024-01-01", "2024-12-31", "steer", seed=4, strength=5.0)
 
 
-def test_strong_steering_is_found(strong_steer):
+def test_strong_steering_is_found_as_an_edge(strong_steer):
     pkg = run_in_memory(strong_steer, CFG)
     assert pkg["statistical_measures"]["p_value"] < 0.01
     assert pkg["performance_metrics"]["mean_pnl_points"] > 0
+    assert pkg["hypothesis_results"]["edge_vs_random"].startswith("SUPPORTED")
+    # the bar of the strategy specification is a separate statement
+    assert pkg["hypothesis_results"]["primary"].split(" - ")[0] in {
+        "SUPPORTED", "NOT SUPPORTED"}
+    assert pkg["null_model"]["entries"] == "matched"
 
 
 def test_direction_accuracy_on_steer_is_clearly_above_null(strong_steer):
@@ -76,3 +86,10 @@ def test_strong_steer_trades_are_significantly_positive_after_costs(strong_steer
     oos = trades[~trades["is_calibration"].astype(bool)]
     res = stats.ttest_1samp(oos["pnl_points"], 0.0, alternative="greater")
     assert res.pvalue < 0.05
+
+
+def test_pinning_world_claims_the_opposite_direction():
+    pin = synthetic_market("2024-01-01", "2024-12-31", "pin", seed=4, strength=5.0)
+    pkg = run_in_memory(pin, CFG)
+    assert pkg["opposite_hypothesis"]["direction_supported"].startswith("TOWARD")
+    assert not pkg["hypothesis_results"]["edge_vs_random"].startswith("SUPPORTED")

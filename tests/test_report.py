@@ -420,3 +420,17 @@ def test_renders_in_headless_chromium(tmp_path, page):
         assert im.size == (1200, 2400)
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours and len(colours) > 10  # something was drawn, not a blank page
+
+
+def test_headline_shows_edge_and_bar_as_two_statements():
+    from assets.report.sections import render_report
+
+    page = render_report({"experimental_validity": "REJECTED", "hypothesis_results": {
+        "edge_vs_random": "SUPPORTED - the alerts carry information (p = 0.004)",
+        "primary": "NOT SUPPORTED - the bar is not met"},
+        "performance_metrics": {"sharpe_ratio": 1.2, "sharpe_annualization_factor": 12.29},
+        "statistical_measures": {"p_value": 0.004, "p_value_adjusted": 0.008}})
+    block = page.split('id="two-statements"')[1].split("</table>")[0]
+    assert "Edge over random entries" in block and "SUPPORTED - the alerts" in block
+    assert "NOT SUPPORTED - the bar is not met" in block
+    assert "12.29" in page and "family-adjusted 0.008" in page

@@ -64,7 +64,8 @@ def test_package_has_the_interface_layout_and_validates(inputs):
                 "validation_timestamp", "figures"):
         assert key in pkg
     assert set(pkg["statistical_measures"]) >= {"p_value", "confidence_interval", "effect_size",
-                                                "sample_size", "statistical_power"}
+                                                "sample_size", "power", "p_value_adjusted"}
+    assert "statistical_power" not in pkg["statistical_measures"]  # no post-hoc power
     pm = pkg["performance_metrics"]
     assert pm["total_sample_size"] == 70  # calibration trades are not scored
     assert pkg["empirical_evidence"][0] == "trade_execution_log_70_trades.json"
@@ -209,3 +210,47 @@ def test_planted_steering_is_found_and_random_trades_are_not_validated():
     random_dir = priced_trades(days[N_CAL:], 80, 14, cfg, direction="random")
     pkg, _ = evaluate(random_dir, None, days, cfg, {}, {}, validation_timestamp="T")
     assert pkg["experimental_validity"] == "REJECTED"
+
+
+def test_claims_family_and_the_two_statements(inputs):
+    pkg, _ = _evaluate(inputs)
+    fam = pkg["claims_family"]
+    names = [c["name"] for c in fam["claims"]]
+    assert names[:2] == ["edge_vs_random", "opposite_direction"]
+    assert {"oi_placebo", "settlement_pinning", "direction_vs_random",
+            "secondary_quadratic_intensification"} <= set(names)
+    roles = {c["name"]: c["role"] for c in fam["claims"]}
+    assert roles["edge_vs_random"] == roles["opposite_direction"] == "confirmatory"
+    assert all(roles[n] == "exploratory" for n in names[2:])
+    for c in fam["claims"]:
+        if c["p_value"] is not None:
+            assert c["adjusted_p_value"] >= c["p_value"]
+            assert c["claimed"] == (c["adjusted_p_value"] < 0.05)
+    edge = fam["claims"][0]
+    assert pkg["statistical_measures"]["p_value_adjusted"] == edge["adjusted_p_value"]
+    h = pkg["hypothesis_results"]
+    assert h["edge_vs_random"].startswith("SUPPORTED" if edge["claimed"] else "NOT SUPPORTED")
+    assert "primary" in h and pkg["null_model"]["entries"] == "matched"
+    placebo = pkg["controls"]["oi_placebo"]
+    assert placebo["replications"] == inputs[0].validation.oi_placebo_replications
+    assert pkg["repeated_looks"]["n_looks"] == 1
+    assert not pkg["study_calibration"]["available"]
+    for block in pkg["null_model"]["per_class"].values():
+        assert block["tested"] == (block["n_trades"] >= 10)
+
+
+def test_an_unreached_horizon_means_insufficient_data(inputs):
+    cfg = _cfg(evaluation_horizon_days=1000, oi_placebo_replications=5)
+    pkg, _ = _evaluate(inputs, cfg=cfg)
+    assert pkg["experimental_validity"] == "INSUFFICIENT_DATA"
+    assert pkg["repeated_looks"]["horizon_reached"] is False
+    validate_package(pkg)
+
+
+def test_a_passed_horizon_judges_the_first_horizon_days_only(inputs):
+    cfg = _cfg(evaluation_horizon_days=10, oi_placebo_replications=5)
+    pkg, _ = _evaluate(inputs, cfg=cfg)
+    assert "first 10 scored days" in pkg["verdict_basis"]
+    assert pkg["repeated_looks"]["horizon_reached"] is True
+    # the horizon's trades are fewer than the specification's 50: the verdict cannot be reached yet
+    assert pkg["experimental_validity"] == "INSUFFICIENT_DATA"

@@ -85,3 +85,13 @@ def test_missing_columns_are_reported():
         P.prediction_accuracy(pd.DataFrame({"urgency": [], "steering_direction": [],
                                             "actual_move": [], "pressure": [],
                                             "is_calibration": []}))
+
+
+def test_small_classes_get_their_count_only():
+    days = random_walk_days(25, 31)
+    o = outcomes_for(days, 300, 32, CFG, n_calibration=40)
+    got = P.prediction_accuracy(o, min_class_size=10_000)
+    for c in P.CLASSES:
+        block = got["per_class"][c]
+        assert block["tested"] is False and set(block) == {"sample_size", "tested", "note"}
+    assert got["overall"]["direction"]["accuracy"] is not None

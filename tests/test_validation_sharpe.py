@@ -105,3 +105,44 @@ def test_sharpe_statistics_uses_all_days():
     assert got["annualized_daily_sharpe"] == pytest.approx(by_hand)
     assert got["per_trade_sharpe"] == pytest.approx(80.0 / np.std([100.0, 60.0], ddof=1))
     assert got["n_variants_tried"] == 3
+
+
+def test_mwf_calendar_annualizes_by_expiration_days_per_year():
+    """2019 Mon/Wed/Fri expirations: the Sharpe from a trade log, computed independently
+    (pandas-market-calendars for the sessions, pandas for the daily sums), under the
+    package's stated convention."""
+    import pandas_market_calendars as mcal
+
+    sched = mcal.get_calendar("XNYS").schedule("2019-01-01", "2019-12-31")
+    sessions = [d.date() for d in sched.index]
+    mwf = [d for d in sessions if d.weekday() in (0, 2, 4)]
+    rng = np.random.default_rng(3)
+    traded = rng.choice(len(mwf), 90, replace=False)
+    log = pd.DataFrame({"quote_date": [mwf[i] for i in traded for _ in range(2)],
+                        "pnl_dollars": rng.normal(30.0, 400.0, 180)})
+    daily = log.groupby("quote_date")["pnl_dollars"].sum().reindex(mwf, fill_value=0.0)
+    # the stated convention: 252 x expiration days / sessions from the first to the last
+    spanned = [d for d in sessions if mwf[0] <= d <= mwf[-1]]
+    per_year = 252 * len(mwf) / len(spanned)
+    assert per_year == pytest.approx(len(mwf), rel=0.01)  # ~ the calendar year's count
+    expected = daily.mean() / daily.std(ddof=1) * math.sqrt(per_year)
+    got = S.sharpe_statistics(log, mwf, n_variants=1, reps=50, seed=1)
+    assert 145 <= per_year <= 155
+    assert got["periods_per_year"] == pytest.approx(per_year)
+    assert got["annualization_factor"] == pytest.approx(math.sqrt(per_year))
+    assert got["annualized_daily_sharpe"] == pytest.approx(expected)
+    # x sqrt(252) would overstate it by ~1.29
+    assert math.sqrt(252 / per_year) == pytest.approx(1.29, abs=0.01)
+    assert got["min_track_record_length_years"] == pytest.approx(
+        got["min_track_record_length_days"] / per_year)
+    assert "sqrt(" in got["definition"] and "expiration days per year" in got["definition"]
+
+
+def test_every_session_calendar_keeps_252():
+    import pandas_market_calendars as mcal
+
+    sched = mcal.get_calendar("XNYS").schedule("2023-01-01", "2023-12-31")
+    days = [d.date() for d in sched.index]
+    from assets.common.calendar import expiration_days_per_year
+
+    assert expiration_days_per_year(days) == pytest.approx(252.0)

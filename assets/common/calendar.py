@@ -119,3 +119,15 @@ def minutes_to_close(bar_starts: pd.DatetimeIndex | np.ndarray, close: pd.Timest
         starts = starts.tz_localize("UTC")
     delta = (close - starts) / pd.Timedelta(minutes=1)
     return np.asarray(delta, dtype=float) - bar_minutes
+
+
+def expiration_days_per_year(days, exchange: str = DEFAULT_EXCHANGE) -> float:
+    """How many of a series' expiration days a year holds, measured on the sample:
+    252 x (expiration days) / (exchange sessions from the first to the last of them).
+    252 when every session expires (or with fewer than two days); ~151 on Mon/Wed/Fri.
+    The annualization factor of an expiration-day P&L series is its square root."""
+    ds = sorted({_as_date(d) for d in days})
+    if len(ds) < 2:
+        return 252.0
+    n_sessions = len(sessions(ds[0], ds[-1], exchange))
+    return 252.0 * len(ds) / max(n_sessions, len(ds))

@@ -135,7 +135,12 @@ class ValidationConfig(_Section):
     sharpe_threshold: float = 2.0
     alpha: float = 0.05
     min_class_trades: int = 10
-    pin_half_widths: tuple[float, ...] = (0.5, 1.0, 2.5)
+    pin_half_widths: tuple[float, ...] = (0.5, 1.0, 2.5)  # reported; one KS test claims
+    # OI placebo control: R seeded reruns of alerts -> trades with mirrored/shifted OI
+    oi_placebo_replications: int = 99
+    # Repeated looks: the verdict is made once, on the first N scored expiration days
+    # (INSUFFICIENT_DATA before); None = the sample at hand is the single planned look.
+    evaluation_horizon_days: int | None = None
 
 
 class ExperimentsConfig(_Section):

@@ -22,6 +22,7 @@ TRADES = "trading.trades"
 RISK_REPORT = "trading.risk_report"
 # Written by the validation stage: the package before it is stamped and published.
 VALIDATION_RESULTS = "validation.results"
+VALIDATION_LOOKS = "validation.looks"  # every look at the verdict: date, n, p, verdict
 # Written by the experiments (sweeps and runs): every variant tried on a dataset, the sweeps,
 # and the sweeps' per-variant daily P&L (loaded by the fan-in from the variants' Parquet).
 EXPERIMENT_VARIANTS = "experiments.variants"

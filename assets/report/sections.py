@@ -46,7 +46,8 @@ KNOWN_KEYS = ("experimental_validity", "hypothesis_results", "statistical_measur
               "performance_metrics", "success_criteria", "secondary_hypotheses",
               "urgency_validation", "risk_management", "null_model", "prediction_accuracy",
               "opposite_hypothesis", "empirical_evidence", "reproducibility_protocol",
-              "validation_timestamp", "figures")
+              "validation_timestamp", "figures", "claims_family", "controls",
+              "repeated_looks", "study_calibration")
 CSS_FILE = "report.css"
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 REPORT_FILE_MODE = 0o644  # the page is for anyone who may read the evidence folder
@@ -135,8 +136,12 @@ def _headline(package: Mapping) -> str:
         _card("Win rate", pct(perf.get("win_rate")),
               f"95% CI {interval(perf.get('win_rate_confidence_interval'), as_percent=True)}"),
         _card("Sharpe (annualized daily)", num(perf.get("sharpe_ratio")),
-              "daily P&amp;L, 0 on days without a trade, &#215; &#8730;252"),
-        _card("p-value", num(stats.get("p_value")), "against the random-entry null"),
+              "expiration-day P&amp;L, 0 on days without a trade, &#215; "
+              f"{num(perf.get('sharpe_annualization_factor'))} (&#8730;expiration days "
+              "per year)"),
+        _card("p-value", num(stats.get("p_value")),
+              "against the matched random-entry null; family-adjusted "
+              f"{num(stats.get('p_value_adjusted'))}"),
         _card("Sample size", num(n), "scored trades"),
         _card("Max drawdown", drawdown_html,
               "of account equity" + (f"; {num(dd_points)} points" if dd_points is not None
@@ -207,10 +212,24 @@ def _evidence_files(package: Mapping, evidence_dir: Path | None) -> str:
 
 def _nav() -> str:
     links = [("verdict-section", "Verdict"), ("headline", "Headline"), ("figures", "Figures"),
+             ("claims", "Claims family"), ("controls", "Controls"),
              ("secondary", "Secondary hypotheses"), ("risk", "Risk management"),
              ("null", "Null model"), ("prediction", "Prediction accuracy"),
              ("opposite", "Opposite hypothesis"), ("reproducibility", "Reproducibility")]
     return "<nav>" + "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in links) + "</nav>"
+
+
+def _two_statements(package: Mapping) -> str:
+    """The edge over random entries and the specification's bar, side by side: a real but
+    small edge must read as what it is."""
+    hyp = package.get("hypothesis_results")
+    hyp = hyp if isinstance(hyp, Mapping) else {}
+    rows = [(label, hyp.get(key)) for key, label in
+            (("edge_vs_random", "Edge over random entries"),
+             ("primary", "Strategy specification's performance bar"))]
+    cells = "".join(f"<tr><th>{escape(label)}</th><td>{escape(str(text)) if text else NA}</td>"
+                    "</tr>" for label, text in rows)
+    return f'<table id="two-statements"><tbody>{cells}</tbody></table>'
 
 
 def render_report(package: Mapping[str, Any], evidence_dir: Path | None = None) -> str:
@@ -226,9 +245,17 @@ def render_report(package: Mapping[str, Any], evidence_dir: Path | None = None) 
     other = {k: v for k, v in package.items() if k not in KNOWN_KEYS}
     sections = [
         f'<section id="verdict-section"><h2>Verdict</h2>{_verdict(package)}'
+        f"{_two_statements(package)}"
         f"<h3>Success criteria</h3>{_criteria(package)}</section>",
         _section("headline-section", "Headline numbers", _headline(package)),
         _section("hypotheses", "Hypothesis results", _block(package, "hypothesis_results")),
+        _section("claims", "Claims family (family-wise error control)",
+                 _block(package, "claims_family")),
+        _section("controls", "Controls: OI placebo and direction-only null",
+                 _block(package, "controls")),
+        _section("looks", "Repeated looks", _block(package, "repeated_looks")),
+        _section("study", "The lab's measured error rates (calibration study)",
+                 _block(package, "study_calibration")),
         _section("figures", "Figures", figures_html(package)),
         _secondary(package),
         _section("urgency", "Urgency classes", _block(package, "urgency_validation"),

@@ -9,10 +9,12 @@ very same trades (same entry bar, direction and costs) with one rule taken away:
 - adaptive sizing: the same trades at the fixed `base_size`. Max drawdown (fraction of
   equity, the starting equity counted as a peak), total return, annualized daily Sharpe.
 
-Sharpe here is the annualized daily one of the design notes: the daily dollar P&L series
-with 0 on days without a trade, mean / sample std x sqrt(252) (dividing by a constant
-starting equity would not change it). Drawdowns are on the trade-by-trade equity curve,
-in exit order. Undefined numbers (nothing to measure) are None so the dict is valid JSON.
+Sharpe here is the annualized daily one of the evidence package: the daily dollar P&L
+series over the expiration days, 0 on days without a trade, mean / sample std x
+sqrt(expiration days per year in the sample) (`calendar.expiration_days_per_year`; 252
+when every session expires; dividing by a constant starting equity would not change it).
+Drawdowns are on the trade-by-trade equity curve, in exit order. Undefined numbers
+(nothing to measure) are None so the dict is valid JSON.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assets.common.calendar import expiration_days_per_year
 from assets.common.config import TradingConfig
 from assets.common.market_day import MarketDay
 from assets.trading.exits import REASON_NAMES, first_exits
 from assets.trading.simulator import BarTape, as_date, as_tape, hold_bars, trade_dollars
 
-TRADING_DAYS_PER_YEAR = 252
 NO_LIMIT_BARS = 10**9  # a time stop that never fires (the hard exit still does)
 
 
@@ -83,7 +85,8 @@ def equity_path(pnl_dollars: np.ndarray, starting_equity: float) -> dict[str, fl
 def daily_sharpe(trade_days: Iterable[dt.date], pnl_dollars: np.ndarray,
                  all_days: Iterable[dt.date]) -> float | None:
     """Annualized daily Sharpe: P&L summed per day over `all_days` (0 on days without a
-    trade), mean / sample std x sqrt(252). None with < 2 days or no variation."""
+    trade), mean / sample std x sqrt(expiration days per year). None with < 2 days or no
+    variation."""
     days = sorted(set(all_days))
     if len(days) < 2:
         return None
@@ -97,7 +100,7 @@ def daily_sharpe(trade_days: Iterable[dt.date], pnl_dollars: np.ndarray,
     sd = daily.std(ddof=1)
     if not sd > 0:
         return None
-    return float(daily.mean() / sd * math.sqrt(TRADING_DAYS_PER_YEAR))
+    return float(daily.mean() / sd * math.sqrt(expiration_days_per_year(days)))
 
 
 def risk_management_report(trades: pd.DataFrame, alerts: pd.DataFrame | None,
@@ -264,7 +267,8 @@ def _sizing_section(t: pd.DataFrame, cfg: TradingConfig,
         "return_difference_vs_fixed": _diff(a["total_return"], f["total_return"]),
         "sharpe_difference_vs_fixed": _diff(a["sharpe_daily_annualized"],
                                             f["sharpe_daily_annualized"]),
-        "sharpe_definition": "daily P&L (0 on days without a trade), mean/std(ddof=1) x sqrt(252)",
+        "sharpe_definition": ("expiration-day P&L (0 on days without a trade), mean/std(ddof=1) "
+                              "x sqrt(expiration days per year in the sample)"),
     }
 
 

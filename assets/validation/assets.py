@@ -24,7 +24,12 @@ from assets.common import tables
 from assets.common.pools import DUCKDB_POOL
 from assets.common.resources import LabConfigResource
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
-from assets.common.warehouse_io import load_market_days, read_table, replace_rows
+from assets.common.warehouse_io import (
+    load_market_days,
+    read_table,
+    replace_rows,
+    table_exists,
+)
 from assets.ingestion import bar_sources
 from assets.ingestion.adapters import landing_days
 from assets.pressure.assets import prediction_outcomes
@@ -43,9 +48,11 @@ PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
 def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource,
                           lab_config: LabConfigResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
+    from assets.study.run import load_study
     from assets.validation.evaluate import evaluate
     from assets.validation.json_values import canonical_dumps
     from assets.validation.package_assembly import derived_seeds
+    from assets.validation.repeated_looks import add_look
 
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
@@ -54,6 +61,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
         risk = json.loads(read_table(conn, tables.RISK_REPORT)["report_json"].iloc[0])
         calib = read_table(conn, tables.CALIBRATION).iloc[0].to_dict()
         market = load_market_days(conn, exchange=cfg.calendar.exchange)
+        looks = (read_table(conn, tables.VALIDATION_LOOKS)
+                 if table_exists(conn, tables.VALIDATION_LOOKS) else None)
     days = list(market)
     paths = lab_paths()
     used = [p for d, files in landing_days(paths.landing).items() if d in market for p in files]
@@ -71,11 +80,20 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
         protocol["bars_underlying"] = bar_sources.package_section(conn, days)
         trials = trials_for_run(conn, paths.landing, cfg)
     package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
-                              validation_timestamp="", variant_trials=trials)
+                              validation_timestamp="", looks=looks,
+                              study=load_study(paths.evidence),
+                              variant_trials=trials)
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
+    look = {"look_date": scored[-1].isoformat() if scored else None,
+            "n_scored_days": len(scored),
+            "n_trades": package["performance_metrics"]["total_sample_size"],
+            "p_value": package["statistical_measures"]["p_value"],
+            "verdict": package["experimental_validity"],
+            "recorded_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")}
     with duckdb.get_connection() as conn:
         replace_rows(conn, tables.VALIDATION_RESULTS, row)
+        replace_rows(conn, tables.VALIDATION_LOOKS, add_look(looks, look))
         record_run(conn, paths.landing, cfg, package)
     perf, stats = package["performance_metrics"], package["statistical_measures"]
     return MaterializeResult(metadata={

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from arch.bootstrap import IIDBootstrap
 from scipy import stats
-from statsmodels.stats.power import TTestPower
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
 from assets.validation.json_values import finite_or_none
@@ -147,40 +146,12 @@ def cohens_h(win_rate: float | None, null_win_rate: float | None) -> float | Non
     return finite_or_none(proportion_effectsize(win_rate, null_win_rate))
 
 
-def power_analysis(d: float | None, n: int, alpha: float = 0.05,
-                   power_target: float = 0.8) -> dict[str, Any]:
-    """Power of the one-sided one-sample t-test at the observed n and d, and the minimum
-    detectable effect (Cohen's d) at `power_target`.
-
-    Power at the observed effect is post hoc (it is a function of the p-value); the MDE is
-    the informative number: the smallest true effect this many trades would likely detect.
-    """
-    out: dict[str, Any] = {"test": "one-sample t-test, one-sided (greater)", "alpha": alpha,
-                           "nobs": int(n), "effect_size": d, "power": None,
-                           "power_target": power_target, "minimum_detectable_effect_d": None}
-    if n < 2:
-        return out
-    tp = TTestPower()
-    if d is not None:
-        out["power"] = finite_or_none(tp.power(effect_size=d, nobs=n, alpha=alpha,
-                                               alternative="larger"))
-    out["minimum_detectable_effect_d"] = finite_or_none(tp.solve_power(
-        effect_size=None, nobs=n, alpha=alpha, power=power_target, alternative="larger"))
-    return out
-
-
 def trade_statistics(trades: pd.DataFrame, reps: int, seed: int,
                      alpha: float = 0.05) -> dict[str, Any]:
     """All per-trade statistics of already-filtered (out-of-sample) trades."""
     pts = np.asarray(trades["pnl_points"], dtype=float)
     win = wins_of(trades)
     wr = win_rate_stats(int(win.sum()), int(win.size), alpha)
-    d = cohens_d(pts)
-    power = power_analysis(d, int(pts.size), alpha)
-    sd = pts.std(ddof=1) if pts.size > 1 else float("nan")
-    mde = power["minimum_detectable_effect_d"]
-    power["minimum_detectable_effect_points"] = (finite_or_none(mde * sd) if mde is not None
-                                                 else None)
     return {"win_rate": wr, "pnl": pnl_stats(trades),
             "mean_pnl_test": mean_pnl_test(pts, reps, seed, alpha),
-            "cohens_d": d, "power": power}
+            "cohens_d": cohens_d(pts)}

@@ -3,9 +3,19 @@
 Each replication keeps everything about the observed out-of-sample trades except the
 information the hypothesis claims to have: the same number of trades, on the same days,
 in the same urgency class, with the same stop / target / time stop, size and costs. Only
-the entry bar (uniform over that class's window on that day) and the direction (±1 with
-equal odds) are random. Every replication is re-priced on the same bars by the same exit
-engine as the simulator (`assets.trading.exits.first_exits`), with slippage on both sides.
+the entry bar and the direction (±1 with equal odds) are random.
+
+Entry bars (`entries`):
+- "matched" (the package's null): drawn from the strategy's own distribution of entry
+  minutes-to-expiry in that class (pooled over the out-of-sample trades), restricted to
+  the bars the class's window allows on that day. Pressure grows as 1/minutes², so alerts
+  cluster near the close; a null that ignored this would hold its trades longer, have a
+  wider distribution and lose power. A day on which none of the class's observed entry
+  minutes is available falls back to uniform over its window (counted).
+- "uniform": uniform over the class's window on that day (the older, wider null).
+
+Every replication is re-priced on the same bars by the same exit engine as the simulator
+(`assets.trading.exits.first_exits`), with slippage on both sides.
 
 Statistic: mean `pnl_points` per trade. p = (1 + #{null ≥ observed}) / (B + 1).
 A stop and a target of different sizes, slippage and commissions move a random trade's
@@ -70,12 +80,14 @@ class NullResult:
     binomial_p_value: float
     null_exit_reasons: dict[str, float]
     per_class: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entries: str = "matched"
+    uniform_fallback_trades: int = 0
 
     def histogram(self, bins: int = 50) -> dict[str, Any]:
         finite = self.null_means[np.isfinite(self.null_means)]
         if finite.size == 0:
-            return {"observed": finite_or_none(self.observed_mean_pnl_points), "bin_edges": [],
-                    "counts": []}
+            return {"observed": finite_or_none(self.observed_mean_pnl_points),
+                    "bin_edges": [], "counts": []}
         lo = min(finite.min(), self.observed_mean_pnl_points)
         hi = max(finite.max(), self.observed_mean_pnl_points)
         counts, edges = np.histogram(finite, bins=bins, range=(lo, hi) if hi > lo else None)
@@ -88,9 +100,15 @@ class NullResult:
         n = self.n_trades
         return {
             "description": ("random-entry null: same number of trades on the same days, "
-                            "entries uniform in the same urgency window, random direction, "
-                            "same stop/target/time stop, size and costs, re-priced on the "
-                            "same bars; statistic = mean pnl_points per trade"),
+                            + ("entry minutes-to-expiry drawn from the strategy's own per-class "
+                               "distribution inside the class's window"
+                               if self.entries == "matched" else
+                               "entries uniform in the same urgency window")
+                            + ", random direction, same stop/target/time stop, size and "
+                            "costs, re-priced on the same bars; statistic = mean "
+                            "pnl_points per trade"),
+            "entries": self.entries,
+            "uniform_fallback_trades": self.uniform_fallback_trades,
             "replications": self.B, "seed": self.seed,
             "n_trades": n, "n_excluded": self.n_excluded,
             "statistic": "mean pnl_points per trade",
@@ -127,7 +145,7 @@ def _per_trade_plan(oos: pd.DataFrame, bars: BarTape, rules: Sequence[UrgencyRul
     flat: list[np.ndarray] = []
     offset, count, last, keep = [], [], [], []
     pos = 0
-    for qd, urg in zip(oos["quote_date"], oos["urgency"], strict=False):
+    for qd, urg in zip(oos["quote_date"], oos["urgency"], strict=True):
         day = bars.day_position(pd.Timestamp(qd).date())
         rule = by_name.get(str(urg))
         if day < 0 or rule is None:
@@ -155,6 +173,8 @@ def _per_trade_plan(oos: pd.DataFrame, bars: BarTape, rules: Sequence[UrgencyRul
             return np.asarray(kept[col], dtype=float)
         return np.array([table[u] for u in urg], dtype=float)
 
+    entry_minutes = (bars.minutes_to_expiry[np.asarray(kept["entry_index"], dtype=np.int64)]
+                     if "entry_index" in kept.columns else None)
     size = (np.asarray(kept["size"], dtype=float) if "size" in kept.columns
             else np.ones(len(kept)))
     pts = np.asarray(kept["pnl_points"], dtype=float)
@@ -176,12 +196,50 @@ def _per_trade_plan(oos: pd.DataFrame, bars: BarTape, rules: Sequence[UrgencyRul
         "urgency": urg,
         "pnl_points": pts,
         "wins": usd > 0,
+        "entry_minutes": entry_minutes,
     }
+
+
+def matched_weights(plan: dict[str, np.ndarray], bars: BarTape) -> tuple[np.ndarray, int]:
+    """Per candidate alert bar, the probability of drawing it: the class's empirical
+    frequency of the entry bar's minutes-to-expiry, normalised within each trade's
+    candidate set. Returns (flat weights, number of trades that fell back to uniform)."""
+    cand_minutes = bars.minutes_to_expiry[plan["cand"] + 1]
+    weights = np.empty(plan["cand"].size)
+    fallback = 0
+    pmf: dict[str, dict[float, float]] = {}
+    for u in np.unique(plan["urgency"]):
+        vals, counts = np.unique(plan["entry_minutes"][plan["urgency"] == u], return_counts=True)
+        pmf[str(u)] = dict(zip(vals.tolist(), (counts / counts.sum()).tolist(), strict=True))
+    for o, c, u in zip(plan["offset"], plan["count"], plan["urgency"], strict=True):
+        table = pmf[str(u)]
+        w = np.array([table.get(m, 0.0) for m in cand_minutes[o:o + c].tolist()])
+        if w.sum() <= 0:
+            w = np.ones(c)
+            fallback += 1
+        weights[o:o + c] = w / w.sum()
+    return weights, fallback
+
+
+def _draw(plan: dict[str, np.ndarray], cum: np.ndarray | None, rng: np.random.Generator,
+          reps: int) -> np.ndarray:
+    """(reps, n) flat candidate positions: uniform per trade, or by the matched weights
+    (`cum`: per-trade cumulative weights shifted by the trade's position, so one
+    searchsorted serves every trade)."""
+    n = plan["count"].size
+    if cum is None:
+        pick = rng.integers(0, plan["count"][None, :], size=(reps, n))
+        return plan["offset"][None, :] + pick
+    u = rng.random((reps, n)) + np.arange(n)[None, :]
+    pos = np.searchsorted(cum, u, side="right")
+    lo = plan["offset"][None, :]
+    return np.clip(pos, lo, lo + plan["count"][None, :] - 1)
 
 
 def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
                       trading_cfg: TradingConfig, B: int, seed: int,
-                      chunk_trades: int = DEFAULT_CHUNK_TRADES) -> NullResult:
+                      chunk_trades: int = DEFAULT_CHUNK_TRADES, entries: str = "matched",
+                      min_class_trades: int = 10) -> NullResult:
     """Run the random-entry null on the out-of-sample trades.
 
     `trades` needs `quote_date`, `urgency`, `pnl_points`, `pnl_dollars`, `is_calibration`
@@ -189,10 +247,14 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
     `max_hold_minutes` and `size` (else the per-class values of `trading_cfg`, size 1).
     Trades whose day is not in `bars` or whose class window is empty on that day are
     excluded from both sides and counted in `n_excluded`. `bars` is the simulator's
-    `BarTape` (or MarketDays, turned into one).
+    `BarTape` (or MarketDays, turned into one). `entries="matched"` needs `entry_index`
+    (global bar index of the entry on that tape). Per-class blocks only for classes with
+    at least `min_class_trades` trades (fewer are listed with their count only).
     """
     if B < 1:
         raise ValueError("B must be at least 1")
+    if entries not in ("matched", "uniform"):
+        raise ValueError(f"entries must be 'matched' or 'uniform', got {entries!r}")
     bars = as_tape(bars)
     oos = out_of_sample(trades)
     plan = _per_trade_plan(oos, bars, rules, trading_cfg)
@@ -202,7 +264,16 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
     obs_wins = int(plan["wins"].sum())
     if n == 0:
         return NullResult(B, seed, 0, n_excluded, observed, np.empty(0), math.nan, 0,
-                          math.nan, math.nan, {}, {})
+                          math.nan, math.nan, {}, {}, entries)
+    cum, fallback = None, 0
+    if entries == "matched":
+        if plan["entry_minutes"] is None:
+            raise ValueError("the matched null needs the trades' entry_index")
+        weights, fallback = matched_weights(plan, bars)
+        seg = np.repeat(np.arange(plan["count"].size), plan["count"])
+        total = np.cumsum(weights)
+        before = np.concatenate([[0.0], total[:-1]])[plan["offset"]]
+        cum = seg + (total - np.repeat(before, plan["count"]))
 
     classes = sorted(set(plan["urgency"]))
     cls_idx = np.array([classes.index(u) for u in plan["urgency"]])
@@ -218,14 +289,13 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
     slip = trading_cfg.slippage_points
     pv = trading_cfg.point_value
     for c0 in range(0, n_blocks, blocks_per_chunk):
-        entries, dirs = [], []
+        entry_bars, dirs = [], []
         for b in range(c0, min(n_blocks, c0 + blocks_per_chunk)):
             reps = min(REPS_PER_BLOCK, B - b * REPS_PER_BLOCK)
             rng = np.random.default_rng(children[b])
-            pick = rng.integers(0, plan["count"][None, :], size=(reps, n))
-            entries.append(plan["cand"][plan["offset"][None, :] + pick] + 1)
+            entry_bars.append(plan["cand"][_draw(plan, cum, rng, reps)] + 1)
             dirs.append(rng.integers(0, 2, size=(reps, n)) * 2 - 1)
-        entry = np.concatenate(entries)
+        entry = np.concatenate(entry_bars)
         direction = np.concatenate(dirs)
         r = entry.shape[0]
         tile = lambda a: np.broadcast_to(a, (r, n)).ravel()  # noqa: E731, B023 (used in this iteration)
@@ -252,12 +322,16 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
     for k, name in enumerate(classes):
         mask = cls_idx == k
         nk = int(mask.sum())
+        if nk < min_class_trades:
+            per_class[name] = {"n_trades": nk, "tested": False,
+                               "note": f"fewer than {min_class_trades} trades: not tested"}
+            continue
         obs_k = float(plan["pnl_points"][mask].mean())
         null_k = class_sums[:, k] / nk
         wr_k = class_win_count[k] / (B * nk)
         wins_k = int(plan["wins"][mask].sum())
         per_class[name] = {
-            "n_trades": nk, "observed_mean_pnl_points": finite_or_none(obs_k),
+            "n_trades": nk, "tested": True, "observed_mean_pnl_points": finite_or_none(obs_k),
             "null_mean_pnl_points": finite_or_none(null_k.mean()),
             "p_value": finite_or_none((1 + int((null_k >= obs_k).sum())) / (B + 1)),
             "observed_win_rate": finite_or_none(wins_k / nk), "null_win_rate": finite_or_none(wr_k),
@@ -268,7 +342,7 @@ def random_entry_null(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],
     total = reason_count.sum()
     reasons = {name: float(reason_count[i] / total) for i, name in enumerate(REASON_NAMES)}
     return NullResult(B, seed, n, n_excluded, observed, null_means, p_value, obs_wins,
-                      null_wr, float(binom_p), reasons, per_class)
+                      null_wr, float(binom_p), reasons, per_class, entries, fallback)
 
 
 def random_entry_plan(trades: pd.DataFrame, bars, rules: Sequence[UrgencyRule],

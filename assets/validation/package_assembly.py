@@ -15,29 +15,35 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from assets.common.config import LabConfig, ValidationConfig
+from assets.common.config import LabConfig
+from assets.validation.claims import build_claims, run_family
+from assets.validation.claims_family import claim_lookup
+from assets.validation.direction_null import DirectionNullResult
 from assets.validation.drawdown import daily_equity_curve, drawdown_statistics
 from assets.validation.json_values import finite_or_none, to_jsonable
 from assets.validation.metrics import cohens_h, out_of_sample, trade_statistics
 from assets.validation.null_model import NullResult
-from assets.validation.package_sections import (
-    hypothesis_results,
-    number_text,
-    percent_text,
-    urgency_validation,
-)
+from assets.validation.opposite_hypothesis import set_opposite_statuses
+from assets.validation.package_measures import performance_metrics, statistical_measures
+from assets.validation.package_sections import hypothesis_results, urgency_validation
+from assets.validation.power import minimum_detectable_effect
 from assets.validation.publishing import evidence_file_names
+from assets.validation.repeated_looks import add_current_look, looks_section
+from assets.validation.secondary import set_statuses
 from assets.validation.sharpe import sharpe_statistics
-from assets.validation.verdict import success_criteria, verdict
+from assets.validation.study_quote import quote_study
+from assets.validation.verdict import INSUFFICIENT_DATA, success_criteria, verdict
 
 NULL_HISTOGRAM_BINS = 50
 
 
 def derived_seeds(seed: int) -> dict[str, int]:
     """One seed per random procedure, all from `ValidationConfig.seed`."""
-    return {"mean_bootstrap": seed, "sharpe_bootstrap": seed + 1, "null_model": seed + 2}
+    return {"mean_bootstrap": seed, "sharpe_bootstrap": seed + 1, "null_model": seed + 2,
+            "direction_null": seed + 3, "oi_placebo": seed + 4, "horizon_null": seed + 5}
 
 
 def build_evidence_package(
@@ -53,63 +59,115 @@ def build_evidence_package(
     pressure_vs_move: Mapping[str, Any] | None = None,
     heatmap: Mapping[str, Any] | None = None,
     validation_timestamp: str | None = None,
+    direction_null: DirectionNullResult | None = None,
+    placebo: Mapping[str, Any] | None = None,
+    looks: pd.DataFrame | None = None,
+    study: Mapping[str, Any] | None = None,
+    horizon_verdict: Mapping[str, Any] | None = None,
     variant_trials: Any = None,
 ) -> dict[str, Any]:
     """The evidence package (a JSON-able dict) of one validation run.
 
     `trades`: the simulator's table (calibration trades are dropped here); `oos_days`:
     every out-of-sample expiration day (days without a trade count in the daily Sharpe);
-    `null`: `random_entry_null` on the same trades. The rest come from `prediction`,
-    `secondary` and the other stages, and may be None when unavailable.
+    `null`: the matched `random_entry_null` on the same trades; `direction_null`, the
+    direction-only null; `placebo`, the OI placebo block. The rest come from `prediction`,
+    `secondary` and the other stages, and may be None when unavailable. `looks`: the
+    warehouse's recorded looks; `study`: a `pressure-lab study` summary to quote;
+    `horizon_verdict`: the verdict inputs on the pre-registered horizon's days.
     """
-    validation_config = cfg.validation
-    seeds = derived_seeds(validation_config.seed)
-    scored_trades = out_of_sample(trades)
-    n_trades = int(len(scored_trades))
-    trade_stats = trade_statistics(scored_trades, validation_config.bootstrap_replications,
-                                   seeds["mean_bootstrap"], validation_config.alpha)
-    n_trials, sr_variance = _trials(variant_trials, validation_config.n_variants_tried)
-    sharpe = sharpe_statistics(scored_trades, oos_days, n_trials,
-                               validation_config.bootstrap_replications,
-                               seeds["sharpe_bootstrap"], validation_config.alpha, sr_variance)
-    drawdown = drawdown_statistics(scored_trades, cfg.trading.starting_equity)
-    win_rate = trade_stats["win_rate"]["win_rate"]
+    vc = cfg.validation
+    seeds = derived_seeds(vc.seed)
+    oos = out_of_sample(trades)
+    n = int(len(oos))
+    n_cal = int(len(trades) - n)
+    ts = trade_statistics(oos, vc.bootstrap_replications, seeds["mean_bootstrap"], vc.alpha)
+    n_trials, sr_variance = _trials(variant_trials, vc.n_variants_tried)
+    sh = sharpe_statistics(oos, oos_days, n_trials, vc.bootstrap_replications,
+                           seeds["sharpe_bootstrap"], vc.alpha, exchange=cfg.calendar.exchange,
+                           sr_variance=sr_variance)
+    dd = drawdown_statistics(oos, cfg.trading.starting_equity)
+    wr = ts["win_rate"]
+    pnl = ts["pnl"]
     p_value = finite_or_none(null.p_value)
-    validity = verdict(n_trades, win_rate, sharpe["annualized_daily_sharpe"], p_value,
-                       validation_config)
-    criteria = success_criteria(n_trades, win_rate, trade_stats["pnl"]["mean_pnl_points"],
-                                drawdown["max_drawdown_fraction"], p_value, validation_config)
-    null_summary = null.to_dict()
+    null_d = null.to_dict()
+    dnull_d = direction_null.to_dict() if direction_null is not None else {"p_value": None}
+    secondary = {k: dict(v) for k, v in (secondary or {}).items()}
+    opposite = dict(opposite) if opposite else {"direction_test": {}, "pinning": {}}
+    family = run_family(build_claims(null_d, dnull_d, prediction, secondary, opposite,
+                                     placebo, vc.min_class_trades), vc.alpha)
+    claims = claim_lookup(family)
+    set_statuses(secondary, {k: claims[f"secondary_{k}"]["adjusted_p_value"]
+                             for k in secondary}, vc.alpha)
+    set_opposite_statuses(opposite, claims["opposite_direction"]["claimed"],
+                          claims["opposite_direction"]["adjusted_p_value"],
+                          claims["settlement_pinning"]["claimed"],
+                          claims["settlement_pinning"]["adjusted_p_value"],
+                          claims["edge_vs_random"]["claimed"])
+    edge_adjusted = claims["edge_vs_random"]["adjusted_p_value"]
+    looks_d = looks_section(looks, vc.evaluation_horizon_days, len(list(oos_days)),
+                            str(max(oos_days)) if len(list(oos_days)) else None)
+    if vc.evaluation_horizon_days is not None and not looks_d["horizon_reached"]:
+        validity = INSUFFICIENT_DATA
+        verdict_basis = "pre-registered horizon not reached"
+    elif horizon_verdict is not None:
+        hv = horizon_verdict
+        validity = verdict(hv["n_trades"], hv["win_rate"], hv["sharpe"], hv["p_value_adjusted"],
+                           vc)
+        verdict_basis = (f"the first {vc.evaluation_horizon_days} scored days (pre-registered "
+                         "horizon); p adjusted by the primary's family weight (Bonferroni)")
+    else:
+        validity = verdict(n, wr["win_rate"], sh["annualized_daily_sharpe"], edge_adjusted, vc)
+        verdict_basis = "every scored day; p = edge_vs_random's family-adjusted p-value"
+    add_current_look(looks_d, str(max(oos_days)) if len(list(oos_days)) else None,
+                     len(list(oos_days)), n, p_value, validity)
+    criteria = success_criteria(n, wr["win_rate"], pnl["mean_pnl_points"],
+                                dd["max_drawdown_fraction"], p_value, vc)
+    h = cohens_h(wr["win_rate"], finite_or_none(null.null_win_rate))
+    edge_weight = claims["edge_vs_random"]["initial_weight"] or 1.0
+    mde = minimum_detectable_effect(np.asarray(oos["pnl_points"], dtype=float),
+                                    null_d["null_mean_pnl_points"], vc.alpha * edge_weight)
 
-    performance = _performance_metrics(trade_stats, sharpe, drawdown, n_trades,
-                                       n_calibration_trades=int(len(trades) - n_trades))
-    statistical = _statistical_measures(trade_stats, null, null_summary, p_value, n_trades,
-                                        validation_config)
+    performance = performance_metrics(ts, sh, dd, n, n_cal)
+    statistical = statistical_measures(ts, null, null_d, p_value, edge_adjusted, h, mde, n, vc)
+    null_d["primary_p_value"] = ("this matched random-entry null's p_value is the package's "
+                                 "primary p_value (statistical_measures.p_value)")
+    null_d["direction_only"] = dnull_d
     package = {
         "experimental_validity": validity,
-        "verdict_rule": _verdict_rule(validation_config),
-        "hypothesis_results": hypothesis_results(
-            validity, performance, statistical, prediction, secondary, opposite,
-            validation_config.alpha, validation_config.min_trades),
+        "verdict_rule": (f"n < {vc.min_trades} -> INSUFFICIENT_DATA; VALIDATED iff win rate >= "
+                         f"{vc.win_rate_threshold} and annualized daily Sharpe >= "
+                         f"{vc.sharpe_threshold} and the family-adjusted p of edge_vs_random < "
+                         f"{vc.alpha}; else REJECTED"
+                         + (f"; INSUFFICIENT_DATA until {vc.evaluation_horizon_days} scored "
+                            "days (pre-registered horizon)"
+                            if vc.evaluation_horizon_days is not None else "")),
+        "verdict_basis": verdict_basis,
+        "hypothesis_results": hypothesis_results(validity, performance, statistical, prediction,
+                                                  secondary, opposite, claims, vc),
+        "claims_family": family,
         "statistical_measures": statistical,
         "performance_metrics": performance,
         "success_criteria": criteria,
-        "secondary_hypotheses": dict(secondary) if secondary else {},
-        "urgency_validation": urgency_validation(scored_trades, cfg, null, prediction),
+        "secondary_hypotheses": secondary,
+        "urgency_validation": urgency_validation(oos, cfg, null, prediction, claims),
         "risk_management": dict(risk_management),
-        "null_model": null_summary,
+        "null_model": null_d,
+        "controls": {"oi_placebo": dict(placebo) if placebo else {"p_value": None},
+                     "direction_only_null": dnull_d},
+        "repeated_looks": looks_d,
+        "study_calibration": quote_study(study, cfg),
         "prediction_accuracy": dict(prediction) if prediction else {},
-        "opposite_hypothesis": dict(opposite) if opposite else {},
-        "empirical_evidence": evidence_file_names(n_trades),
+        "opposite_hypothesis": opposite,
+        "empirical_evidence": evidence_file_names(n),
         "reproducibility_protocol": dict(reproducibility_protocol),
-        "random_seeds": {**seeds, "validation_seed": validation_config.seed},
+        "random_seeds": {**seeds, "validation_seed": vc.seed},
         "validation_timestamp": (_now_utc() if validation_timestamp is None
                                  else validation_timestamp),
         "figures": {
-            "equity_curve": daily_equity_curve(scored_trades, oos_days,
-                                               cfg.trading.starting_equity),
+            "equity_curve": daily_equity_curve(oos, oos_days, cfg.trading.starting_equity),
             "null_distribution": {**null.histogram(NULL_HISTOGRAM_BINS),
-                                  "statistic": null_summary["statistic"]},
+                                  "statistic": null_d["statistic"]},
             "pressure_vs_move": dict(pressure_vs_move) if pressure_vs_move else
             {"log10_pressure": [], "realized_move": [], "urgency": []},
             "heatmap": dict(heatmap) if heatmap else
@@ -125,89 +183,6 @@ def _trials(variant_trials: Any, floor: int) -> tuple[int, float | None]:
     if variant_trials is None:
         return int(floor), None
     return max(int(floor), int(variant_trials.count)), variant_trials.sharpe_variance
-
-
-def _verdict_rule(validation_config: ValidationConfig) -> str:
-    return (f"n < {validation_config.min_trades} -> INSUFFICIENT_DATA; VALIDATED iff win rate "
-            f">= {validation_config.win_rate_threshold} and annualized daily Sharpe >= "
-            f"{validation_config.sharpe_threshold} and p < {validation_config.alpha}; "
-            "else REJECTED")
-
-
-def _performance_metrics(trade_stats: Mapping[str, Any], sharpe: Mapping[str, Any],
-                         drawdown: Mapping[str, Any], n_trades: int,
-                         n_calibration_trades: int) -> dict[str, Any]:
-    win_rate = trade_stats["win_rate"]
-    pnl = trade_stats["pnl"]
-    return {
-        "win_rate": win_rate["win_rate"],
-        "win_rate_confidence_interval": win_rate["wilson_ci"],
-        "win_rate_confidence_interval_method": "Wilson, 95%",
-        "win_rate_clopper_pearson_interval": win_rate["clopper_pearson_ci"],
-        "wins": win_rate["wins"],
-        "average_win_points": pnl["average_win_points"],
-        "average_loss_points": pnl["average_loss_points"],
-        "average_loss_sign": "signed (a loss is negative)",
-        "profit_factor": pnl["profit_factor"],
-        "expectancy_points": pnl["expectancy_points"],
-        "expectancy_dollars": pnl["expectancy_dollars"],
-        "mean_pnl_points": pnl["mean_pnl_points"],
-        "total_pnl_points": pnl["total_pnl_points"],
-        "total_pnl_dollars": pnl["total_pnl_dollars"],
-        "sharpe_ratio": sharpe["annualized_daily_sharpe"],
-        "sharpe_ratio_definition": sharpe["definition"],
-        "sharpe": sharpe,
-        "maximum_drawdown": drawdown["max_drawdown_fraction"],
-        "maximum_drawdown_definition": "fraction of peak account equity, trade-level curve",
-        "maximum_drawdown_dollars": drawdown["max_drawdown_dollars"],
-        "maximum_drawdown_points": drawdown["max_drawdown_points"],
-        "drawdown": drawdown,
-        "total_sample_size": n_trades,
-        "calibration_trades_excluded": n_calibration_trades,
-        "summary": (f"{n_trades} out-of-sample trades, win rate "
-                    f"{percent_text(win_rate['win_rate'])}, mean "
-                    f"{number_text(pnl['mean_pnl_points'])} points/trade, annualized daily "
-                    f"Sharpe {number_text(sharpe['annualized_daily_sharpe'])}, max drawdown "
-                    f"{percent_text(drawdown['max_drawdown_fraction'])}"),
-    }
-
-
-def _statistical_measures(trade_stats: Mapping[str, Any], null: NullResult,
-                          null_summary: Mapping[str, Any], p_value: float | None,
-                          n_trades: int, validation_config: ValidationConfig) -> dict[str, Any]:
-    mean_pnl_test = trade_stats["mean_pnl_test"]
-    power = trade_stats["power"]
-    mean_ci = mean_pnl_test["bootstrap_ci"]
-    return {
-        "p_value": p_value,
-        "p_value_source": (f"random-entry null model, one-sided, B = {null.B}: "
-                           "(1 + #{null mean pnl_points >= observed}) / (B + 1)"),
-        "confidence_interval": mean_ci,
-        "confidence_interval_of": "mean pnl_points per trade (arch IID bootstrap, percentile)",
-        "confidence_level": 1 - validation_config.alpha,
-        "effect_size": trade_stats["cohens_d"],
-        "effect_size_kind": "Cohen's d: mean / sd of per-trade pnl_points",
-        "cohens_h": cohens_h(trade_stats["win_rate"]["win_rate"],
-                             finite_or_none(null.null_win_rate)),
-        "cohens_h_kind": "Cohen's h: observed win rate vs the null model's win rate",
-        "sample_size": n_trades,
-        "statistical_power": power["power"],
-        "statistical_power_note": ("post-hoc power of a one-sided one-sample t-test at the "
-                                   "observed d and n (statsmodels TTestPower)"),
-        "minimum_detectable_effect_d": power["minimum_detectable_effect_d"],
-        "minimum_detectable_effect_points": power["minimum_detectable_effect_points"],
-        "minimum_detectable_effect_power": power["power_target"],
-        "t_test": mean_pnl_test,
-        "binomial_test_vs_null_win_rate": null_summary["binomial_test"],
-        "alpha": validation_config.alpha,
-        "summary": (f"p = {number_text(p_value)} against random entries (B = {null.B}); mean "
-                    f"{number_text(mean_pnl_test['mean'])} points/trade, 95% CI "
-                    f"{number_text(mean_ci[0])} to {number_text(mean_ci[1])}; Cohen's d "
-                    f"{number_text(trade_stats['cohens_d'])}, power "
-                    f"{number_text(power['power'])}, MDE "
-                    f"{number_text(power['minimum_detectable_effect_points'])}"
-                    " points at 80% power"),
-    }
 
 
 def _now_utc() -> str:

@@ -175,11 +175,19 @@ def _group_summary(o: pd.DataFrame, alpha: float) -> dict[str, Any]:
                 np.asarray(o["actual_move"], dtype=float), days)}
 
 
-def prediction_accuracy(outcomes: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
-    """Overall and per-class accuracy summary, with the specification's keys at the top level."""
+def prediction_accuracy(outcomes: pd.DataFrame, alpha: float = 0.05,
+                        min_class_size: int = 10) -> dict[str, Any]:
+    """Overall and per-class accuracy summary, with the specification's keys at the top level.
+    A class with fewer than `min_class_size` scored predictions gets its count only: no
+    statistic is reported on a handful of predictions."""
     o = scored_outcomes(outcomes)
     overall = _group_summary(o, alpha)
-    per_class = {c: _group_summary(o.loc[o["urgency"] == c], alpha) for c in CLASSES}
+    per_class = {}
+    for c in CLASSES:
+        group = o.loc[o["urgency"] == c]
+        per_class[c] = (_group_summary(group, alpha) if len(group) >= min_class_size else
+                        {"sample_size": int(len(group)), "tested": False,
+                         "note": f"fewer than {min_class_size} predictions: not tested"})
     dirn = overall["direction"]
     return {
         "overall_direction_accuracy": dirn["accuracy"],

@@ -1,17 +1,23 @@
 """The specification's three secondary hypotheses, and the opposite (pinning) hypothesis.
 
-1. Quadratic intensification: |move| / √horizon ≈ a · minutes^(−b), b from a log-log OLS
-   (statsmodels) with its CI; b tested against 0 (any intensification; the family's
-   p-value) and against 2 (the specification's "quadratic", reported beside it).
+1. Quadratic intensification: |move| / σ̂(minute, horizon) ≈ a · minutes^(−b), b from a
+   log-log OLS (statsmodels) with its CI; b > 0 tested one-sided (any intensification;
+   the family's p-value) and b = 2 (the specification's "quadratic") reported beside it. σ̂ is a
+   causal same-minute-of-day volatility: the RMS of the move over the same horizon from
+   the same minutes-to-close on every *earlier* day. Intraday volatility is U-shaped (it
+   rises into the close), so |move| / √horizon alone grows near the close on a market
+   with no steering at all; dividing by what that minute usually does removes it.
 2. Steering velocity vs OI concentration: Pearson (the family's p-value; scipy's Fisher-z
    CI) and Spearman (Fisher-z CI with the Fieller-Hartley-Pearson 1.06 variance factor)
    between each day's steering velocity and its OI concentration.
 3. Distinct urgency patterns: Mann-Whitney U (the family's p-value) and Welch's t on
    per-trade pnl_points between the two classes.
 
-All tests are two-sided. The three family p-values are Holm-corrected together
-(statsmodels `multipletests`); a test that cannot be run (too little data) is left out
-of the family and reported as not tested.
+Each test's p-value is one-sided in the direction of its claim (two-sided for (3), which
+claims a difference of either sign). They are not corrected here: they are members of the
+package's one family of claims (`assets.validation.claims_family`), which sets each
+status from its family-adjusted p-value. A test that cannot be run (too little data) is
+reported as not tested.
 
 Input tables (plain DataFrames):
 - outcomes: the pressure stage's prediction outcomes — `minutes_to_expiry`,
@@ -32,7 +38,6 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from assets.common.config import UrgencyRule, ValidationConfig
 from assets.common.market_day import MarketDay
@@ -50,35 +55,82 @@ def _oos(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- (1)
-def quadratic_intensification(outcomes: pd.DataFrame, magnitude_col: str = "actual_magnitude",
-                              minutes_col: str = "minutes_to_expiry",
-                              horizon_col: str | None = "horizon_minutes",
-                              alpha: float = 0.05) -> dict[str, Any]:
-    """Fit log y = log a − b · log minutes by OLS, y the realized move's size.
+MIN_HISTORY_DAYS = 20  # earlier days needed before a same-minute volatility is trusted
 
-    The classes measure their moves over different horizons (8 vs 45 minutes by default),
-    and a random walk's move grows like √horizon, which alone would make moves look
-    *smaller* nearer the close. So, when `horizon_col` is present, y = |move| / √horizon
-    (points per √minute): under a constant-volatility random walk b = 0 whatever the
-    horizons. Rows with minutes ≤ 0, a zero move or a zero horizon are dropped (log
-    undefined) and counted. SEs are clustered by day when the days are known."""
+
+def same_minute_volatility(outcomes: pd.DataFrame, days: Sequence[MarketDay],
+                           min_history: int = MIN_HISTORY_DAYS) -> np.ndarray:
+    """Per outcome row: the RMS of close[t+h] - close[t] from the same minutes-to-close
+    (the row's `minutes_to_expiry`) over the same horizon h (`horizon_minutes`) on every
+    earlier day in `days` (NaN with fewer than `min_history` such days). Causal: a row of
+    day D uses days before D only."""
+    order = sorted(days, key=lambda d: d.quote_date)
+    pos = {d.quote_date: i for i, d in enumerate(order)}
+    lookup = [dict(zip(np.asarray(d.minutes_to_expiry, dtype=float).tolist(),
+                       range(d.n_bars), strict=True)) for d in order]
+    m = np.asarray(outcomes["minutes_to_expiry"], dtype=float)
+    h = np.asarray(outcomes["horizon_minutes"], dtype=float)
+    qd = [pd.Timestamp(x).date() for x in outcomes["quote_date"]]
+    out = np.full(m.size, np.nan)
+    history: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+    for i, key in enumerate(zip(m.tolist(), h.tolist(), strict=True)):
+        if key not in history:
+            sq = np.full(len(order), np.nan)
+            for j, day in enumerate(order):
+                t = lookup[j].get(key[0])
+                if t is not None and t + int(key[1]) < day.n_bars:
+                    sq[j] = (day.close[t + int(key[1])] - day.close[t]) ** 2
+            ok = np.isfinite(sq)
+            # totals over days strictly before each day
+            history[key] = (np.concatenate([[0], np.cumsum(ok)[:-1]]),
+                            np.concatenate([[0.0], np.cumsum(np.where(ok, sq, 0.0))[:-1]]))
+        j = pos.get(qd[i])
+        if j is None:
+            continue
+        count, total = history[key][0][j], history[key][1][j]
+        if count >= min_history and total > 0:
+            out[i] = math.sqrt(total / count)
+    return out
+
+
+def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] | None = None,
+                              magnitude_col: str = "actual_magnitude",
+                              minutes_col: str = "minutes_to_expiry",
+                              horizon_col: str = "horizon_minutes",
+                              alpha: float = 0.05,
+                              min_history: int = MIN_HISTORY_DAYS) -> dict[str, Any]:
+    """Fit log y = log a − b · log minutes by OLS, y the realized move's size relative to
+    what the same minute usually does.
+
+    With `days` (every expiration day available, calibration included): y = |move| /
+    `same_minute_volatility` — robust to intraday volatility seasonality and to the
+    classes' different horizons. Without them: y = |move| / √horizon, which removes the
+    horizons but not the seasonality (kept for callers without bars; the package always
+    passes the days). Rows with minutes ≤ 0, a zero move or no volatility reference are
+    dropped and counted. SEs are clustered by day when the days are known."""
     o = _oos(outcomes)
     o = o.loc[o["urgency"].isin(CLASSES)] if "urgency" in o.columns else o
     m = np.asarray(o[minutes_col], dtype=float)
     y = np.abs(np.asarray(o[magnitude_col], dtype=float))
-    normalized = horizon_col is not None and horizon_col in o.columns
-    if normalized:
+    if days is not None:
+        scale = same_minute_volatility(o, days, min_history)
+        y_text = (f"|{magnitude_col}| / RMS of the same-horizon move from the same minute on "
+                  f"earlier days (>= {min_history} days)")
+    else:
         h = np.asarray(o[horizon_col], dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.where(h > 0, y / np.sqrt(np.where(h > 0, h, 1.0)), np.nan)
+        scale = np.where(h > 0, np.sqrt(np.where(h > 0, h, 1.0)), np.nan)
+        y_text = f"|{magnitude_col}| / sqrt({horizon_col}) (not seasonality-robust)"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = y / scale
     ok = np.isfinite(m) & np.isfinite(y) & (m > 0) & (y > 0)
     out: dict[str, Any] = {
         "hypothesis": "assignment pressure intensifies quadratically as expiry nears",
         "model": "log y = log a - b log(minutes_to_expiry), OLS",
-        "y": (f"|{magnitude_col}| / sqrt({horizon_col})" if normalized else f"|{magnitude_col}|"),
+        "y": y_text, "seasonality_robust": days is not None,
         "n": int(ok.sum()), "n_dropped": int((~ok).sum()), "b": None, "b_ci": [None, None],
-        "b_se": None, "p_value": None, "p_value_b_equals_2": None,
-        "test": "Wald test of b = 0, two-sided (SEs clustered by day when available)",
+        "b_se": None, "p_value": None, "p_value_two_sided": None,
+        "p_value_b_equals_2": None,
+        "test": "Wald test of b = 0, one-sided (b > 0; SEs clustered by day when available)",
     }
     if ok.sum() < 3 or np.ptp(np.log(m[ok])) == 0:
         return out
@@ -91,7 +143,9 @@ def quadratic_intensification(outcomes: pd.DataFrame, magnitude_col: str = "actu
         b=finite_or_none(-res.params[1]), b_ci=[finite_or_none(-hi), finite_or_none(-lo)],
         b_se=finite_or_none(res.bse[1]),
         log_a=finite_or_none(res.params[0]), r_squared=finite_or_none(res.rsquared),
-        p_value=finite_or_none(res.pvalues[1]),
+        p_value_two_sided=finite_or_none(res.pvalues[1]),
+        p_value=finite_or_none(res.pvalues[1] / 2 if res.params[1] < 0
+                               else 1 - res.pvalues[1] / 2),
         p_value_b_equals_2=finite_or_none(
             res.t_test((np.array([[0.0, 1.0]]), np.array([-2.0]))).pvalue),
     )
@@ -134,7 +188,8 @@ def steering_vs_concentration(daily: pd.DataFrame, concentration_col: str = "hhi
         "concentration": concentration_col, "velocity": velocity_col, "n_days": n,
         "pearson_r": None, "pearson_ci": [None, None], "p_value": None,
         "spearman_rho": None, "spearman_ci": [None, None], "spearman_p_value": None,
-        "test": "Pearson correlation = 0, two-sided (Fisher-z CI)",
+        "p_value_two_sided": None,
+        "test": "Pearson correlation = 0, one-sided (r > 0; Fisher-z CI)",
     }
     if n < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return out
@@ -143,7 +198,9 @@ def steering_vs_concentration(daily: pd.DataFrame, concentration_col: str = "hhi
     sr = stats.spearmanr(x, y)
     out.update(pearson_r=finite_or_none(pr.statistic),
                pearson_ci=[finite_or_none(ci.low), finite_or_none(ci.high)],
-               p_value=finite_or_none(pr.pvalue), spearman_rho=finite_or_none(sr.statistic),
+               p_value_two_sided=finite_or_none(pr.pvalue),
+               p_value=finite_or_none(stats.pearsonr(x, y, alternative="greater").pvalue),
+               spearman_rho=finite_or_none(sr.statistic),
                spearman_ci=[finite_or_none(v) for v in _spearman_ci(float(sr.statistic), n, alpha)],
                spearman_p_value=finite_or_none(sr.pvalue))
     return out
@@ -218,14 +275,15 @@ def urgency_pattern_difference(trades: pd.DataFrame, value_col: str = "pnl_point
     return out
 
 
-# --------------------------------------------------------------------------- family
+# --------------------------------------------------------------------------- all three
 def secondary_hypotheses(outcomes: pd.DataFrame | None, daily: pd.DataFrame | None,
                          trades: pd.DataFrame | None, cfg: ValidationConfig,
-                         concentration_col: str = "hhi") -> dict[str, Any]:
-    """Run the three tests, Holm-correct the family and state each one's support."""
+                         concentration_col: str = "hhi",
+                         days: Sequence[MarketDay] | None = None) -> dict[str, Any]:
+    """Run the three tests (raw p-values; the claims family sets their statuses)."""
     alpha = cfg.alpha
-    res = {
-        "quadratic_intensification": (quadratic_intensification(outcomes, alpha=alpha)
+    return {
+        "quadratic_intensification": (quadratic_intensification(outcomes, days, alpha=alpha)
                                       if outcomes is not None and len(outcomes) else
                                       {"p_value": None, "n": 0}),
         "steering_velocity_vs_oi_concentration": (
@@ -235,32 +293,29 @@ def secondary_hypotheses(outcomes: pd.DataFrame | None, daily: pd.DataFrame | No
             urgency_pattern_difference(trades, min_n=cfg.min_class_trades)
             if trades is not None and len(trades) else {"p_value": None, "n": [0, 0]}),
     }
-    names = [k for k, v in res.items() if v.get("p_value") is not None]
-    if names:
-        reject, p_holm, _, _ = multipletests([res[k]["p_value"] for k in names], alpha=alpha,
-                                             method="holm")
-        for k, r, p in zip(names, reject, p_holm, strict=False):
-            res[k]["p_value_holm"] = float(p)
-            res[k]["significant_holm"] = bool(r)
-    for k, v in res.items():
-        v.setdefault("p_value_holm", None)
-        v.setdefault("significant_holm", False)
-        v["status"], v["summary"] = _status(k, v, alpha)
-    res["family"] = {"correction": "Holm (statsmodels multipletests, method='holm')",
-                     "alpha": alpha, "tests_in_family": names,
-                     "note": "untestable hypotheses (too little data) are left out of the family"}
-    return res
+
+
+def set_statuses(secondary: dict[str, Any], adjusted: dict[str, float | None],
+                 alpha: float) -> dict[str, Any]:
+    """Each hypothesis's status and summary from its family-adjusted p-value
+    (`adjusted[name]`, None when not tested)."""
+    for name, v in secondary.items():
+        ph = adjusted.get(name)
+        v["p_value_adjusted"] = ph
+        v["claimed"] = ph is not None and ph < alpha
+        v["status"], v["summary"] = _status(name, v, alpha)
+    return secondary
 
 
 def _status(name: str, v: dict[str, Any], alpha: float) -> tuple[str, str]:
-    if v.get("p_value") is None:
+    if v.get("p_value") is None or v.get("p_value_adjusted") is None:
         return "NOT_TESTED", "not tested: too little data"
-    sig = v["significant_holm"]
-    ph = v["p_value_holm"]
+    sig = v["claimed"]
+    ph = v["p_value_adjusted"]
     if name == "quadratic_intensification":
         b, (lo, hi) = v["b"], v["b_ci"]
-        text = f"b = {b:.3g} (CI {lo:.3g} to {hi:.3g}), Holm p = {ph:.3g}"
-        if sig and b > 0:
+        text = f"b = {b:.3g} (CI {lo:.3g} to {hi:.3g}), family-adjusted p = {ph:.3g}"
+        if sig:
             quad = lo is not None and hi is not None and lo <= 2.0 <= hi
             return (("SUPPORTED" if quad else "PARTIAL"),
                     text + ("; consistent with b = 2" if quad
@@ -268,106 +323,9 @@ def _status(name: str, v: dict[str, Any], alpha: float) -> tuple[str, str]:
                                  f"(p = {v['p_value_b_equals_2']:.3g})"))
         return "NOT_SUPPORTED", text
     if name == "steering_velocity_vs_oi_concentration":
-        r = v["pearson_r"]
-        text = f"Pearson r = {r:.3g} over {v['n_days']} days, Holm p = {ph:.3g}"
-        return ("SUPPORTED" if sig and r > 0 else "NOT_SUPPORTED"), text
+        text = (f"Pearson r = {v['pearson_r']:.3g} over {v['n_days']} days, "
+                f"family-adjusted p = {ph:.3g}")
+        return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
     text = (f"mean pnl_points {v['means'][0]:.3g} vs {v['means'][1]:.3g} "
-            f"(n = {v['n'][0]}, {v['n'][1]}), Holm p = {ph:.3g}")
+            f"(n = {v['n'][0]}, {v['n'][1]}), family-adjusted p = {ph:.3g}")
     return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
-
-
-# --------------------------------------------------------------------------- opposite
-def _clustered_mean_p(x: np.ndarray, groups: np.ndarray | None) -> float | None:
-    """Two-sided p of mean(x) = 0 with standard errors clustered by day (None when there
-    are fewer than 10 days or no variation)."""
-    if groups is None or x.size == 0 or x.std() == 0:
-        return None
-    codes = pd.factorize(pd.Series(groups).astype(str))[0]
-    if np.unique(codes).size < 10:
-        return None
-    res = sm.OLS(x, np.ones((x.size, 1))).fit(cov_type="cluster", cov_kwds={"groups": codes},
-                                              use_t=True)
-    return float(res.pvalues[0])
-
-
-def pinning_test(settlement_closes: np.ndarray, strike_spacing: float,
-                 half_widths: Sequence[float]) -> list[dict[str, Any]]:
-    """Fraction of expiration-day final closes within ±h of a listed strike (multiples
-    of `strike_spacing`) against the uniform reference 2h/Δ, one-sided binomial test
-    (more closes near strikes = pinning)."""
-    c = np.asarray(settlement_closes, dtype=float)
-    c = c[np.isfinite(c)]
-    dist = np.abs(c - strike_spacing * np.round(c / strike_spacing))
-    out = []
-    for h in half_widths:
-        p0 = min(1.0, 2.0 * h / strike_spacing)
-        k = int((dist <= h).sum())
-        n = int(c.size)
-        p = (float(stats.binomtest(k, n, p0, alternative="greater").pvalue)
-             if n and 0 < p0 < 1 else None)
-        out.append({"half_width": float(h), "n_days": n, "within": k,
-                    "fraction": k / n if n else None, "uniform_reference": p0,
-                    "p_value_pinning": p})
-    return out
-
-
-def opposite_hypothesis(settlement_closes: np.ndarray, strike_spacing: float,
-                        outcomes: pd.DataFrame | None, cfg: ValidationConfig) -> dict[str, Any]:
-    """The specification's direction (away from strikes) against the literature's (toward /
-    pinning).
-
-    Direction: among predictions with a non-zero realized move, moves in the predicted
-    (away) direction vs the opposite one, two-sided binomial test against 1/2 — with no
-    steering either way the two are symmetric, whatever the win/loss mix of a trading rule.
-    A day-clustered test is reported beside it; the verdict on the direction uses the
-    larger (conservative) of the two p-values.
-    """
-    pin = pinning_test(settlement_closes, strike_spacing, cfg.pin_half_widths)
-    direction: dict[str, Any] = {
-        "n_nonzero": 0, "specification_direction_hits": 0, "opposite_direction_hits": 0,
-        "specification_direction_rate": None, "opposite_direction_rate": None, "p_value": None,
-        "p_value_day_clustered": None, "p_value_conservative": None,
-        "test": "binomial, specification vs opposite among non-zero moves, p0 = 0.5, two-sided"}
-    if outcomes is not None and len(outcomes):
-        o = _oos(outcomes)
-        o = o.loc[o["urgency"].isin(CLASSES)]
-        s = np.sign(np.asarray(o["actual_direction"], dtype=float))
-        d = np.asarray(o["steering_direction"], dtype=float)
-        moved = np.isfinite(s) & (s != 0)
-        is_away = s[moved] == d[moved]
-        away = int(is_away.sum())
-        n = int(moved.sum())
-        toward = n - away
-        direction.update(n_nonzero=n, specification_direction_hits=away,
-                         opposite_direction_hits=toward,
-                         specification_direction_rate=away / n if n else None,
-                         opposite_direction_rate=toward / n if n else None,
-                         p_value=float(stats.binomtest(away, n, 0.5).pvalue) if n else None)
-        # predictions of one day share their moves: a day-clustered test beside it
-        days = o["quote_date"].to_numpy()[moved] if "quote_date" in o.columns else None
-        clustered = _clustered_mean_p(is_away.astype(float) - 0.5, days)
-        direction["p_value_day_clustered"] = clustered
-        direction["p_value_conservative"] = (max(direction["p_value"], clustered)
-                                             if clustered is not None else direction["p_value"])
-    alpha = cfg.alpha
-    p = direction.get("p_value_conservative")
-    if p is not None and p < alpha:
-        away_wins = direction["specification_direction_hits"] > direction["opposite_direction_hits"]
-        supported = ("AWAY_FROM_STRIKES (specification)" if away_wins
-                     else "TOWARD_STRIKES (opposite)")
-    else:
-        supported = "NEITHER"
-    pinned = [r for r in pin if r["p_value_pinning"] is not None and r["p_value_pinning"] < alpha]
-    summary = (f"prediction direction: {supported}"
-               + (f" (specification {direction['specification_direction_hits']} vs opposite "
-                  f"{direction['opposite_direction_hits']}, p = {p:.3g})" if p is not None else "")
-               + "; settlement pinning: "
-               + (", ".join(f"±{r['half_width']:g}: {r['fraction']:.1%} vs "
-                            f"{r['uniform_reference']:.1%}" for r in pinned)
-                  + " (more than uniform)" if pinned
-                  else "no excess of closes near strikes"))
-    return {"direction_test": direction, "pinning": pin,
-            "strike_spacing": float(strike_spacing),
-            "direction_supported": supported,
-            "pinning_detected": bool(pinned),
-            "summary": summary}

@@ -1,9 +1,17 @@
 """Sharpe ratios, and how far they can be trusted.
 
 The verdict's Sharpe is the **annualized daily** Sharpe: the dollars made on each
-out-of-sample expiration day (0 on a day without a trade), mean / std(ddof=1) × √252.
-Days without trades must be counted, or a strategy that trades rarely looks smoother
-than it is. The per-trade Sharpe is reported beside it, never in its place.
+out-of-sample expiration day (0 on an expiration day without a trade), mean /
+std(ddof=1) × √(expiration days per year in the sample). Days without trades must be
+counted, or a strategy that trades rarely looks smoother than it is.
+
+Annualization: the series holds expiration days only, so it is scaled by the number of
+them a year carries, measured on the sample: 252 × (expiration days) / (exchange sessions
+from the first to the last out-of-sample day). On an every-session calendar that is 252;
+on a Mon/Wed/Fri calendar about 151, where × √252 would overstate the Sharpe by 1.29 and
+make the VALIDATED gate anti-conservative. The minimum track record length is converted
+to years with the same count. The per-trade Sharpe is reported beside it, never in its
+place.
 
 How sure: a stationary-bootstrap CI (arch; daily P&L can be autocorrelated), the
 Probabilistic Sharpe Ratio and the Deflated Sharpe Ratio of Bailey & López de Prado
@@ -24,6 +32,7 @@ import pandas as pd
 from arch.bootstrap import StationaryBootstrap, optimal_block_length
 from scipy import stats
 
+from assets.common.calendar import expiration_days_per_year
 from assets.validation.json_values import finite_or_none
 
 TRADING_DAYS = 252
@@ -53,7 +62,7 @@ def sharpe(x: np.ndarray) -> float:
     return float(x.mean() / sd) if sd > 0 else float("nan")
 
 
-def annualized_sharpe(daily: np.ndarray, periods: int = TRADING_DAYS) -> float:
+def annualized_sharpe(daily: np.ndarray, periods: float = TRADING_DAYS) -> float:
     return sharpe(daily) * math.sqrt(periods)
 
 
@@ -135,7 +144,8 @@ def _auto_block_size(x: np.ndarray) -> float:
 
 
 def stationary_bootstrap_ci(daily: np.ndarray, reps: int, seed: int, alpha: float = 0.05,
-                            block_size: float | None = None) -> dict[str, Any]:
+                            block_size: float | None = None,
+                            periods: float = TRADING_DAYS) -> dict[str, Any]:
     """Percentile CI of the annualized daily Sharpe under arch's stationary bootstrap.
 
     Block size: Politis-White optimal expected block length (arch), at least 1. Resamples
@@ -152,7 +162,7 @@ def stationary_bootstrap_ci(daily: np.ndarray, reps: int, seed: int, alpha: floa
         block_size = _auto_block_size(x)
     block_size = max(1.0, block_size)
     bs = StationaryBootstrap(block_size, x, seed=seed)
-    draws = bs.apply(lambda s: np.array([annualized_sharpe(s)]), reps=reps).ravel()
+    draws = bs.apply(lambda s: np.array([annualized_sharpe(s, periods)]), reps=reps).ravel()
     ok = np.isfinite(draws)
     out["block_size"] = block_size
     out["degenerate_resamples"] = int((~ok).sum())
@@ -166,11 +176,19 @@ def stationary_bootstrap_ci(daily: np.ndarray, reps: int, seed: int, alpha: floa
 
 def sharpe_statistics(trades: pd.DataFrame, days: Iterable, n_variants: int, reps: int,
                       seed: int, alpha: float = 0.05,
+                      periods_per_year: float | None = None,
+                      exchange: str = "XNYS",
                       sr_variance: float | None = None) -> dict[str, Any]:
     """Every Sharpe figure of the (already out-of-sample) trades over the OOS days.
-    `sr_variance`: the variance of the per-day Sharpes of the variants tried (a sweep's),
-    when known; else the DSR assumes a zero-skill variant's sampling variance."""
+
+    `periods_per_year`: expiration days per year; measured from `days` and the exchange
+    calendar (`expiration_days_per_year`) unless given. `sr_variance`: the variance of the
+    per-day Sharpes of the variants tried (a sweep's), when known; else the DSR assumes a
+    zero-skill variant's sampling variance."""
+    days = list(days)
     daily = daily_pnl(trades, days)
+    periods = (expiration_days_per_year(daily.index, exchange) if periods_per_year is None
+               else float(periods_per_year))
     x = daily.to_numpy()
     per_trade = np.asarray(trades["pnl_dollars"], dtype=float)
     dsr, sr0 = deflated_sharpe_ratio(x, n_variants, sr_variance)
@@ -178,15 +196,21 @@ def sharpe_statistics(trades: pd.DataFrame, days: Iterable, n_variants: int, rep
     g3, g4 = _moments(x) if x.size > 2 and x.std() > 0 else (float("nan"), float("nan"))
     return {
         "definition": ("annualized daily Sharpe: dollars P&L per out-of-sample expiration "
-                       "day, 0 on days without a trade, mean/std(ddof=1) x sqrt(252)"),
-        "annualized_daily_sharpe": finite_or_none(annualized_sharpe(x)),
+                       "day, 0 on expiration days without a trade, mean/std(ddof=1) x "
+                       f"sqrt({periods:.4g} expiration days per year in the sample)"),
+        "annualization_convention": ("expiration-day series x sqrt(expiration days per year "
+                                     "in the sample) = 252 x expiration days / exchange "
+                                     "sessions spanned"),
+        "periods_per_year": finite_or_none(periods),
+        "annualization_factor": finite_or_none(math.sqrt(periods)),
+        "annualized_daily_sharpe": finite_or_none(annualized_sharpe(x, periods)),
         "daily_sharpe": finite_or_none(sharpe(x)),
         "per_trade_sharpe": finite_or_none(sharpe(per_trade)),
         "n_days": int(x.size),
         "n_days_traded": int((daily != 0).sum()),
         "daily_skewness": finite_or_none(g3),
         "daily_kurtosis": finite_or_none(g4),
-        "bootstrap": stationary_bootstrap_ci(x, reps, seed, alpha),
+        "bootstrap": stationary_bootstrap_ci(x, reps, seed, alpha, periods=periods),
         "probabilistic_sharpe_ratio": finite_or_none(probabilistic_sharpe_ratio(x, 0.0)),
         "psr_benchmark_daily_sr": 0.0,
         "deflated_sharpe_ratio": finite_or_none(dsr),
@@ -197,6 +221,7 @@ def sharpe_statistics(trades: pd.DataFrame, days: Iterable, n_variants: int, rep
                                        if sr_variance is not None else
                                        "1/(n_days-1): a zero-skill variant's sampling variance"),
         "min_track_record_length_days": finite_or_none(mtrl),
-        "min_track_record_length_years": finite_or_none(mtrl / TRADING_DAYS),
+        "min_track_record_length_years": finite_or_none(mtrl / periods),
+        "min_track_record_length_basis": "expiration days / expiration days per year",
         "min_track_record_confidence": 1 - alpha,
     }

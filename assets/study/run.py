@@ -1,0 +1,61 @@
+"""The study end to end: units → results → study.json + study.html.
+
+Defaults (`pressure-lab study`): 50 null worlds and a ladder of steer and pin worlds at
+0.5, 1, 2 and 4 × the generator's default strength, 5 worlds per rung, each world half a
+year of SPXW expirations. The Monte Carlo replication counts are the study's own (named in
+the output); they set the p-values' resolution, not their validity (see
+`assets.validation.study_quote`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assets.common.config import LabConfig
+from assets.study.page import write_study_page
+from assets.study.summary import summarize
+from assets.study.units import load_results, run_units, study_units
+from assets.validation.study_quote import procedure_digest
+
+STUDY_FILE, STUDY_PAGE = "study.json", "study.html"
+DEFAULT_STRENGTHS = (0.5, 1.0, 2.0, 4.0)
+
+
+def study_config(cfg: LabConfig, null_replications: int, placebo_replications: int,
+                 bootstrap_replications: int) -> LabConfig:
+    vc = cfg.validation.model_copy(update={
+        "null_replications": null_replications,
+        "oi_placebo_replications": placebo_replications,
+        "bootstrap_replications": bootstrap_replications})
+    return cfg.model_copy(update={"validation": vc})
+
+
+def run_study(cfg: LabConfig, out_dir: str | Path, n_null: int = 50,
+              strengths: Sequence[float] = DEFAULT_STRENGTHS, ladder_seeds: int = 5,
+              start: str = "2024-01-01", end: str = "2024-06-30", jobs: int = 2,
+              null_replications: int = 499, placebo_replications: int = 39,
+              bootstrap_replications: int = 200) -> dict[str, Any]:
+    """Run the study and write `study.json` and `study.html` into `out_dir`."""
+    out_dir = Path(out_dir)
+    scfg = study_config(cfg, null_replications, placebo_replications, bootstrap_replications)
+    units = study_units(n_null, strengths, ladder_seeds, start, end)
+    paths = run_units(units, scfg, out_dir / "study_units", jobs=jobs)
+    meta = {"created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "procedure_digest": procedure_digest(cfg), "config_digest": scfg.digest(),
+            "span": [start, end], "strengths": list(strengths), "ladder_seeds": ladder_seeds,
+            "replications": {"null": null_replications, "oi_placebo": placebo_replications,
+                             "bootstrap": bootstrap_replications}}
+    study = summarize(load_results(paths), meta, cfg.validation.alpha)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / STUDY_FILE).write_text(json.dumps(study, indent=2, sort_keys=True) + "\n")
+    write_study_page(study, out_dir / STUDY_PAGE)
+    return study
+
+
+def load_study(evidence_dir: str | Path) -> dict[str, Any] | None:
+    path = Path(evidence_dir) / STUDY_FILE
+    return json.loads(path.read_text()) if path.exists() else None

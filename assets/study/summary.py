@@ -1,0 +1,85 @@
+"""Fan-in of the study units: the lab's error rates, as `evidence/study.json`.
+
+- false-positive rate per claim (and of "any claim" and of VALIDATED) over the null
+  worlds, with a Clopper-Pearson interval (statsmodels, method "beta");
+- the primary p-value's histogram on the null worlds and a KS test against U(0, 1);
+- power per claim, of `edge_vs_random` and of the verdict, per scenario and strength;
+- the spread of z = (observed − null mean) / null sd per scenario and strength.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+P_BINS = 10
+
+
+def _rate(k: int, n: int, alpha: float) -> dict[str, Any]:
+    lo, hi = proportion_confint(k, n, alpha=alpha, method="beta") if n else (None, None)
+    return {"count": int(k), "n": int(n), "rate": k / n if n else None,
+            "clopper_pearson": [None if lo is None else float(lo),
+                                None if hi is None else float(hi)]}
+
+
+def _claim_rates(rows: Sequence[Mapping[str, Any]], alpha: float) -> dict[str, Any]:
+    names = sorted({c for r in rows for c in r["claims"]})
+    out = {}
+    for name in names:
+        tested = [r["claims"][name] for r in rows
+                  if name in r["claims"] and r["claims"][name]["adjusted_p_value"] is not None]
+        out[name] = _rate(sum(bool(c["claimed"]) for c in tested), len(tested), alpha)
+    out["any_claim"] = _rate(sum(bool(r["any_claim"]) for r in rows), len(rows), alpha)
+    out["verdict_validated"] = _rate(sum(r["verdict"] == "VALIDATED" for r in rows),
+                                     len(rows), alpha)
+    return out
+
+
+def _quantiles(x: Sequence[float | None]) -> dict[str, Any]:
+    v = np.array([a for a in x if a is not None], dtype=float)
+    if v.size == 0:
+        return {"n": 0}
+    q = np.percentile(v, [5, 25, 50, 75, 95])
+    return {"n": int(v.size), "mean": float(v.mean()), "sd": float(v.std(ddof=1)) if v.size > 1
+            else None, "q05": float(q[0]), "q25": float(q[1]), "q50": float(q[2]),
+            "q75": float(q[3]), "q95": float(q[4]), "values": [float(a) for a in v]}
+
+
+def summarize(rows: Sequence[Mapping[str, Any]], meta: Mapping[str, Any],
+              alpha: float = 0.05) -> dict[str, Any]:
+    """The study document from the unit results (`meta`: digests, span, replications)."""
+    null = [r for r in rows if r["scenario"] == "null"]
+    p = np.array([r["primary_p_value"] for r in null if r["primary_p_value"] is not None])
+    counts, edges = np.histogram(p, bins=P_BINS, range=(0.0, 1.0))
+    ks = stats.kstest(p, "uniform") if p.size else None
+    groups: dict[tuple[str, float], list] = defaultdict(list)
+    for r in rows:
+        if r["scenario"] != "null":
+            groups[(r["scenario"], float(r["strength"]))].append(r)
+    power: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (scenario, strength), rs in sorted(groups.items()):
+        power[scenario].append({"strength": strength, "n_worlds": len(rs),
+                                "claims": _claim_rates(rs, alpha)})
+    z = {"null": _quantiles([r["z"] for r in null])}
+    for (scenario, strength), rs in sorted(groups.items()):
+        z[f"{scenario}_{strength:g}"] = _quantiles([r["z"] for r in rs])
+    return {
+        **dict(meta),
+        "alpha": alpha,
+        "n_null_worlds": len(null),
+        "false_positive_rates": _claim_rates(null, alpha) if null else {},
+        "primary_p_uniformity": {
+            "histogram": {"bin_edges": [float(e) for e in edges],
+                          "counts": [int(c) for c in counts]},
+            "ks_statistic": float(ks.statistic) if ks else None,
+            "ks_p_value": float(ks.pvalue) if ks else None,
+            "values": [float(v) for v in p]},
+        "power": dict(power),
+        "z_spread": z,
+        "units": [r["unit_id"] for r in rows],
+    }
