@@ -153,6 +153,9 @@ def test_walk_forward_chooses_on_past_blocks_only():
     np.testing.assert_array_equal(out["daily_pnl"], chosen)
     sr = chosen.mean() / chosen.std(ddof=1)
     assert out["sharpe_ratio"] == pytest.approx(sr * math.sqrt(252))
+    # a Mon/Wed/Fri sample annualizes by its own expiration days a year, as the package does
+    mwf = O.walk_forward(returns, blocks=6, periods_per_year=151.2)
+    assert mwf["sharpe_ratio"] == pytest.approx(sr * math.sqrt(151.2))
     z = sr * math.sqrt(len(chosen) - 1) / math.sqrt(
         1 - stats.skew(chosen) * sr + (stats.kurtosis(chosen, fisher=False) - 1) / 4 * sr**2)
     assert out["p_value"] == pytest.approx(1 - stats.norm.cdf(z))

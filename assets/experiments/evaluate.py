@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from assets.common.calendar import expiration_days_per_year
 from assets.common.config import LabConfig, PressureConfig
 from assets.common.market_day import MarketDay
 from assets.experiments.benchmark import RandomEntryBenchmark
@@ -120,6 +121,8 @@ def _evaluate_variants(market: Mapping[dt.date, MarketDay],
     oos_days = scored_days(market, variants[0].config)
     tape = build_bar_tape(market)
     benchmark = RandomEntryBenchmark(tape)
+    # the package's convention: sqrt(expiration days per year in the sample), not sqrt(252)
+    periods = expiration_days_per_year(oos_days, variants[0].config.calendar.exchange)
     by_grid: dict[str, dict[str, list[Variant]]] = defaultdict(lambda: defaultdict(list))
     for v in variants:
         by_grid[grid_key(v.config.pressure)][_section_key(v.config.pressure)].append(v)
@@ -131,19 +134,19 @@ def _evaluate_variants(market: Mapping[dt.date, MarketDay],
             for v in group:
                 trades = simulate_trades(group_alerts, tape, v.config.trading,
                                          v.config.pressure.urgency_rules)
-                results[v.digest] = score_variant(v, trades, benchmark, oos_days)
+                results[v.digest] = score_variant(v, trades, benchmark, oos_days, periods)
     return [results[v.digest] for v in variants]
 
 
 def score_variant(v: Variant, trades, benchmark: RandomEntryBenchmark,
-                  oos_days: Sequence[dt.date]) -> VariantResult:
+                  oos_days: Sequence[dt.date], periods_per_year: float) -> VariantResult:
     oos = out_of_sample(trades)
     daily = daily_pnl(oos, oos_days).reindex(oos_days, fill_value=0.0).to_numpy()
     bench = benchmark.daily_dollars(trades, v.config.pressure.urgency_rules, v.config.trading)
     n = len(oos)
     points = np.asarray(oos["pnl_points"], dtype=float)
     dollars = np.asarray(oos["pnl_dollars"], dtype=float)
-    sharpe = annualized_sharpe(daily)
+    sharpe = annualized_sharpe(daily, periods_per_year)
     return VariantResult(
         digest=v.digest, overrides=dict(v.overrides), n_trades=n,
         win_rate=float((dollars > 0).mean()) if n else None,

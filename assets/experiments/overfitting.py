@@ -121,8 +121,10 @@ def spa_test(variants: np.ndarray, benchmarks: np.ndarray, reps: int, seed: int,
             "block_size": int(spa.block_size)}
 
 
-def walk_forward(returns: np.ndarray, blocks: int) -> dict[str, Any]:
-    """Anchored walk-forward: choose on blocks 0..k-1 (best Sharpe), score block k."""
+def walk_forward(returns: np.ndarray, blocks: int,
+                 periods_per_year: float = TRADING_DAYS) -> dict[str, Any]:
+    """Anchored walk-forward: choose on blocks 0..k-1 (best Sharpe), score block k;
+    annualized with the run's factor (`periods_per_year` rows a year)."""
     returns = np.asarray(returns, dtype=float)
     slices = block_slices(returns.shape[0], blocks)
     steps, pieces = [], []
@@ -136,7 +138,7 @@ def walk_forward(returns: np.ndarray, blocks: int) -> dict[str, Any]:
     psr = probabilistic_sharpe_ratio(oos, 0.0)
     first = int(slices[1][0])
     in_sample_best = int(np.argmax(_column_sharpes(returns)))
-    sr = annualized_sharpe(oos, TRADING_DAYS)
+    sr = annualized_sharpe(oos, periods_per_year)
     return {"blocks": blocks, "steps": steps, "first_row": first, "daily_pnl": oos,
             "sharpe_ratio": None if math.isnan(sr) else float(sr),
             "p_value": None if math.isnan(psr) else float(1.0 - psr),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from assets.common.calendar import expiration_days_per_year
 from assets.common.config import LabConfig
 from assets.experiments import overfitting
 from assets.experiments.evaluate import VariantResult
@@ -27,7 +28,8 @@ from assets.validation.verdict import verdict
 SCHEMA_FILE = "sweep.schema.json"
 LOGIT_BINS = 20
 SHARPE_DEFINITION = ("annualized daily Sharpe: dollars P&L per out-of-sample expiration day, "
-                     "0 on days without a trade, mean/std(ddof=1) x sqrt(252)")
+                     "0 on days without a trade, mean/std(ddof=1) x sqrt(expiration days per "
+                     "year in the sample), as in the evidence package")
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +66,8 @@ def build_sweep_document(name: str, dataset: str, grid: Mapping[str, list], base
     dsr = best["deflated_sharpe_ratio"]
     pbo = overfitting.pbo_cscv(returns, ex.pbo_blocks) if len(results) > 1 else None
     spa = overfitting.spa_test(returns, bench, ex.spa_replications, vc.seed)
-    wf = overfitting.walk_forward(returns, ex.walk_forward_blocks)
+    periods = expiration_days_per_year(days, base.calendar.exchange)
+    wf = overfitting.walk_forward(returns, ex.walk_forward_blocks, periods)
     first = wf["first_row"]
     return {
         "name": name,
@@ -72,6 +75,7 @@ def build_sweep_document(name: str, dataset: str, grid: Mapping[str, list], base
         "grid": {k: list(v) for k, v in grid.items()},
         "base_config_sha256": base.digest(),
         "sharpe_definition": SHARPE_DEFINITION,
+        "annualization_factor": float(np.sqrt(periods)),
         "out_of_sample_days": {"n": len(days), "first": days[0].isoformat(),
                                "last": days[-1].isoformat()},
         "days": [d.isoformat() for d in days],
