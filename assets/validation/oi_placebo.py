@@ -44,6 +44,7 @@ from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.pressure.alerts import alert_columns, alerts_frame, calibrate_thresholds
 from assets.pressure.kernel import GridWorkspace, pressure_grid
+from assets.pressure.series import utc_timestamps
 from assets.trading.simulator import build_bar_tape, simulate_trades
 from assets.validation.json_values import finite_or_none
 
@@ -92,16 +93,21 @@ def _placebo_day(day: MarketDay, rng: np.random.Generator, shifts: tuple[int, in
 
 
 def scored_mean_pnl(days: list[MarketDay], market: Mapping[dt.date, MarketDay], tape,
-                    thresholds: Mapping[str, float], cfg: LabConfig) -> float:
-    """Mean pnl_points of the trades the pipeline takes on `days` (NaN without trades)."""
+                    thresholds: Mapping[str, float], cfg: LabConfig,
+                    timestamps: list[np.ndarray] | None = None) -> float:
+    """Mean pnl_points of the trades the pipeline takes on `days` (NaN without trades).
+
+    `timestamps`: each day's UTC bar starts in ns, which a placebo leaves unchanged, so R
+    replications convert them once instead of R times."""
     max_distance = max(r.max_distance for r in cfg.pressure.urgency_rules)
     workspace = GridWorkspace()
     cols = []
-    for day in days:
+    for i, day in enumerate(days):
         small = pruned_day(day, max_distance)
         cols.append(alert_columns(small, pressure_grid(small, cfg.pressure,
                                                        workspace=workspace),
-                                  thresholds, cfg.pressure, is_calibration=False))
+                                  thresholds, cfg.pressure, is_calibration=False,
+                                  ts=None if timestamps is None else timestamps[i]))
     trades = simulate_trades(alerts_frame(cols), tape, cfg.trading,
                              cfg.pressure.urgency_rules)
     return float(trades["pnl_points"].mean()) if len(trades) else math.nan
@@ -134,11 +140,12 @@ def oi_placebo(market: Mapping[dt.date, MarketDay], cfg: LabConfig, observed: fl
     tape = build_bar_tape(market)
     children = np.random.SeedSequence(seed).spawn(replications)
     values = np.empty(replications)
+    timestamps = [utc_timestamps(d.ts).asi8 for d in scored]
     with threadpool_limits(limits=1, user_api="blas"):
         for r, child in enumerate(children):
             rng = np.random.default_rng(child)
             values[r] = scored_mean_pnl([_placebo_day(d, rng, shifts) for d in scored],
-                                        market, tape, thresholds, cfg)
+                                        market, tape, thresholds, cfg, timestamps)
     finite = values[np.isfinite(values)]
     hits = int((finite >= observed).sum())
     q = np.percentile(finite, [5, 50, 95]) if finite.size else [None] * 3
