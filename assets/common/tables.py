@@ -28,3 +28,13 @@ VALIDATION_LOOKS = "validation.looks"  # every look at the verdict: date, n, p, 
 EXPERIMENT_VARIANTS = "experiments.variants"
 EXPERIMENT_SWEEPS = "experiments.sweeps"
 SWEEP_DAILY = "experiments.sweep_daily"
+# Written by the engine (assets/engine): one set of rows per expiration day and procedure
+# digest (a day's unit), and the procedure the stored units were computed under.
+ENGINE_UNITS = "engine.units"
+ENGINE_CANDIDATES = "engine.candidates"
+ENGINE_NULL_DRAWS = "engine.null_draws"
+ENGINE_NULL_REASONS = "engine.null_reasons"
+ENGINE_DIRECTION_DRAWS = "engine.direction_draws"
+ENGINE_PLACEBO_DRAWS = "engine.placebo_draws"
+ENGINE_PROCEDURE = "engine.procedure"
+ENGINE_REFRESHES = "engine.refreshes"

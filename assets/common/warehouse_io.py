@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from assets.common import calendar
+from assets.common.bar_tape import BarTape
 from assets.common.market_day import MarketDay
 from assets.common.tables import OI_CONCENTRATION, RAW_BARS
 
@@ -58,10 +59,25 @@ def replace_rows(conn: duckdb.DuckDBPyConnection, qualified: str, frame: pd.Data
     return len(frame)
 
 
-def read_table(conn: duckdb.DuckDBPyConnection, qualified: str) -> pd.DataFrame:
+def append_rows(conn: duckdb.DuckDBPyConnection, qualified: str, frame: pd.DataFrame) -> None:
+    """Add rows to a log-like table (created from the frame's schema on first write)."""
+    conn.execute(f"create schema if not exists {qualified.split('.')[0]}")
+    conn.register("_incoming", frame)
+    try:
+        if not table_exists(conn, qualified):
+            conn.execute(f"create table {qualified} as select * from _incoming limit 0")
+        conn.execute(f"insert into {qualified} by name select * from _incoming")
+    finally:
+        conn.unregister("_incoming")
+
+
+def read_table(conn: duckdb.DuckDBPyConnection, qualified: str, where: str | None = None,
+               params: list | None = None, order: str | None = None) -> pd.DataFrame:
     if not table_exists(conn, qualified):
         raise LookupError(f"table {qualified} does not exist yet: materialize its asset first")
-    frame = conn.execute(f"select * from {qualified}").df()
+    sql = f"select * from {qualified}" + (f" where {where}" if where else "") + (
+        f" order by {order}" if order else "")
+    frame = conn.execute(sql, params or []).df()
     # DuckDB hands DATE columns to pandas as datetime64; the stages key days by date.
     for name, kind, *_ in conn.execute(f"describe {qualified}").fetchall():
         if kind == "DATE" and name in frame:
@@ -176,3 +192,35 @@ def finite(frame: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
     """Row mask: every named numeric column is finite."""
     arr = frame[list(columns)].to_numpy(dtype=float)
     return pd.Series(np.isfinite(arr).all(axis=1), index=frame.index)
+
+
+def load_bar_tape(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | None = None,
+                  exchange: str = calendar.DEFAULT_EXCHANGE):
+    """Every wanted day's published bars as one `BarTape`, from one query: the aggregation
+    reads prices only, and a decade of MarketDays (with their chains) is many times the
+    memory and time of its bars."""
+    wanted = sorted(set(days)) if days is not None else available_days(conn)
+    bars = conn.execute(
+        f"select quote_date, epoch_ns(ts) as ts_ns, open, high, low, close from {RAW_BARS} "
+        "where quote_date in (select unnest(?::date[])) order by quote_date, ts",
+        [wanted]).df() if wanted else pd.DataFrame(
+            columns=["quote_date", "ts_ns", "open", "high", "low", "close"])
+    qd = pd.to_datetime(bars["quote_date"]).dt.date.to_numpy()
+    change = np.flatnonzero(np.r_[True, qd[1:] != qd[:-1]]) if len(qd) else np.empty(0, int)
+    dates = tuple(qd[change].tolist())
+    lens = np.diff(np.r_[change, len(qd)]).astype(np.int64)
+    ts = bars["ts_ns"].to_numpy(dtype="int64")
+    minutes = np.empty(len(ts))
+    if dates:
+        close_ns = {s.day: s.close.value
+                    for s in calendar.sessions(dates[0], dates[-1], exchange)}
+        missing = [d for d in dates if d not in close_ns]
+        if missing:
+            raise ValueError(f"{missing[0]}: bars exist but the {exchange} calendar has no "
+                             "session")
+        day_close = np.repeat(np.array([close_ns[d] for d in dates], dtype=np.int64), lens)
+        # minutes from the end of each 1-minute bar to the close (calendar.minutes_to_close)
+        minutes = (day_close - ts) / 60e9 - 1.0
+    return BarTape(dates, change.astype(np.int64), lens, ts.astype("datetime64[ns]"),
+                   bars["open"].to_numpy(float), bars["high"].to_numpy(float),
+                   bars["low"].to_numpy(float), bars["close"].to_numpy(float), minutes)

@@ -240,3 +240,38 @@ def alert_columns(day: MarketDay, grid: PressureGrid, thresholds: Mapping[str, f
         "confidence": alert_confidence(pressure, threshold),
         "is_calibration": np.full(rows.size, bool(is_calibration)),
     }
+
+
+def select_alert_cells_batch(pressure: np.ndarray, codes: np.ndarray,
+                             cell_threshold: np.ndarray, ts_minutes: np.ndarray,
+                             cooldown_minutes: float
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`select_alert_cells` on R grids of one day at once ((R, T, K) inputs): (reps, rows,
+    cols), sorted by rep then bar. One pass over the bars, vectorized over the grids, so
+    the OI placebo's replications cost one day's loop instead of R (tested against the
+    per-grid loop)."""
+    eligible = (codes != NO_SIGNAL_CODE) & (pressure > cell_threshold)
+    n_reps, _, n_strikes = pressure.shape
+    n_codes = int(codes.max(initial=0)) + 1
+    last_alert = np.full((n_reps, n_strikes, n_codes), -np.inf)
+    rep_index = np.arange(n_reps)[:, None]
+    strike_index = np.arange(n_strikes)[None, :]
+    reps, rows, cols = [], [], []
+    for t in np.flatnonzero(eligible.any(axis=(0, 2))):
+        row_codes = codes[:, t, :]
+        ok = eligible[:, t, :] & (ts_minutes[t] - last_alert[rep_index, strike_index, row_codes]
+                                  >= cooldown_minutes)
+        hit = np.flatnonzero(ok.any(axis=1))
+        if hit.size == 0:
+            continue
+        k = np.argmax(np.where(ok[hit], pressure[hit, t, :], -np.inf), axis=1)
+        last_alert[hit, k, row_codes[hit, k]] = ts_minutes[t]
+        reps.append(hit)
+        rows.append(np.full(hit.size, t, dtype=np.int64))
+        cols.append(k)
+    if not reps:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    r, t, k = (np.concatenate(x).astype(np.int64) for x in (reps, rows, cols))
+    order = np.lexsort((t, r))
+    return r[order], t[order], k[order]

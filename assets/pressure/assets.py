@@ -1,11 +1,13 @@
 """Dagster assets of the pressure stage: thin wrappers around the pure numpy modules.
 
-`pressure_series` is partitioned by expiration day and stores the compact surface (see
-`assets.pressure.series`); being partitioned, it is made by `build_pressure_series` from the
-partitions definition the code location passes in (importing this module builds no
-calendar). `pressure_alerts` and `prediction_outcomes` span every day in the warehouse at
-once, because the calibration window (the first N days) sets the thresholds that every later
-day is scored with. Their checks live in `checks.py`.
+`pressure_series` is partitioned by expiration day: it stores the compact surface (see
+`assets.pressure.series`) and each day's engine unit (`assets.engine`: alerts, outcomes,
+priced candidates, Monte Carlo shares), so a night computes one day. Being partitioned, it
+is made by `build_pressure_series` from the partitions definition the code location passes
+in (importing this module builds no calendar). `pressure_alerts` spans every day: the
+calibration window (the first N days) fixes the procedure every unit is computed under, and
+a day whose stored unit came from another procedure is recomputed there. Checks live in
+`checks.py`.
 """
 
 import json
@@ -27,10 +29,16 @@ from dagster_duckdb import DuckDBResource
 from assets.common import tables
 from assets.common.pools import DUCKDB_POOL
 from assets.common.resources import LabConfigResource
-from assets.common.warehouse_io import as_dates, load_market_days, read_table, replace_rows
-from assets.in_memory_pipeline import alerts_for
+from assets.common.warehouse_io import as_dates, available_days, replace_rows
+from assets.engine.warehouse import (
+    current_procedure,
+    record_refresh,
+    refresh_stale,
+    refresh_units,
+    save_procedure,
+)
+from assets.pressure.calibration import Calibration
 from assets.pressure.kernel import GridWorkspace, pressure_grid
-from assets.pressure.outcomes import prediction_outcomes as compute_outcomes
 from assets.pressure.series import stored_cells
 
 GROUP = "pressure"
@@ -45,26 +53,34 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
     def pressure_series(context: AssetExecutionContext, duckdb: DuckDBResource,
                         lab_config: LabConfigResource) -> MaterializeResult:
         """Minutes x strikes pressure of each day (the specification's formula), stored
-        compactly."""
+        compactly, and each day's engine unit under the current calibration."""
         cfg = lab_config.load()
         days = as_dates(context.partition_keys)
+        stats = {"cells": 0, "rows": 0}
         with duckdb.get_connection() as conn:
-            market = load_market_days(conn, days, cfg.calendar.exchange)
-        missing = [d.isoformat() for d in days if d not in market]
-        if missing:
-            raise Failure(f"no published bars or OI for {', '.join(missing[:10])}",
-                          metadata={"missing_days": missing})
-        frames, cells = [], 0
-        workspace = GridWorkspace()
-        for day in market.values():
-            grid = pressure_grid(day, cfg.pressure, workspace=workspace)
-            cells += grid.pressure.size
-            frames.append(stored_cells(day, grid, cfg.pressure))
-        stored = pd.concat(frames, ignore_index=True)
-        with duckdb.get_connection() as conn:
-            replace_rows(conn, tables.PRESSURE_SERIES, stored, days)
-        return MaterializeResult(metadata={"days": len(days), "strike_minutes": cells,
-                                           "stored_rows": len(stored),
+            present = set(available_days(conn))
+            missing = [d.isoformat() for d in days if d not in present]
+            if missing:
+                raise Failure(f"no published bars or OI for {', '.join(missing[:10])}",
+                              metadata={"missing_days": missing})
+            proc = current_procedure(conn, cfg)
+            workspace = GridWorkspace()
+
+            def store_surfaces(market) -> None:
+                frames = []
+                for day in market.values():
+                    grid = pressure_grid(day, cfg.pressure, workspace=workspace)
+                    stats["cells"] += grid.pressure.size
+                    frames.append(stored_cells(day, grid, cfg.pressure))
+                stored = pd.concat(frames, ignore_index=True)
+                stats["rows"] += len(stored)
+                replace_rows(conn, tables.PRESSURE_SERIES, stored, list(market))
+
+            computed = refresh_units(conn, days, proc, on_chunk=store_surfaces)
+            record_refresh(conn, context.run_id, proc.digest, computed, 0)
+        return MaterializeResult(metadata={"days": len(days), "strike_minutes": stats["cells"],
+                                           "stored_rows": stats["rows"], "units": computed,
+                                           "procedure_digest": proc.digest[:16],
                                            "model": cfg.pressure.probability_model})
 
     return pressure_series
@@ -74,40 +90,47 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
        deps=[AssetKey("pressure_series")])
 def pressure_alerts(context: AssetExecutionContext, duckdb: DuckDBResource,
                     lab_config: LabConfigResource) -> MaterializeResult:
-    """Predictions: calibrated on the first N days only, detected causally minute by minute."""
+    """Predictions: calibrated on the first N days only, detected causally minute by minute.
+
+    Each day's alerts are part of its engine unit (stored by `pressure_series` for the
+    run's partitions); this step brings every other day's unit up to the current procedure
+    (a new config or calibration makes them stale) and records the calibration."""
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
-        market = load_market_days(conn, exchange=cfg.calendar.exchange)
-    if len(market) <= cfg.pressure.calibration_days:
-        context.log.warning(f"{len(market)} days: all inside the {cfg.pressure.calibration_days}"
-                            "-day calibration window, nothing is out of sample")
-    alerts, calibration = alerts_for(market, cfg)
-    record = calibration.as_record()
-    calib = pd.DataFrame({**{k: [v] for k, v in record.items() if k != "thresholds"},
-                          "thresholds_json": [json.dumps(record["thresholds"], sort_keys=True)]})
-    with duckdb.get_connection() as conn:
-        replace_rows(conn, tables.ALERTS, alerts)
+        days = available_days(conn)
+        if len(days) <= cfg.pressure.calibration_days:
+            context.log.warning(f"{len(days)} days: all inside the "
+                                f"{cfg.pressure.calibration_days}-day calibration window, "
+                                "nothing is out of sample")
+        proc = current_procedure(conn, cfg)
+        refreshed = refresh_stale(conn, proc, context.run_id)
+        save_procedure(conn, proc)
+        calibration = Calibration(proc.calibration_days,
+                                  tuple(d for d in days if d not in set(proc.calibration_days)),
+                                  dict(proc.thresholds))
+        record = calibration.as_record()
+        calib = pd.DataFrame({**{k: [v] for k, v in record.items() if k != "thresholds"},
+                              "thresholds_json": [json.dumps(record["thresholds"],
+                                                             sort_keys=True)]})
         replace_rows(conn, tables.CALIBRATION, calib)
-    thresholds = record["thresholds"]
-    counts = alerts["urgency"].value_counts().to_dict() if len(alerts) else {}
+        counts = dict(conn.execute(f"select urgency, count(*) from {tables.ALERTS} "
+                                   "group by all").fetchall())
     return MaterializeResult(metadata={
-        "alerts": len(alerts), "by_class": MetadataValue.json(counts),
-        "thresholds": MetadataValue.json(thresholds),
+        "alerts": int(sum(counts.values())), "by_class": MetadataValue.json(counts),
+        "thresholds": MetadataValue.json(record["thresholds"]),
+        "units_refreshed": refreshed["computed"],
+        "units_recomputed_after_procedure_change": refreshed["recomputed_after_procedure_change"],
         "calibration_days": len(calibration.days), "scored_days": len(calibration.scored_days)})
 
 
 @asset(pool=DUCKDB_POOL, group_name=GROUP, kinds={"numpy", "duckdb"}, deps=[pressure_alerts])
-def prediction_outcomes(duckdb: DuckDBResource, lab_config: LabConfigResource) -> MaterializeResult:
+def prediction_outcomes(duckdb: DuckDBResource) -> MaterializeResult:
     """What the market did after each prediction (the specification's
-    validate_prediction_accuracy)."""
-    cfg = lab_config.load()
+    validate_prediction_accuracy), stored with each day's unit."""
     with duckdb.get_connection() as conn:
-        alerts = read_table(conn, tables.ALERTS)
-        market = load_market_days(conn, exchange=cfg.calendar.exchange)
-    outcomes = compute_outcomes(alerts, market, cfg.pressure)
-    with duckdb.get_connection() as conn:
-        replace_rows(conn, tables.PREDICTION_OUTCOMES, outcomes)
-    scored = outcomes[~outcomes["is_calibration"]] if "is_calibration" in outcomes else outcomes
-    acc = float(scored["direction_correct"].mean()) if len(scored) else float("nan")
-    return MaterializeResult(metadata={"predictions": len(outcomes),
-                                       "out_of_sample_direction_accuracy": acc})
+        n, acc = conn.execute(
+            "select count(*), avg(case when not is_calibration then direction_correct::int end) "
+            f"from {tables.PREDICTION_OUTCOMES}").fetchone()
+    return MaterializeResult(metadata={"predictions": int(n),
+                                       "out_of_sample_direction_accuracy":
+                                           float("nan") if acc is None else float(acc)})

@@ -175,3 +175,43 @@ def pressure_grid(day: MarketDay, cfg: PressureConfig,
                         minutes=minutes, total_oi=total_oi, distance=distance,
                         probability=probability, pressure=pressure,
                         model=model)
+
+
+def pressure_batch(day: MarketDay, cfg: PressureConfig, total_oi: np.ndarray,
+                   rows: np.ndarray | None = None,
+                   model: ProbabilityModel | None = None) -> tuple[PressureGrid, np.ndarray]:
+    """The day's grid (with its own OI) and the (R, len(rows), K) pressure of R other OI
+    profiles on the same strikes, at bars `rows` (default: all), for the OI placebo.
+
+    Distance and probability depend on prices alone, so they are built once; each profile
+    only changes the OI factor. The arithmetic is `pressure_grid`'s, cell for cell (the
+    same products in the same order), so profile r equals `pressure_grid` on the day with
+    OI `total_oi[r]` at those rows, bit for bit (tested).
+    """
+    model = model if model is not None else probability_model(cfg)
+    grid = pressure_grid(day, cfg, model=model)
+    oi = np.asarray(total_oi, dtype=np.float64)
+    n_bars, n_strikes = grid.distance.shape
+    rows = np.arange(n_bars) if rows is None else np.asarray(rows, dtype=np.int64)
+    out = np.empty((oi.shape[0], rows.size, n_strikes))
+    if not (rows.size and n_strikes and oi.shape[0]):
+        return grid, out
+    floor = model.floor
+    inverse_divisor = 1.0 / pressure_divisor(grid.minutes)
+    row_scale = inverse_divisor if floor is None else floor * inverse_divisor
+    np.multiply(row_scale[rows][None, :, None], oi[:, None, :], out=out)
+    if floor is None:
+        np.multiply(out, grid.probability[rows][None], out=out)
+        return grid, out
+    band = model.fill(grid.close, grid.strikes, grid.distance, grid.minutes,
+                      np.empty((n_bars, n_strikes)))
+    if band is not None and band.flat.size:
+        scaled = (band.values * inverse_divisor).ravel()
+        flat, cols = band.flat.ravel(), band.cols.ravel()
+        where = np.full(n_bars, -1, dtype=np.int64)
+        where[rows] = np.arange(rows.size)
+        row_of = where[flat // n_strikes]
+        inside = row_of >= 0
+        target = row_of[inside] * n_strikes + flat[inside] % n_strikes
+        out.reshape(oi.shape[0], -1)[:, target] = scaled[inside][None, :] * oi[:, cols[inside]]
+    return grid, out

@@ -69,7 +69,7 @@ def run_unit(unit: StudyUnit, cfg: LabConfig, out_dir: str | Path) -> Path:
     """Run one world and write its result (skipped when the file already exists)."""
     import warnings
 
-    from assets.in_memory_pipeline import run_in_memory
+    from assets.engine.run import run_in_memory
     from assets.synthetic_market.generator import DEFAULT_STRENGTH
     from assets.synthetic_market.in_memory_days import synthetic_market
 

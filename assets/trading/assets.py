@@ -11,9 +11,12 @@ from dagster_duckdb import DuckDBResource
 from assets.common import tables
 from assets.common.pools import DUCKDB_POOL
 from assets.common.resources import LabConfigResource
-from assets.common.warehouse_io import load_market_days, read_table, replace_rows
-from assets.in_memory_pipeline import risk_for, trades_for
+from assets.common.warehouse_io import available_days, load_bar_tape, read_table, replace_rows
+from assets.engine.aggregate import sequential_trades
+from assets.engine.store import read_units
+from assets.engine.warehouse import saved_procedure
 from assets.pressure.calibration import split_calibration_days
+from assets.trading.risk import risk_management_report as risk_management_report_of
 
 GROUP = "trading"
 
@@ -22,15 +25,15 @@ GROUP = "trading"
        deps=[AssetKey("pressure_alerts")])
 def simulated_trades(context: AssetExecutionContext, duckdb: DuckDBResource,
                      lab_config: LabConfigResource) -> MaterializeResult:
-    """Every tradable alert, entered at the next bar's open and exited path-exactly."""
+    """Every tradable alert, entered at the next bar's open and exited path-exactly: the
+    units' priced candidates through one sequential pass (one position, recent accuracy,
+    size) over every day."""
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
-        alerts = read_table(conn, tables.ALERTS)
-        market = load_market_days(conn, exchange=cfg.calendar.exchange)
-    trades = trades_for(alerts, market, cfg)
-    skipped = dict(trades.attrs.get("skipped", {}))
-    trades.attrs = {}
-    with duckdb.get_connection() as conn:
+        proc = saved_procedure(conn, cfg)
+        units = read_units(conn, proc.digest)
+        tape = load_bar_tape(conn, units.days, cfg.calendar.exchange)
+        trades, skipped = sequential_trades(units.candidates, units.summaries, tape, proc)
         replace_rows(conn, tables.TRADES, trades)
     oos = trades[~trades["is_calibration"].astype(bool)] if len(trades) else trades
     return MaterializeResult(metadata={
@@ -49,9 +52,10 @@ def risk_management_report(duckdb: DuckDBResource,
     with duckdb.get_connection() as conn:
         trades = read_table(conn, tables.TRADES)
         alerts = read_table(conn, tables.ALERTS)
-        market = load_market_days(conn, exchange=cfg.calendar.exchange)
-    _, days = split_calibration_days(market, cfg.pressure.calibration_days)
-    report = risk_for(trades, alerts, market, cfg, days)
+        days = available_days(conn)
+        tape = load_bar_tape(conn, days, cfg.calendar.exchange)
+    _, scored = split_calibration_days(days, cfg.pressure.calibration_days)
+    report = risk_management_report_of(trades, alerts, tape, cfg.trading, all_days=scored)
     with duckdb.get_connection() as conn:
         replace_rows(conn, tables.RISK_REPORT, pd.DataFrame(
             {"report_json": [json.dumps(report, sort_keys=True, default=str)]}))

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from assets.common.bar_tape import BarTape, as_date, as_tape, build_bar_tape  # noqa: F401
 from assets.common.config import TradingConfig, UrgencyRule
 from assets.common.market_day import MarketDay
 from assets.trading.exits import REASON_NAMES, first_exits
@@ -48,69 +49,6 @@ TRADE_COLUMNS: tuple[str, ...] = (
     "stop_price", "target_price", "stop_points", "target_points", "max_hold_minutes",
     "exit_reason", "hold_minutes", "pnl_points", "pnl_dollars", "win", "is_calibration",
 )
-
-
-@dataclass(frozen=True)
-class BarTape:
-    """All days' bars concatenated in date order, with each day's slice.
-
-    Global bar indices (the trades' `entry_index`/`exit_index`) refer to this tape, so a
-    tape built from the same days always gives the same indices.
-    """
-
-    dates: tuple[dt.date, ...]
-    day_start: np.ndarray  # (D,) int64, global index of each day's first bar
-    day_len: np.ndarray  # (D,) int64
-    ts: np.ndarray  # (N,) datetime64[ns], UTC bar starts
-    open: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
-    minutes_to_expiry: np.ndarray  # (N,) from the end of each bar to the session close
-
-    @property
-    def n_bars(self) -> int:
-        return int(self.close.shape[0])
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_positions", {d: i for i, d in enumerate(self.dates)})
-
-    def day_position(self, day: dt.date) -> int:
-        """Position of `day` in `dates`, or -1 when the tape has no bars for it."""
-        return self._positions.get(as_date(day), -1)
-
-    def day_of(self, global_idx: np.ndarray) -> np.ndarray:
-        """Day position of each global bar index."""
-        return np.searchsorted(self.day_start, np.asarray(global_idx), side="right") - 1
-
-    def hard_exit_index(self, exit_before_close_minutes: int) -> np.ndarray:
-        """(D,) global index of each day's last bar a position may be held through."""
-        return self.day_start + self.day_len - 1 - int(exit_before_close_minutes)
-
-
-def build_bar_tape(days: Mapping[dt.date, MarketDay] | Iterable[MarketDay]) -> BarTape:
-    """Concatenate the days' bars in date order (days without bars are left out)."""
-    items = list(days.values()) if isinstance(days, Mapping) else list(days)
-    items = sorted((d for d in items if d.n_bars > 0), key=lambda d: d.quote_date)
-    dates = tuple(d.quote_date for d in items)
-    if len(set(dates)) != len(dates):
-        raise ValueError("two MarketDays share a quote_date")
-    lens = np.array([d.n_bars for d in items], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
-
-    def cat(name: str, dtype) -> np.ndarray:
-        if not items:
-            return np.empty(0, dtype=dtype)
-        return np.concatenate([np.asarray(getattr(d, name)) for d in items]).astype(dtype)
-
-    ts = cat("ts", "datetime64[ns]")
-    return BarTape(dates, starts, lens, ts, cat("open", np.float64), cat("high", np.float64),
-                   cat("low", np.float64), cat("close", np.float64),
-                   cat("minutes_to_expiry", np.float64))
-
-
-def as_tape(days: BarTape | Mapping[dt.date, MarketDay] | Iterable[MarketDay]) -> BarTape:
-    return days if isinstance(days, BarTape) else build_bar_tape(days)
 
 
 def hold_bars(max_hold_minutes: float | np.ndarray, bar_minutes: float = 1.0) -> np.ndarray:
@@ -149,16 +87,28 @@ def run_simulation(alerts: pd.DataFrame,
     `no_bars` (day absent from the bars), `too_late` (next bar at/after the hard exit),
     `overlap` (a position was open), `zero_size` (size rounded to nothing)."""
     tape = as_tape(days)
-    multipliers = {r.name: float(r.size_multiplier) for r in urgency_rules}
-    skipped = {"no_bars": 0, "too_late": 0, "overlap": 0, "zero_size": 0}
+    skipped = empty_skips()
+    priced = priced_candidates(alerts, tape, cfg, urgency_rules, skipped)
     n_alerts = 0 if alerts is None else len(alerts)
-    if n_alerts == 0:
-        return SimulationResult(_empty_trades(), skipped, 0, 0)
+    n_signal = 0 if n_alerts == 0 else int((alerts["urgency"] != NO_SIGNAL).sum())
+    return SimulationResult(take_trades(priced, tape, cfg, skipped), skipped, n_alerts, n_signal)
 
+
+def empty_skips() -> dict[str, int]:
+    return {"no_bars": 0, "too_late": 0, "overlap": 0, "zero_size": 0}
+
+
+def priced_candidates(alerts: pd.DataFrame | None, tape: BarTape, cfg: TradingConfig,
+                      urgency_rules: Sequence[UrgencyRule],
+                      skipped: dict[str, int]) -> pd.DataFrame:
+    """The tradable signal alerts in the simulator's order, priced (`price_candidates`);
+    counts `no_bars` and `too_late` skips into `skipped`."""
+    multipliers = {r.name: float(r.size_multiplier) for r in urgency_rules}
+    if alerts is None or len(alerts) == 0:
+        return price_candidates(pd.DataFrame(), tape, cfg, multipliers)
     signal = alerts[alerts["urgency"] != NO_SIGNAL]
-    n_signal = len(signal)
-    if n_signal == 0:
-        return SimulationResult(_empty_trades(), skipped, n_alerts, 0)
+    if signal.empty:
+        return price_candidates(pd.DataFrame(), tape, cfg, multipliers)
     unknown = sorted(set(signal["urgency"]) - set(multipliers))
     if unknown:
         raise ValueError(f"alerts of urgency classes without a rule: {unknown}")
@@ -167,11 +117,18 @@ def run_simulation(alerts: pd.DataFrame,
         missing = sorted(set(signal["urgency"]) - set(table))
         if missing:
             raise ValueError(f"TradingConfig.{name} has no value for {missing}")
+    return price_candidates(_candidates(signal, tape, cfg, skipped), tape, cfg, multipliers)
 
-    cand = _candidates(signal, tape, cfg, skipped)
+
+def price_candidates(cand: pd.DataFrame, tape: BarTape, cfg: TradingConfig,
+                     multipliers: Mapping[str, float]) -> pd.DataFrame:
+    """Every candidate's exit and net points, before any sizing: exits do not depend on
+    size, so a day's candidates can be priced once (the engine's per-day unit) and the
+    sequential overlap/sizing pass run later over many days (`take_trades`)."""
     if cand.empty:
-        return SimulationResult(_empty_trades(), skipped, n_alerts, n_signal)
-
+        return cand.assign(exit_index=np.empty(0, np.int64), exit_price=np.empty(0),
+                           exit_code=np.empty(0, np.int64), pnl_points=np.empty(0),
+                           multiplier=np.empty(0))
     exit_idx, exit_price, reason = first_exits(
         tape.open, tape.high, tape.low, tape.close,
         cand["entry_index"].to_numpy(), cand["direction"].to_numpy(),
@@ -179,21 +136,35 @@ def run_simulation(alerts: pd.DataFrame,
         cand["hold_bars"].to_numpy(), cand["last_index"].to_numpy())
     direction = cand["direction"].to_numpy()
     entry_price = tape.open[cand["entry_index"].to_numpy()]
-    slip = float(cfg.slippage_points)
-    pnl_points = direction * (exit_price - entry_price) - 2.0 * slip
+    pnl_points = direction * (exit_price - entry_price) - 2.0 * float(cfg.slippage_points)
+    return cand.assign(exit_index=exit_idx.astype(np.int64), exit_price=exit_price,
+                       exit_code=reason.astype(np.int64), pnl_points=pnl_points,
+                       multiplier=cand["urgency"].astype(str).map(multipliers).to_numpy(float))
 
+
+def take_trades(priced: pd.DataFrame, tape: BarTape, cfg: TradingConfig,
+                skipped: dict[str, int]) -> pd.DataFrame:
+    """The sequential pass over priced candidates (in the simulator's order, indices on
+    `tape`): one position at a time, recent accuracy, size; the trades table."""
+    if priced.empty:
+        return _empty_trades()
+    exit_idx = priced["exit_index"].to_numpy(np.int64)
+    exit_price = priced["exit_price"].to_numpy(float)
+    reason = priced["exit_code"].to_numpy(np.int64)
+    direction = priced["direction"].to_numpy(np.int64)
+    pnl_points = priced["pnl_points"].to_numpy(float)
     taken, sizes, accuracies = _sequential_pass(
-        cand["entry_index"].to_numpy(), exit_idx, pnl_points,
-        cand["confidence"].to_numpy(), cand["urgency"].map(multipliers).to_numpy(), cfg,
+        priced["entry_index"].to_numpy(np.int64), exit_idx, pnl_points,
+        priced["confidence"].to_numpy(float), priced["multiplier"].to_numpy(float), cfg,
         skipped)
 
     sel = np.asarray(taken, dtype=np.int64)
-    c = cand.iloc[sel].reset_index(drop=True)
+    c = priced.iloc[sel].reset_index(drop=True)
     size = np.asarray(sizes, dtype=np.float64)
-    e_idx = c["entry_index"].to_numpy()
+    e_idx = c["entry_index"].to_numpy(np.int64)
     x_idx = exit_idx[sel]
     d = direction[sel]
-    ep = entry_price[sel]
+    ep = tape.open[e_idx]
     pts = pnl_points[sel]
     pnl_dollars = trade_dollars(size, pts, cfg)
     trades = pd.DataFrame({
@@ -225,7 +196,7 @@ def run_simulation(alerts: pd.DataFrame,
         "win": pnl_dollars > 0.0,
         "is_calibration": c["is_calibration"].astype(bool),
     }, columns=list(TRADE_COLUMNS))
-    return SimulationResult(trades, skipped, n_alerts, n_signal)
+    return trades
 
 
 def _candidates(signal: pd.DataFrame, tape: BarTape, cfg: TradingConfig,
@@ -315,15 +286,6 @@ def _sequential_pass(entry_idx: np.ndarray, exit_idx: np.ndarray, pnl_points: np
         sizes.append(size)
         accuracies.append(acc)
     return taken, sizes, accuracies
-
-
-def as_date(value) -> dt.date:
-    """A calendar date from a date, datetime, Timestamp or ISO string."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return pd.Timestamp(value).date()
 
 
 _INT_COLUMNS = {"predicted_direction", "entry_index", "exit_index", "hold_minutes"}

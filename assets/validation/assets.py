@@ -30,10 +30,11 @@ from assets.common.warehouse_io import (
     replace_rows,
     table_exists,
 )
+from assets.engine.run import engine_record
+from assets.engine.warehouse import refreshes_of, saved_procedure, stored_aggregate
 from assets.ingestion import bar_sources
 from assets.ingestion.adapters import landing_days
 from assets.pressure.assets import prediction_outcomes
-from assets.pressure.calibration import split_calibration_days
 from assets.trading.assets import risk_management_report
 from assets.validation.reproducibility import reproducibility_protocol
 
@@ -56,33 +57,36 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
 
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
-        trades = read_table(conn, tables.TRADES)
-        outcomes = read_table(conn, tables.PREDICTION_OUTCOMES)
+        proc = saved_procedure(conn, cfg)
+        agg = stored_aggregate(conn, proc)
         risk = json.loads(read_table(conn, tables.RISK_REPORT)["report_json"].iloc[0])
         calib = read_table(conn, tables.CALIBRATION).iloc[0].to_dict()
-        market = load_market_days(conn, exchange=cfg.calendar.exchange)
         looks = (read_table(conn, tables.VALIDATION_LOOKS)
                  if table_exists(conn, tables.VALIDATION_LOOKS) else None)
-    days = list(market)
+        refreshed = refreshes_of(conn, context.run_id)
+    days = agg.days
+    scored = agg.scored_days
     paths = lab_paths()
-    used = [p for d, files in landing_days(paths.landing).items() if d in market for p in files]
+    wanted = set(days)
+    used = [p for d, files in landing_days(paths.landing).items() if d in wanted for p in files]
     split = {k: (None if pd.isna(v) else str(v)) for k, v in calib.items()
              if k != "thresholds_json"}
     split["thresholds"] = json.loads(calib["thresholds_json"])
-    _, scored = split_calibration_days(days, cfg.pressure.calibration_days)
     split["out_of_sample_days"] = len(scored)
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
+    protocol["engine"] = engine_record(agg, refreshed["computed"], refreshed["recomputed"])
     from assets.experiments.run_variants import record_run, trials_for_run
 
     with duckdb.get_connection() as conn:
         # what the bars are of, and any basis taken off
         protocol["bars_underlying"] = bar_sources.package_section(conn, days)
         trials = trials_for_run(conn, paths.landing, cfg)
-    package, files = evaluate(trades, outcomes, market, cfg, risk, protocol,
-                              validation_timestamp="", looks=looks,
-                              study=load_study(paths.evidence),
-                              variant_trials=trials)
+        package, files = evaluate(agg, cfg, risk, protocol, validation_timestamp="",
+                                  looks=looks, study=load_study(paths.evidence),
+                                  variant_trials=trials,
+                                  load_days=lambda ds: load_market_days(
+                                      conn, ds, cfg.calendar.exchange))
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
     look = {"look_date": scored[-1].isoformat() if scored else None,

@@ -1,0 +1,97 @@
+"""A scored day's share of the OI placebo: R placebo OI profiles through the same alerts
+and executor, all at once.
+
+Each replication re-seats the day's OI on its strike ladder (`placebo_oi`: mirrored around
+the open or not, shifted by k..2k whole strikes, drawn from the day's own stream) and asks
+what the strategy would have traded. Prices, distances and probabilities do not change
+with the OI, so the R grids come from one `pressure_batch`, the alerts from one
+`select_alert_cells_batch` pass over the bars, and every replication's candidates are
+priced in one call of the exit engine. The statistic is in points, which no size changes;
+a replication's trades are the one-position rule's (`provisional_taken`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assets.common.config import LabConfig
+from assets.common.market_day import MarketDay
+from assets.engine.procedure import provisional_taken
+from assets.pressure.alerts import (
+    select_alert_cells_batch,
+    steering_direction,
+    thresholds_by_code,
+    tie_direction,
+)
+from assets.pressure.kernel import pressure_batch
+from assets.pressure.series import utc_timestamps
+from assets.pressure.urgency import classify, in_window
+from assets.trading.exits import first_exits
+from assets.trading.simulator import hold_bars
+from assets.validation.oi_placebo import placebo_oi, placebo_shift_range, pruned_day
+
+
+def placebo_profiles(day: MarketDay, cfg: LabConfig, rng: np.random.Generator,
+                     reps: int) -> np.ndarray:
+    """(reps, K) placebo total OI on the day's strikes (`placebo_oi` of each drawn
+    mirror/shift, applied to call + put at once: both move by the same index map)."""
+    lo, hi = placebo_shift_range(cfg)
+    options = [(b, sign * s) for b in (False, True) for s in range(lo, hi + 1)
+               for sign in (-1, 1)]
+    picks = rng.integers(len(options), size=reps)
+    o = float(day.open[0]) if day.n_bars else float(np.median(day.strikes))
+    total = np.add(day.call_oi, day.put_oi, dtype=np.float64)
+    table = np.stack([placebo_oi(total, day.strikes, o, *opt) for opt in options])
+    return table[picks]
+
+
+def placebo_share(day: MarketDay, cfg: LabConfig, thresholds, rng: np.random.Generator,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(sums, counts): per replication the day's placebo trades' summed points and number."""
+    reps = int(cfg.validation.oi_placebo_replications)
+    sums, counts = np.zeros(reps), np.zeros(reps, dtype=np.int64)
+    rules = tuple(cfg.pressure.urgency_rules)
+    profiles = placebo_profiles(day, cfg, rng, reps)  # drawn first: the stream is fixed
+    if reps == 0 or day.n_bars < 2:
+        return sums, counts
+    small = pruned_day(day, max(r.max_distance for r in rules))
+    keep = np.isin(day.strikes, small.strikes)
+    if small.strikes.size == 0:
+        return sums, counts
+    window = np.zeros(day.n_bars, dtype=bool)
+    for rule in rules:  # no cell outside every class window can alert
+        window |= in_window(small.minutes_to_expiry, rule)
+    rows = np.flatnonzero(window)
+    grid, pressure = pressure_batch(small, cfg.pressure, profiles[:, keep], rows=rows)
+    codes = classify(grid.minutes[rows][None, :, None], profiles[:, keep][:, None, :],
+                     grid.distance[rows][None], rules)
+    by_code = thresholds_by_code(thresholds, cfg.pressure)
+    ts = utc_timestamps(day.ts).asi8
+    rep, i, k = select_alert_cells_batch(pressure, codes, by_code[codes],
+                                         ((ts - ts[0]) / 60e9)[rows],
+                                         float(cfg.pressure.cooldown_minutes))
+    code_of = codes[rep, i, k]
+    t = rows[i]
+    last = day.n_bars - 1 - int(cfg.trading.exit_before_close_minutes)
+    ok = t + 1 < last
+    rep, t, k, code_of = rep[ok], t[ok], k[ok], code_of[ok]
+    if rep.size == 0:
+        return sums, counts
+    tc = cfg.trading
+    names = [r.name for r in rules]
+    code = code_of.astype(np.int64) - 1
+    stop = np.array([tc.stop_points[n] for n in names])[code]
+    target = np.array([tc.target_points[n] for n in names])[code]
+    hold = hold_bars(np.array([tc.max_hold_minutes[n] for n in names])[code])
+    direction = steering_direction(grid.close[t], grid.strikes[k], tie_direction(grid.close)[t])
+    entry = t + 1
+    exit_idx, price, _ = first_exits(day.open, day.high, day.low, day.close, entry, direction,
+                                     stop, target, hold, np.full(entry.size, last))
+    pnl = direction * (price - day.open[entry]) - 2.0 * tc.slippage_points
+    bounds = np.searchsorted(rep, np.arange(reps + 1))
+    for r in np.unique(rep):
+        a, b = bounds[r], bounds[r + 1]
+        taken = provisional_taken(entry[a:b], exit_idx[a:b], tc.allow_overlap) + a
+        sums[r] = pnl[taken].sum()
+        counts[r] = taken.size
+    return sums, counts

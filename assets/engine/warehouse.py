@@ -1,0 +1,126 @@
+"""The engine over the warehouse: the steps the Dagster assets call, free of Dagster.
+
+`refresh_units` computes and stores units (a partition's days, or every stale day);
+`stored_aggregate` runs the aggregation from the stored units, the bars and the summed
+shares, loading full days only for the few a step needs (calibration, redraws, the
+package's example day). Days are loaded in chunks so memory stays at a chunk's chains
+however many years the warehouse holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from assets.common import tables
+from assets.common.config import LabConfig
+from assets.common.warehouse_io import (
+    append_rows,
+    available_days,
+    load_bar_tape,
+    load_market_days,
+    read_table,
+    replace_rows,
+    table_exists,
+)
+from assets.engine.aggregate import Aggregate
+from assets.engine.procedure import Procedure, calibrate
+from assets.engine.run import aggregate
+from assets.engine.store import WarehouseShares, read_units, stale_days, write_units
+from assets.engine.unit import compute_units
+from assets.pressure.calibration import split_calibration_days
+from assets.pressure.kernel import GridWorkspace
+
+LOAD_CHUNK_DAYS = 128
+
+
+def current_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig) -> Procedure:
+    """Calibrated on the warehouse's first `pressure.calibration_days` days."""
+    days = available_days(conn)
+    if not days:
+        raise ValueError("no expiration day has both published bars and OI: nothing to score")
+    calib, _ = split_calibration_days(days, cfg.pressure.calibration_days)
+    market = load_market_days(conn, calib, cfg.calendar.exchange)
+    return calibrate([market[d] for d in calib], cfg)
+
+
+def refresh_units(conn: duckdb.DuckDBPyConnection, days: Sequence[dt.date],
+                  proc: Procedure, on_chunk=None) -> int:
+    """Compute and store the units of `days` under `proc`, a chunk of days at a time.
+    `on_chunk(market)` sees each chunk's loaded days (the pressure stage stores its
+    surfaces from the same load)."""
+    exchange = proc.cfg.calendar.exchange
+    workspace = GridWorkspace()
+    done = 0
+    ordered = sorted(days)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for i in range(0, len(ordered), LOAD_CHUNK_DAYS):
+            market = load_market_days(conn, ordered[i:i + LOAD_CHUNK_DAYS], exchange)
+            if on_chunk is not None:
+                on_chunk(market)
+            units = compute_units(list(market.values()), proc, workspace=workspace)
+            done += write_units(conn, units, proc.digest)
+    return done
+
+
+def refresh_stale(conn: duckdb.DuckDBPyConnection, proc: Procedure,
+                  run_id: str) -> dict[str, int]:
+    """Units for every available day whose stored unit is missing or stale."""
+    stale, changed = stale_days(conn, available_days(conn), proc.digest)
+    computed = refresh_units(conn, stale, proc)
+    record_refresh(conn, run_id, proc.digest, computed, changed)
+    return {"computed": computed, "recomputed_after_procedure_change": changed}
+
+
+def record_refresh(conn: duckdb.DuckDBPyConnection, run_id: str, digest: str, computed: int,
+                   recomputed: int) -> None:
+    row = pd.DataFrame({"run_id": [run_id], "digest": [digest], "computed": [computed],
+                        "recomputed": [recomputed],
+                        "recorded_at": [pd.Timestamp.now(tz="UTC").tz_localize(None)]})
+    append_rows(conn, tables.ENGINE_REFRESHES, row)
+
+
+def refreshes_of(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    if not table_exists(conn, tables.ENGINE_REFRESHES):
+        return {"computed": 0, "recomputed": 0}
+    got = conn.execute(f"select coalesce(sum(computed), 0), coalesce(sum(recomputed), 0) "
+                       f"from {tables.ENGINE_REFRESHES} where run_id = ?", [run_id]).fetchone()
+    return {"computed": int(got[0]), "recomputed": int(got[1])}
+
+
+def save_procedure(conn: duckdb.DuckDBPyConnection, proc: Procedure) -> None:
+    replace_rows(conn, tables.ENGINE_PROCEDURE, pd.DataFrame(
+        {"digest": [proc.digest], "record_json": [json.dumps(proc.record(), sort_keys=True)]}))
+
+
+def saved_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig) -> Procedure:
+    """The procedure the last refresh stored (its config is today's `cfg`)."""
+    record = json.loads(read_table(conn, tables.ENGINE_PROCEDURE)["record_json"].iloc[0])
+    proc = Procedure(cfg, tuple(dt.date.fromisoformat(d) for d in record["calibration_days"]),
+                     dict(record["thresholds"]),
+                     {k: tuple(tuple(p) for p in v) for k, v in record["entry_minutes"].items()})
+    stored = read_table(conn, tables.ENGINE_PROCEDURE)["digest"].iloc[0]
+    if proc.digest != stored:
+        raise ValueError("the stored procedure was calibrated under another config: "
+                         "rerun the pressure stage (pressure_alerts)")
+    return proc
+
+
+def stored_aggregate(conn: duckdb.DuckDBPyConnection, proc: Procedure) -> Aggregate:
+    """The sample from the stored units of `proc`."""
+    stale, _ = stale_days(conn, available_days(conn), proc.digest)
+    if stale:
+        raise ValueError(f"{len(stale)} day(s) have no unit under the current procedure "
+                         f"(first {stale[0]}): rerun the pressure stage")
+    units = read_units(conn, proc.digest)
+    exchange = proc.cfg.calendar.exchange
+    shares = WarehouseShares(conn, proc)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return aggregate(proc, load_bar_tape(conn, units.days, exchange), units.alerts,
+                         units.outcomes, units.candidates, units.summaries, shares,
+                         lambda ds: load_market_days(conn, ds, exchange), shares.stored)
