@@ -1,5 +1,5 @@
-"""Variant evaluation: shared grids change nothing (each variant equals the in-memory
-`run`), grids are built once per probability model, and the SPA benchmark is the exact
+"""Variant evaluation: grouping changes nothing (each variant equals the engine's in-memory
+`run`), units are computed once per pressure section, and the SPA benchmark is the exact
 mean of the random-entry null (a naive loop and the null's own Monte Carlo as references)."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from assets.common.config import LabConfig
+from assets.engine.run import run_engine, run_in_memory
 from assets.experiments import evaluate as E
 from assets.experiments.benchmark import RandomEntryBenchmark
 from assets.experiments.grid import expand_grid
-from assets.in_memory_pipeline import run_in_memory
 from assets.synthetic_market.in_memory_days import synthetic_market
 from assets.trading.exits import first_exits
 from assets.trading.simulator import build_bar_tape
@@ -42,16 +42,16 @@ GRID = {"pressure.probability_model": ["specification", "itm_normal"],
 def test_each_variant_equals_the_in_memory_run(market, base, monkeypatch):
     variants = expand_grid(base, GRID)
     calls = []
-    original = E.pressure_grid
+    original = E.compute_units
 
-    def counting(day, cfg, *args, **kwargs):
-        calls.append((day.quote_date, cfg.probability_model))
-        return original(day, cfg, *args, **kwargs)
+    def counting(days, proc, *args, **kwargs):
+        calls.append(proc.cfg.pressure)
+        return original(days, proc, *args, **kwargs)
 
-    monkeypatch.setattr(E, "pressure_grid", counting)
+    monkeypatch.setattr(E, "compute_units", counting)
     results = E.evaluate_variants(market, variants)
-    # one grid per day and probability model, shared by the 4 variants of each model
-    assert len(calls) == 2 * len(market) == len(set(calls))
+    # one set of units per pressure section (2 models x 2 percentiles), not per variant
+    assert len(calls) == 4 == len({c.model_dump_json() for c in calls})
     monkeypatch.undo()
     for v, r in zip(variants[::3], results[::3], strict=True):  # a spread of both models
         package = run_in_memory(market, v.config)
@@ -79,9 +79,7 @@ def _naive_expected_points(plan, tape, i, slippage):
 def test_benchmark_is_the_exact_mean_of_the_random_entry_null(market, base):
     variant = expand_grid(base, {"pressure.threshold_percentile": [60]})[0]
     tape = build_bar_tape(market)
-    alerts = E.variant_alerts(market, [variant.config.pressure])[0]
-    trades = E.simulate_trades(alerts, tape, variant.config.trading,
-                               variant.config.pressure.urgency_rules)
+    trades = run_engine(market, variant.config).trades
     tc, rules = variant.config.trading, variant.config.pressure.urgency_rules
     bench = RandomEntryBenchmark(tape)
     daily = bench.daily_dollars(trades, rules, tc)

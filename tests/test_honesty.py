@@ -9,8 +9,7 @@ import pytest
 from scipy import stats
 
 from assets.common.config import LabConfig, ValidationConfig
-from assets.in_memory_pipeline import alerts_for, run_in_memory, trades_for
-from assets.pressure.outcomes import prediction_outcomes
+from assets.engine.run import run_engine, run_in_memory
 from assets.synthetic_market.in_memory_days import synthetic_market
 
 pytestmark = pytest.mark.slow
@@ -66,8 +65,7 @@ def test_strong_steering_is_found_as_an_edge(strong_steer):
 
 def test_direction_accuracy_on_steer_is_clearly_above_null(strong_steer):
     def accuracy(market):
-        alerts, _ = alerts_for(market, CFG)
-        out = prediction_outcomes(alerts, market, CFG.pressure)
+        out = run_engine(market, CFG).outcomes
         scored = out[~out["is_calibration"].astype(bool) & (out["urgency"] != "NO_SIGNAL")]
         return scored["direction_correct"].astype(float).mean(), len(scored)
 
@@ -81,8 +79,7 @@ def test_direction_accuracy_on_steer_is_clearly_above_null(strong_steer):
 
 
 def test_strong_steer_trades_are_significantly_positive_after_costs(strong_steer):
-    alerts, _ = alerts_for(strong_steer, CFG)
-    trades = trades_for(alerts, strong_steer, CFG)
+    trades = run_engine(strong_steer, CFG).trades
     oos = trades[~trades["is_calibration"].astype(bool)]
     res = stats.ttest_1samp(oos["pnl_points"], 0.0, alternative="greater")
     assert res.pvalue < 0.05

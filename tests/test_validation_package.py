@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from assets.common.config import LabConfig
+from assets.engine.run import score_trades
 from assets.trading.simulator import simulate_trades
-from assets.validation.evaluate import evaluate
+from assets.validation.evaluate import evaluate as evaluate_aggregate
 from assets.validation.json_values import canonical_dumps
 from assets.validation.package_figures import heatmap_figure_data
 from assets.validation.package_schema import validate_package
@@ -45,6 +46,13 @@ def inputs():
     trades = pd.concat([calib, scored], ignore_index=True)
     outcomes = outcomes_for(days[N_CAL:], 150, 6, cfg)
     return cfg, days, trades, outcomes
+
+
+def evaluate(trades, outcomes, days, cfg, risk, protocol, **kw):
+    """The validation of a hand-built sample, through the engine's per-day shares."""
+    load = {d.quote_date: d for d in days}
+    return evaluate_aggregate(score_trades(trades, outcomes, days, cfg), cfg, risk, protocol,
+                              load_days=lambda ds: {d: load[d] for d in ds}, **kw)
 
 
 def _evaluate(inputs, stamp="2025-01-15T16:00:00Z", **kw):

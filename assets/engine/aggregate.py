@@ -22,13 +22,13 @@ import pandas as pd
 from assets.common.market_day import MarketDay
 from assets.engine.combine import direction_result, null_result, placebo_block
 from assets.engine.monte_carlo import NullShare
+from assets.engine.placebo import placebo_shift_range
 from assets.engine.procedure import Procedure
 from assets.engine.unit import Shares, redraw_shares
-from assets.trading.simulator import BarTape, empty_skips, take_trades
+from assets.trading.simulator import BarTape, empty_skips, priced_candidates, take_trades
 from assets.validation.direction_null import DirectionNullResult
 from assets.validation.metrics import out_of_sample
 from assets.validation.null_model import NullResult
-from assets.validation.oi_placebo import placebo_shift_range
 from assets.validation.package_assembly import derived_seeds
 from assets.validation.repeated_looks import horizon_days
 
@@ -185,3 +185,15 @@ class InMemoryShares:
         got = self._of(days)
         return (sum((s.placebo_sums for s in got), np.zeros(self.r)),
                 sum((s.placebo_counts for s in got), np.zeros(self.r, dtype=np.int64)))
+
+
+def trades_under(alerts: pd.DataFrame, candidates: pd.DataFrame, summaries: pd.DataFrame,
+                 tape: BarTape, proc: Procedure, trading) -> pd.DataFrame:
+    """The trades of the units' alerts under another trading section (a sweep variant):
+    the units' priced candidates when the section is the procedure's, else the alerts
+    priced again under `trading` (exits depend on stops, targets and holds)."""
+    if trading == proc.cfg.trading:
+        return sequential_trades(candidates, summaries, tape, proc)[0]
+    skipped = empty_skips()
+    priced = priced_candidates(alerts, tape, trading, proc.cfg.pressure.urgency_rules, skipped)
+    return take_trades(priced, tape, trading, skipped)

@@ -1,6 +1,18 @@
 """A scored day's share of the OI placebo: R placebo OI profiles through the same alerts
 and executor, all at once.
 
+Does the edge come from the open interest, or from price dynamics near the money that any
+OI profile would pick up? If the price simply drifted away from wherever it opened and OI
+happened to sit there, the alerts would profit with no steering at all. A placebo keeps
+the OI's location profile relative to the open (the bell around the money) but breaks its
+strike-level detail:
+
+    placebo OI = shift_s(mirror^b(OI)),  b in {0, 1}, k <= |s| <= 2k,
+
+`mirror` reflects the ladder around the strike nearest the open, `shift_s` moves it by s
+whole strikes (strikes that fall off get no OI); k = ceil(largest class distance ceiling /
+strike spacing). Thresholds stay those of the real calibration window.
+
 Each replication re-seats the day's OI on its strike ladder (`placebo_oi`: mirrored around
 the open or not, shifted by k..2k whole strikes, drawn from the day's own stream) and asks
 what the strategy would have traded. Prices, distances and probabilities do not change
@@ -11,6 +23,9 @@ a replication's trades are the one-position rule's (`provisional_taken`).
 """
 
 from __future__ import annotations
+
+import dataclasses
+import math
 
 import numpy as np
 
@@ -28,7 +43,39 @@ from assets.pressure.series import utc_timestamps
 from assets.pressure.urgency import classify, in_window
 from assets.trading.exits import first_exits
 from assets.trading.simulator import hold_bars
-from assets.validation.oi_placebo import placebo_oi, placebo_shift_range, pruned_day
+
+
+def placebo_oi(oi: np.ndarray, strikes: np.ndarray, open_price: float, mirror: bool,
+               shift: int) -> np.ndarray:
+    """OI re-seated on the same strike ladder: mirrored around the strike nearest
+    `open_price` when `mirror`, then moved up by `shift` strikes; vacated strikes get 0."""
+    oi = np.asarray(oi, dtype=float)
+    k = oi.size
+    src = np.arange(k) - int(shift)  # out[i] = mirrored[i - shift]
+    if mirror:
+        centre = int(np.argmin(np.abs(np.asarray(strikes, dtype=float) - open_price)))
+        src = 2 * centre - src
+    ok = (src >= 0) & (src < k)
+    out = np.zeros(k)
+    out[ok] = oi[src[ok]]
+    return out
+
+
+def pruned_day(day: MarketDay, max_distance: float) -> MarketDay:
+    """The day on the strikes that can ever alert (|close - strike| < max_distance)."""
+    if day.n_bars == 0:
+        return day
+    lo, hi = float(np.min(day.close)) - max_distance, float(np.max(day.close)) + max_distance
+    keep = (day.strikes > lo) & (day.strikes < hi)
+    return dataclasses.replace(day, strikes=day.strikes[keep], call_oi=day.call_oi[keep],
+                               put_oi=day.put_oi[keep])
+
+
+def placebo_shift_range(cfg: LabConfig) -> tuple[int, int]:
+    """(k, 2k) strikes: see the module docs."""
+    reach = max(r.max_distance for r in cfg.pressure.urgency_rules)
+    k = max(1, math.ceil(reach / cfg.ingestion.strike_grid_points))
+    return k, 2 * k
 
 
 def placebo_profiles(day: MarketDay, cfg: LabConfig, rng: np.random.Generator,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
@@ -23,8 +24,8 @@ from assets.engine.aggregate import (
     redrawn,
     sequential_trades,
 )
-from assets.engine.procedure import Procedure, calibrate
-from assets.engine.unit import Shares, Units, compute_units
+from assets.engine.procedure import Procedure, calibrate, entry_distribution
+from assets.engine.unit import Shares, Units, compute_units, day_shares
 from assets.pressure.calibration import split_calibration_days
 from assets.trading.simulator import BarTape, build_bar_tape
 
@@ -109,3 +110,57 @@ def calibration_record(agg: Aggregate) -> dict:
             "last_day": days[-1].isoformat() if days else None,
             "first_scored_day": scored[0].isoformat() if scored else None,
             "scored_days": len(scored), "thresholds": dict(agg.procedure.thresholds)}
+
+
+def score_trades(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
+                 market: Mapping[dt.date, MarketDay] | Sequence[MarketDay], cfg) -> Aggregate:
+    """The aggregate of a given trades table (`entry_index` on the tape of `market`), for
+    samples built by hand: the calibration window's thresholds and, for the matched null,
+    the given calibration trades' entry minutes; each scored day's shares drawn from its
+    own stream for the given trades."""
+    if not isinstance(market, Mapping):
+        market = {d.quote_date: d for d in market}
+    days = sorted(market)
+    calib, scored = split_calibration_days(days, cfg.pressure.calibration_days)
+    proc = calibrate([market[d] for d in calib], cfg)
+    tape = build_bar_tape(market)
+    trades = on_this_tape(trades, tape)
+    cal = trades[trades["is_calibration"].astype(bool)] if len(trades) else trades
+    if len(cal):
+        entry_m = tape.minutes_to_expiry[cal["entry_index"].to_numpy("int64")]
+        minutes: dict[str, list[float]] = {}
+        for u, m in zip(cal["urgency"].astype(str), entry_m.tolist(), strict=True):
+            minutes.setdefault(u, []).append(float(m))
+        proc = Procedure(cfg, proc.calibration_days, proc.thresholds, entry_distribution(minutes))
+    with threadpool_limits(limits=1, user_api="blas"):
+        units = compute_units([market[d] for d in days], proc, monte_carlo=False)
+        shares = {}
+        for pos, d in enumerate(tape.dates):
+            if d in set(scored):
+                mine = trades[[q == d for q in trades["quote_date"]]]
+                shares[d] = day_shares(market[d], pos, tape, mine, proc)
+    null, dnull, placebo, horizon = monte_carlo(trades, scored, InMemoryShares(shares, proc),
+                                                proc)
+    return Aggregate(proc, days, scored, tape, units.alerts,
+                     outcomes if outcomes is not None else units.outcomes.iloc[0:0], trades,
+                     units.summaries, null, dnull, placebo, horizon)
+
+
+def on_this_tape(trades: pd.DataFrame, tape: BarTape) -> pd.DataFrame:
+    """The trades with `entry_index` / `exit_index` recomputed from their days and bar
+    times on `tape` (a table built on another set of days carries other positions)."""
+    out = trades.copy()
+    out["quote_date"] = [pd.Timestamp(d).date() for d in out["quote_date"]]
+    if out.empty:
+        return out
+    pos = np.array([tape.day_position(d) for d in out["quote_date"]], dtype=np.int64)
+    if np.any(pos < 0):
+        raise ValueError("trades on days without bars")
+    for ts_col, idx_col in (("entry_ts", "entry_index"), ("exit_ts", "exit_index")):
+        ts = pd.to_datetime(out[ts_col], utc=True).dt.tz_localize(None).to_numpy("datetime64[ns]")
+        idx = np.searchsorted(tape.ts, ts)
+        ok = (idx < tape.n_bars) & (tape.ts[np.minimum(idx, tape.n_bars - 1)] == ts)
+        if not ok.all():
+            raise ValueError(f"a trade's {ts_col} is not the start of a bar on its day")
+        out[idx_col] = idx.astype(np.int64)
+    return out

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from assets.common.config import LabConfig
+from assets.engine import placebo as PL
 from assets.pressure.alerts import alert_columns, alerts_frame, calibrate_thresholds
 from assets.pressure.kernel import pressure_grid
-from assets.validation import oi_placebo as PL
 from tests.support.validation_fixtures import random_walk_days
 
 CFG = LabConfig()
@@ -51,15 +51,16 @@ def test_pruned_strikes_give_identical_alerts():
 
 @pytest.mark.slow
 def test_planted_oi_steering_beats_its_placebos():
-    from assets.in_memory_pipeline import alerts_for, trades_for
+    from assets.engine.run import run_engine
     from assets.synthetic_market.in_memory_days import synthetic_market
-    from assets.validation.metrics import out_of_sample
 
+    cfg = CFG.model_copy(update={"validation": CFG.validation.model_copy(
+        update={"oi_placebo_replications": 39, "null_replications": 200})})
     market = synthetic_market("2024-01-01", "2024-06-30", "steer", seed=5, strength=4.0)
-    alerts, _ = alerts_for(market, CFG)
-    observed = out_of_sample(trades_for(alerts, market, CFG))["pnl_points"].mean()
-    got = PL.oi_placebo(market, CFG, observed, 39, seed=1)
+    got = run_engine(market, cfg).placebo
+    observed = got["observed"]
     assert got["p_value"] < 0.05
     values = np.array(got["placebo_values"], dtype=float)
-    hits = int((values[np.isfinite(values)] >= observed).sum())
-    assert got["p_value"] == pytest.approx((1 + hits) / 40)
+    finite = values[np.isfinite(values)]
+    hits = int((finite >= observed).sum())
+    assert got["p_value"] == pytest.approx((1 + hits) / (finite.size + 1))
