@@ -133,3 +133,51 @@ def test_daily_steering_table_by_hand():
     assert toward["steering_velocity"].iloc[0] == pytest.approx(-0.001)
 
 
+
+
+def _quadratic_status(outcomes: pd.DataFrame) -> dict:
+    """The quadratic block labelled by a family whose confirmatory claim was rejected, so
+    the exploratory claims get alpha."""
+    from assets.validation.claims_family import (
+        CONFIRMATORY,
+        EXPLORATORY,
+        Claim,
+        claim_lookup,
+        evaluate_family,
+    )
+
+    q = SEC.quadratic_intensification(outcomes)
+    fam = evaluate_family([Claim("edge_vs_random", CONFIRMATORY, 1e-4, "t", "s"),
+                           Claim("opposite_direction", CONFIRMATORY, 0.9, "t", "s"),
+                           Claim("secondary_quadratic_intensification", EXPLORATORY,
+                                 q["p_value"], q["test"], q["hypothesis"])], VC.alpha)
+    adjusted = claim_lookup(fam)["secondary_quadratic_intensification"]["adjusted_p_value"]
+    return SEC.set_statuses({"quadratic_intensification": q},
+                            {"quadratic_intensification": adjusted}, VC.alpha)[
+        "quadratic_intensification"]
+
+
+def test_quadratic_label_claims_only_what_was_tested():
+    # flat (b = 0) and null series cannot read SUPPORTED, whatever the CI says about b = 2
+    for seed in range(3):
+        flat = _quadratic_status(_power_law_outcomes(0.0, n=400, seed=10 + seed))
+        assert flat["status"] != "SUPPORTED"
+        few = _quadratic_status(_power_law_outcomes(0.0, n=12, seed=20 + seed))
+        assert few["status"] != "SUPPORTED"
+    # what is tested is b > 0 (intensification), under the family-adjusted p; b = 2 is a
+    # description beside it, so b = 1 and b = 2 carry the same label
+    b1, b2 = (_quadratic_status(_power_law_outcomes(b)) for b in (1.0, 2.0))
+    assert b1["status"] == b2["status"] == "SUPPORTED"
+    for v in (b1, b2):
+        assert "quadratic" not in v["hypothesis"].split("(")[0]
+        assert "b > 0" in v["hypothesis"] and "b > 0" in v["test"]
+        assert "not a claim" in v["b_equals_2"]
+    assert b1["b_equals_2"].startswith("rejected") and b2["b_equals_2"].startswith("not rejected")
+    # the unadjusted Wald p of b = 2 behind the description, against a hand-computed t test
+    o = _power_law_outcomes(2.0).drop(columns="quote_date")  # plain OLS standard errors
+    x, y = np.log(o["minutes_to_expiry"]), np.log(o["actual_magnitude"] / np.sqrt(
+        o["horizon_minutes"]))
+    fit = stats.linregress(x, y)
+    t = (-fit.slope - 2.0) / fit.stderr
+    assert SEC.quadratic_intensification(o)["p_value_b_equals_2"] == pytest.approx(
+        2 * stats.t.sf(abs(t), len(o) - 2))

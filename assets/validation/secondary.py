@@ -1,8 +1,10 @@
 """The specification's three secondary hypotheses, and the opposite (pinning) hypothesis.
 
 1. Quadratic intensification: |move| / σ̂(minute, horizon) ≈ a · minutes^(−b), b from a
-   log-log OLS (statsmodels) with its CI; b > 0 tested one-sided (any intensification;
-   the family's p-value) and b = 2 (the specification's "quadratic") reported beside it. σ̂ is a
+   log-log OLS (statsmodels) with its CI. What is tested (the family's p-value) is b > 0,
+   one-sided: the move intensifies as expiry nears. The specification's b = 2 is only
+   described beside it (rejected or not, unadjusted): not rejecting b = 2 is no evidence
+   that the growth is quadratic, so no label claims it. σ̂ is a
    causal same-minute-of-day volatility: the RMS of the move over the same horizon from
    the same minutes-to-close on every *earlier* day. Intraday volatility is U-shaped (it
    rises into the close), so |move| / √horizon alone grows near the close on a market
@@ -124,12 +126,13 @@ def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] 
         y = y / scale
     ok = np.isfinite(m) & np.isfinite(y) & (m > 0) & (y > 0)
     out: dict[str, Any] = {
-        "hypothesis": "assignment pressure intensifies quadratically as expiry nears",
+        "hypothesis": ("assignment pressure intensifies as expiry nears (exponent b > 0; the "
+                       "specification's quadratic b = 2 is described, not claimed)"),
         "model": "log y = log a - b log(minutes_to_expiry), OLS",
         "y": y_text, "seasonality_robust": days is not None,
         "n": int(ok.sum()), "n_dropped": int((~ok).sum()), "b": None, "b_ci": [None, None],
         "b_se": None, "p_value": None, "p_value_two_sided": None,
-        "p_value_b_equals_2": None,
+        "p_value_b_equals_2": None, "b_equals_2": "not tested",
         "test": "Wald test of b = 0, one-sided (b > 0; SEs clustered by day when available)",
     }
     if ok.sum() < 3 or np.ptp(np.log(m[ok])) == 0:
@@ -149,6 +152,10 @@ def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] 
         p_value_b_equals_2=finite_or_none(
             res.t_test((np.array([[0.0, 1.0]]), np.array([-2.0]))).pvalue),
     )
+    p2 = out["p_value_b_equals_2"]
+    if p2 is not None:
+        out["b_equals_2"] = (("rejected" if p2 < alpha else "not rejected")
+                             + f" (Wald p = {p2:.3g}, unadjusted; a description, not a claim)")
     return out
 
 
@@ -314,14 +321,10 @@ def _status(name: str, v: dict[str, Any], alpha: float) -> tuple[str, str]:
     ph = v["p_value_adjusted"]
     if name == "quadratic_intensification":
         b, (lo, hi) = v["b"], v["b_ci"]
-        text = f"b = {b:.3g} (CI {lo:.3g} to {hi:.3g}), family-adjusted p = {ph:.3g}"
-        if sig:
-            quad = lo is not None and hi is not None and lo <= 2.0 <= hi
-            return (("SUPPORTED" if quad else "PARTIAL"),
-                    text + ("; consistent with b = 2" if quad
-                            else "; intensifies but b = 2 rejected "
-                                 f"(p = {v['p_value_b_equals_2']:.3g})"))
-        return "NOT_SUPPORTED", text
+        text = (("intensifies as expiry nears" if sig else "no intensification shown")
+                + f" (tested: b > 0; b = {b:.3g}, unadjusted CI {lo:.3g} to {hi:.3g}, "
+                f"family-adjusted p = {ph:.3g}); b = 2 {v['b_equals_2']}")
+        return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
     if name == "steering_velocity_vs_oi_concentration":
         text = (f"Pearson r = {v['pearson_r']:.3g} over {v['n_days']} days, "
                 f"family-adjusted p = {ph:.3g}")
