@@ -13,6 +13,7 @@ from scipy import stats
 from assets.common.config import LabConfig, ValidationConfig
 from assets.common.market_day import MarketDay
 from assets.validation import secondary as SEC
+from assets.validation import steering_concentration as STEER
 from tests.support.validation_fixtures import outcomes_for, random_walk_days
 
 CFG = LabConfig()
@@ -124,8 +125,8 @@ def _line_day(slope: float) -> MarketDay:
 
 
 def test_daily_steering_table_by_hand():
-    away = SEC.daily_steering_table([_line_day(0.01)], CFG.pressure.urgency_rules)
-    toward = SEC.daily_steering_table([_line_day(-0.001)], CFG.pressure.urgency_rules)
+    away = STEER.daily_steering_table([_line_day(0.01)], CFG.pressure.urgency_rules)
+    toward = STEER.daily_steering_table([_line_day(-0.001)], CFG.pressure.urgency_rules)
     shares = np.array([10, 1000, 10]) / 1020
     assert away["hhi"].iloc[0] == pytest.approx((shares ** 2).sum())
     assert away["top_share"].iloc[0] == pytest.approx(1000 / 1020)

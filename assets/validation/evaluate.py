@@ -29,8 +29,9 @@ from assets.validation.package_figures import example_day_heatmap
 from assets.validation.prediction import prediction_accuracy, pressure_vs_move_figure
 from assets.validation.publishing import empirical_evidence_files
 from assets.validation.repeated_looks import horizon_days
-from assets.validation.secondary import daily_steering_table, secondary_hypotheses
+from assets.validation.secondary import secondary_hypotheses
 from assets.validation.sharpe import sharpe_statistics
+from assets.validation.steering_concentration import daily_steering_table
 
 
 def _horizon_verdict(trades: pd.DataFrame, oos_days: list, tape, cfg: LabConfig,

@@ -1,17 +1,14 @@
-"""The specification's three secondary hypotheses, and the opposite (pinning) hypothesis.
+"""The specification's three secondary hypotheses, and the statuses the family gives them.
 
-1. Quadratic intensification: |move| / σ̂(minute, horizon) ≈ a · minutes^(−b), b from a
-   log-log OLS (statsmodels) with its CI. What is tested (the family's p-value) is b > 0,
-   one-sided: the move intensifies as expiry nears. The specification's b = 2 is only
-   described beside it (rejected or not, unadjusted): not rejecting b = 2 is no evidence
-   that the growth is quadratic, so no label claims it. σ̂ is a
-   causal same-minute-of-day volatility: the RMS of the move over the same horizon from
-   the same minutes-to-close on every *earlier* day. Intraday volatility is U-shaped (it
-   rises into the close), so |move| / √horizon alone grows near the close on a market
-   with no steering at all; dividing by what that minute usually does removes it.
-2. Steering velocity vs OI concentration: Pearson (the family's p-value; scipy's Fisher-z
-   CI) and Spearman (Fisher-z CI with the Fieller-Hartley-Pearson 1.06 variance factor)
-   between each day's steering velocity and its OI concentration.
+1. Quadratic intensification (here): |move| / σ̂(minute, horizon) ≈ a · minutes^(−b), b
+   from a log-log OLS (statsmodels) with its CI. What is tested (the family's p-value) is
+   b > 0, one-sided: the move intensifies as expiry nears. The specification's b = 2 is
+   only described beside it (rejected or not, unadjusted): not rejecting b = 2 is no
+   evidence that the growth is quadratic, so no label claims it. σ̂ is the causal
+   same-minute volatility of `same_minute`: |move| / √horizon alone grows near the close
+   on a market with no steering at all (intraday volatility is U-shaped); dividing by
+   what that minute usually does removes it.
+2. Steering velocity vs OI concentration: `steering_concentration`.
 3. Distinct urgency patterns: Mann-Whitney U (the family's p-value) and Welch's t on
    per-trade pnl_points between the two classes.
 
@@ -32,7 +29,6 @@ Input tables (plain DataFrames):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,60 +37,19 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from assets.common.config import UrgencyRule, ValidationConfig
+from assets.common.config import ValidationConfig
 from assets.common.market_day import MarketDay
 from assets.validation.json_values import finite_or_none
-
-CLASSES: tuple[str, ...] = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
-
-
-
-
-def _oos(df: pd.DataFrame) -> pd.DataFrame:
-    if "is_calibration" in df.columns:
-        return df.loc[~df["is_calibration"].astype(bool)]
-    return df
+from assets.validation.same_minute import (
+    CLASSES,
+    MIN_HISTORY_DAYS,
+    same_minute_volatility,
+)
+from assets.validation.same_minute import out_of_sample_rows as _oos
+from assets.validation.steering_concentration import steering_vs_concentration
 
 
 # --------------------------------------------------------------------------- (1)
-MIN_HISTORY_DAYS = 20  # earlier days needed before a same-minute volatility is trusted
-
-
-def same_minute_volatility(outcomes: pd.DataFrame, days: Sequence[MarketDay],
-                           min_history: int = MIN_HISTORY_DAYS) -> np.ndarray:
-    """Per outcome row: the RMS of close[t+h] - close[t] from the same minutes-to-close
-    (the row's `minutes_to_expiry`) over the same horizon h (`horizon_minutes`) on every
-    earlier day in `days` (NaN with fewer than `min_history` such days). Causal: a row of
-    day D uses days before D only."""
-    order = sorted(days, key=lambda d: d.quote_date)
-    pos = {d.quote_date: i for i, d in enumerate(order)}
-    lookup = [dict(zip(np.asarray(d.minutes_to_expiry, dtype=float).tolist(),
-                       range(d.n_bars), strict=True)) for d in order]
-    m = np.asarray(outcomes["minutes_to_expiry"], dtype=float)
-    h = np.asarray(outcomes["horizon_minutes"], dtype=float)
-    qd = [pd.Timestamp(x).date() for x in outcomes["quote_date"]]
-    out = np.full(m.size, np.nan)
-    history: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
-    for i, key in enumerate(zip(m.tolist(), h.tolist(), strict=True)):
-        if key not in history:
-            sq = np.full(len(order), np.nan)
-            for j, day in enumerate(order):
-                t = lookup[j].get(key[0])
-                if t is not None and t + int(key[1]) < day.n_bars:
-                    sq[j] = (day.close[t + int(key[1])] - day.close[t]) ** 2
-            ok = np.isfinite(sq)
-            # totals over days strictly before each day
-            history[key] = (np.concatenate([[0], np.cumsum(ok)[:-1]]),
-                            np.concatenate([[0.0], np.cumsum(np.where(ok, sq, 0.0))[:-1]]))
-        j = pos.get(qd[i])
-        if j is None:
-            continue
-        count, total = history[key][0][j], history[key][1][j]
-        if count >= min_history and total > 0:
-            out[i] = math.sqrt(total / count)
-    return out
-
-
 def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] | None = None,
                               magnitude_col: str = "actual_magnitude",
                               minutes_col: str = "minutes_to_expiry",
@@ -170,88 +125,6 @@ def _ols(y: np.ndarray, x: np.ndarray, groups: np.ndarray | None):
             return (model.fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True),
                     "cluster-robust by quote_date")
     return model.fit(), "OLS (nonrobust)"
-
-
-# --------------------------------------------------------------------------- (2)
-def _spearman_ci(rho: float, n: int, alpha: float) -> list[float | None]:
-    if n <= 3 or not math.isfinite(rho) or abs(rho) >= 1:
-        return [None, None]
-    z = math.atanh(rho)
-    half = stats.norm.ppf(1 - alpha / 2) * math.sqrt(1.06 / (n - 3))
-    return [math.tanh(z - half), math.tanh(z + half)]
-
-
-def steering_vs_concentration(daily: pd.DataFrame, concentration_col: str = "hhi",
-                              velocity_col: str = "steering_velocity",
-                              alpha: float = 0.05) -> dict[str, Any]:
-    """Correlation of per-day steering velocity with the day's OI concentration."""
-    x = np.asarray(daily[concentration_col], dtype=float)
-    y = np.asarray(daily[velocity_col], dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    n = int(x.size)
-    out: dict[str, Any] = {
-        "hypothesis": "price steering velocity correlates with OI concentration",
-        "concentration": concentration_col, "velocity": velocity_col, "n_days": n,
-        "pearson_r": None, "pearson_ci": [None, None], "p_value": None,
-        "spearman_rho": None, "spearman_ci": [None, None], "spearman_p_value": None,
-        "p_value_two_sided": None,
-        "test": "Pearson correlation = 0, one-sided (r > 0; Fisher-z CI)",
-    }
-    if n < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return out
-    pr = stats.pearsonr(x, y)
-    ci = pr.confidence_interval(confidence_level=1 - alpha)
-    sr = stats.spearmanr(x, y)
-    out.update(pearson_r=finite_or_none(pr.statistic),
-               pearson_ci=[finite_or_none(ci.low), finite_or_none(ci.high)],
-               p_value_two_sided=finite_or_none(pr.pvalue),
-               p_value=finite_or_none(stats.pearsonr(x, y, alternative="greater").pvalue),
-               spearman_rho=finite_or_none(sr.statistic),
-               spearman_ci=[finite_or_none(v) for v in _spearman_ci(float(sr.statistic), n, alpha)],
-               spearman_p_value=finite_or_none(sr.pvalue))
-    return out
-
-
-def _in_window(m: np.ndarray, rule: UrgencyRule) -> np.ndarray:
-    upper = m <= rule.max_minutes if rule.max_inclusive else m < rule.max_minutes
-    return (m >= rule.min_minutes) & upper
-
-
-def daily_steering_table(days: Sequence[MarketDay], rules: Sequence[UrgencyRule],
-                         high_oi_quantile: float = 0.9) -> pd.DataFrame:
-    """Per day: OI concentration (HHI of strike OI shares — the same definition as
-    `marts.oi_concentration_daily.oi_hhi` — and the top-strike share) and steering
-    velocity, the mean per-minute change of the distance to the nearest high-OI strike
-    (OI ≥ the day's `high_oi_quantile` among strikes with OI) over the bars of the late
-    (urgency-rule) windows; positive = moving away. The strike is chosen from the
-    previous bar's close, so the measure uses no future bar. A random walk drifts away
-    from any fixed level on average, so only the relation across days is tested."""
-    rows = []
-    for day in days:
-        oi = np.asarray(day.total_oi, dtype=float)
-        total = oi.sum()
-        hhi = float(((oi / total) ** 2).sum()) if total > 0 else math.nan
-        top = float(oi.max() / total) if total > 0 else math.nan
-        vel = math.nan
-        if total > 0 and day.n_bars > 1:
-            pos = oi > 0
-            level = np.quantile(oi[pos], high_oi_quantile)
-            strikes = np.asarray(day.strikes, dtype=float)[pos & (oi >= level)]
-            m = np.asarray(day.minutes_to_expiry, dtype=float)
-            window = np.zeros(day.n_bars, dtype=bool)
-            for rule in rules:
-                window |= _in_window(m, rule)
-            t = np.flatnonzero(window)
-            t = t[t >= 1]
-            if t.size and strikes.size:
-                prev = np.asarray(day.close, dtype=float)[t - 1]
-                now = np.asarray(day.close, dtype=float)[t]
-                k = strikes[np.abs(prev[:, None] - strikes[None, :]).argmin(axis=1)]
-                vel = float(np.mean(np.abs(now - k) - np.abs(prev - k)))
-        rows.append({"quote_date": day.quote_date, "hhi": hhi, "top_share": top,
-                     "steering_velocity": vel})
-    return pd.DataFrame(rows, columns=["quote_date", "hhi", "top_share", "steering_velocity"])
 
 
 # --------------------------------------------------------------------------- (3)
