@@ -67,29 +67,12 @@ def test_correlation_against_scipy_and_fisher_z():
     assert got["spearman_ci"][0] == pytest.approx(math.tanh(math.atanh(rho) - half_s))
 
 
-def _trades(a, b):
-    urgency = ["ASSIGNMENT_PANIC"] * len(a) + ["PIN_RISK_MANAGEMENT"] * len(b)
-    return pd.DataFrame({"urgency": urgency, "pnl_points": list(a) + list(b),
-                         "is_calibration": False})
-
-
-def test_urgency_difference_against_scipy():
-    rng = np.random.default_rng(4)
-    a, b = rng.normal(1, 3, 30), rng.normal(-1, 5, 40)
-    got = SEC.urgency_pattern_difference(_trades(a, b))
-    assert got["p_value"] == pytest.approx(stats.mannwhitneyu(a, b).pvalue)
-    assert got["welch_p_value"] == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    small = SEC.urgency_pattern_difference(_trades(a[:5], b))
-    assert small["p_value"] is None
-
-
 def test_family_members_are_raw_one_sided_p_values():
     rng = np.random.default_rng(5)
     o = _power_law_outcomes(1.0)
     x = rng.uniform(0, 1, 40)
     daily = pd.DataFrame({"hhi": x, "steering_velocity": x + rng.normal(0, 1, 40)})
-    trades = _trades(rng.normal(0, 1, 30), rng.normal(0.3, 1, 30))
-    got = SEC.secondary_hypotheses(o, daily, trades, VC)
+    got = SEC.secondary_hypotheses(o, daily, VC, CFG.pressure.urgency_rules)
     assert set(got) == {"quadratic_intensification", "steering_velocity_vs_oi_concentration",
                         "distinct_urgency_patterns"}
     corr = got["steering_velocity_vs_oi_concentration"]
@@ -107,7 +90,7 @@ def test_family_members_are_raw_one_sided_p_values():
 
 
 def test_untestable_hypotheses_are_not_tested():
-    got = SEC.secondary_hypotheses(None, None, _trades([1.0] * 3, [2.0] * 3), VC)
+    got = SEC.secondary_hypotheses(None, None, VC, CFG.pressure.urgency_rules)
     SEC.set_statuses(got, {k: None for k in got}, VC.alpha)
     assert all(v["status"] == "NOT_TESTED" for v in got.values())
 

@@ -94,8 +94,8 @@ def evaluate(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
     prediction = (prediction_accuracy(outcomes, vc.alpha, vc.min_class_trades) if have_outcomes
                   else None)
     daily = daily_steering_table(oos_market, cfg.pressure.urgency_rules)
-    secondary = secondary_hypotheses(outcomes if have_outcomes else None, daily, trades, vc,
-                                     days=days)
+    secondary = secondary_hypotheses(outcomes if have_outcomes else None, daily, vc,
+                                     cfg.pressure.urgency_rules, days=days)
     closes = np.array([d.close[-1] for d in oos_market if d.n_bars], dtype=float)
     opposite = opposite_hypothesis(closes, cfg.ingestion.strike_grid_points,
                                    outcomes if have_outcomes else None, vc)

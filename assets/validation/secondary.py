@@ -9,22 +9,25 @@
    on a market with no steering at all (intraday volatility is U-shaped); dividing by
    what that minute usually does removes it.
 2. Steering velocity vs OI concentration: `steering_concentration`.
-3. Distinct urgency patterns: Mann-Whitney U (the family's p-value) and Welch's t on
-   per-trade pnl_points between the two classes.
+3. Distinct urgency patterns: `urgency_patterns` (each class's move and duration against
+   its own expected ranges, normalized by the same-minute volatility, and Welch's t
+   between the classes; one intersection-union p-value).
 
-Each test's p-value is one-sided in the direction of its claim (two-sided for (3), which
-claims a difference of either sign). They are not corrected here: they are members of the
-package's one family of claims (`assets.validation.claims_family`), which sets each
-status from its family-adjusted p-value. A test that cannot be run (too little data) is
+Each test's p-value is one-sided in the direction of its claim ((3)'s is the largest of
+its components'). They are not corrected here: they are members of the package's one
+family of claims (`assets.validation.claims_family`), which sets each status from its
+family-adjusted p-value. A test that cannot be run (too little data) is
 reported as not tested.
 
 Input tables (plain DataFrames):
 - outcomes: the pressure stage's prediction outcomes — `minutes_to_expiry`,
-  `actual_magnitude`, `horizon_minutes`, `actual_direction`, `steering_direction`,
-  `urgency`, `quote_date`, `is_calibration` (out-of-sample rows only are used);
+  `actual_magnitude`, `horizon_minutes`, `minutes_to_extreme`, `actual_direction`,
+  `steering_direction`, `urgency`, `quote_date`, `is_calibration` (out-of-sample rows
+  only are used);
 - daily: `quote_date`, `steering_velocity` and a concentration column (`hhi` by default,
   or `top_share`), e.g. from `daily_steering_table`;
-- trades: `urgency`, `pnl_points`, `is_calibration`.
+- days: the MarketDays (every expiration day, calibration included) behind the
+  same-minute volatility.
 """
 
 from __future__ import annotations
@@ -35,9 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
-from assets.common.config import ValidationConfig
+from assets.common.config import UrgencyRule, ValidationConfig
 from assets.common.market_day import MarketDay
 from assets.validation.json_values import finite_or_none
 from assets.validation.same_minute import (
@@ -47,6 +49,7 @@ from assets.validation.same_minute import (
 )
 from assets.validation.same_minute import out_of_sample_rows as _oos
 from assets.validation.steering_concentration import steering_vs_concentration
+from assets.validation.urgency_patterns import HYPOTHESIS, TEST, distinct_urgency_patterns
 
 
 # --------------------------------------------------------------------------- (1)
@@ -127,51 +130,25 @@ def _ols(y: np.ndarray, x: np.ndarray, groups: np.ndarray | None):
     return model.fit(), "OLS (nonrobust)"
 
 
-# --------------------------------------------------------------------------- (3)
-def urgency_pattern_difference(trades: pd.DataFrame, value_col: str = "pnl_points",
-                               min_n: int = 10) -> dict[str, Any]:
-    """Two-sample tests of per-trade `value_col` between the two urgency classes."""
-    t = _oos(trades)
-    a = np.asarray(t.loc[t["urgency"] == CLASSES[0], value_col], dtype=float)
-    b = np.asarray(t.loc[t["urgency"] == CLASSES[1], value_col], dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    out: dict[str, Any] = {
-        "hypothesis": "market-maker behaviour follows distinct urgency patterns",
-        "value": value_col, "classes": list(CLASSES), "n": [int(a.size), int(b.size)],
-        "means": [finite_or_none(a.mean()) if a.size else None,
-                  finite_or_none(b.mean()) if b.size else None],
-        "medians": [finite_or_none(np.median(a)) if a.size else None,
-                    finite_or_none(np.median(b)) if b.size else None],
-        "p_value": None, "mann_whitney_u": None, "welch_t": None, "welch_p_value": None,
-        "test": "Mann-Whitney U, two-sided", "min_n_per_class": min_n,
-    }
-    if a.size < max(2, min_n) or b.size < max(2, min_n):
-        return out
-    mw = stats.mannwhitneyu(a, b, alternative="two-sided")
-    w = stats.ttest_ind(a, b, equal_var=False)
-    out.update(mann_whitney_u=finite_or_none(mw.statistic), p_value=finite_or_none(mw.pvalue),
-               welch_t=finite_or_none(w.statistic), welch_p_value=finite_or_none(w.pvalue),
-               common_language_effect=finite_or_none(mw.statistic / (a.size * b.size)))
-    return out
-
-
 # --------------------------------------------------------------------------- all three
 def secondary_hypotheses(outcomes: pd.DataFrame | None, daily: pd.DataFrame | None,
-                         trades: pd.DataFrame | None, cfg: ValidationConfig,
+                         cfg: ValidationConfig, rules: Sequence[UrgencyRule],
                          concentration_col: str = "hhi",
                          days: Sequence[MarketDay] | None = None) -> dict[str, Any]:
-    """Run the three tests (raw p-values; the claims family sets their statuses)."""
+    """Run the three tests (raw p-values; the claims family sets their statuses).
+    Distinct urgency patterns needs the days (its moves are normalized by them)."""
     alpha = cfg.alpha
+    have_outcomes = outcomes is not None and len(outcomes) > 0
     return {
         "quadratic_intensification": (quadratic_intensification(outcomes, days, alpha=alpha)
-                                      if outcomes is not None and len(outcomes) else
-                                      {"p_value": None, "n": 0}),
+                                      if have_outcomes else {"p_value": None, "n": 0}),
         "steering_velocity_vs_oi_concentration": (
             steering_vs_concentration(daily, concentration_col, alpha=alpha)
             if daily is not None and len(daily) else {"p_value": None, "n_days": 0}),
         "distinct_urgency_patterns": (
-            urgency_pattern_difference(trades, min_n=cfg.min_class_trades)
-            if trades is not None and len(trades) else {"p_value": None, "n": [0, 0]}),
+            distinct_urgency_patterns(outcomes, days, rules)
+            if have_outcomes and days is not None else
+            {"p_value": None, "n": [0, 0], "hypothesis": HYPOTHESIS, "test": TEST}),
     }
 
 
@@ -202,6 +179,15 @@ def _status(name: str, v: dict[str, Any], alpha: float) -> tuple[str, str]:
         text = (f"Pearson r = {v['pearson_r']:.3g} over {v['n_days']} days, "
                 f"family-adjusted p = {ph:.3g}")
         return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
-    text = (f"mean pnl_points {v['means'][0]:.3g} vs {v['means'][1]:.3g} "
-            f"(n = {v['n'][0]}, {v['n'][1]}), family-adjusted p = {ph:.3g}")
+    pc = v["per_class"]
+    moves = " vs ".join(f"{c} {_number(pc[c]['mean_normalized_move'])} (expected "
+                        f"{_number(pc[c]['expected_normalized_range'][0])}-"
+                        f"{_number(pc[c]['expected_normalized_range'][1])})" for c in pc)
+    text = (f"normalized moves {moves} over {v['n'][0]} / {v['n'][1]} days; Welch p = "
+            f"{_number(v['welch_p_value'])}, largest component p = {v['p_value']:.3g}, "
+            f"family-adjusted p = {ph:.3g}")
     return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
+
+
+def _number(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3g}"
