@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from scipy import stats
 
 from assets.common.config import ValidationConfig
@@ -72,3 +73,49 @@ def test_statuses_follow_the_family():
     assert opp["direction_supported"].startswith("TOWARD") and not opp["pinning_detected"]
     OPP.set_opposite_statuses(opp, False, 0.4, False, 0.6, True)
     assert opp["direction_supported"].startswith("AWAY")
+
+
+def _day_outcomes(toward_by_day: list[list[int]]) -> pd.DataFrame:
+    """One row per prediction: day k's list holds 1 (toward the strike) or 0 (away)."""
+    rows = []
+    for k, day in enumerate(toward_by_day):
+        for toward in day:
+            rows.append({"urgency": "PIN_RISK_MANAGEMENT", "steering_direction": 1,
+                         "actual_direction": -1 if toward else 1, "is_calibration": False,
+                         "quote_date": dt.date(2024, 3, 1) + dt.timedelta(days=k)})
+    return pd.DataFrame(rows)
+
+
+def test_day_clustered_p_uses_g_minus_1_degrees_of_freedom():
+    # 11 days of unequal size: few clusters, where G - 1 and n - 1 differ the most
+    days = [[1, 1, 1, 0], [1, 0], [1, 1, 1, 1, 1, 0], [0, 0, 1], [1, 1, 0, 1, 1],
+            [1, 0, 0, 1], [1, 1, 1], [0, 1], [1, 1, 0, 0, 1, 1, 1], [0, 0, 0, 1], [1, 1, 1, 0]]
+    got = OPP.direction_test(_day_outcomes(days))["p_value_toward_day_clustered"]
+    # hand-computed CR1 standard error of the mean of (toward - 1/2), t with G - 1 df
+    x = np.concatenate([np.asarray(d, dtype=float) - 0.5 for d in days])
+    n, g = x.size, len(days)
+    e = x - x.mean()
+    sums = np.array([np.sum(np.asarray(d, dtype=float) - 0.5 - x.mean()) for d in days])
+    assert np.isclose(sums.sum(), e.sum())
+    k = 1  # one regressor, the constant
+    se = np.sqrt(g / (g - 1) * (n - 1) / (n - k) * np.sum(sums ** 2)) / n
+    assert got == pytest.approx(stats.t.sf(x.mean() / se, g - 1), rel=1e-9)
+    # statsmodels' own cluster inference (use_t: G - 1 df), halved for one side
+    codes = np.repeat(np.arange(g), [len(d) for d in days])
+    res = sm.OLS(x, np.ones((n, 1))).fit(cov_type="cluster", cov_kwds={"groups": codes},
+                                         use_t=True)
+    assert res.df_resid_inference == g - 1
+    assert got == pytest.approx(res.pvalues[0] / 2, rel=1e-9)
+
+
+def test_day_clustered_size_holds_with_day_correlated_moves():
+    # a day-correlated null: each day's share of moves toward the strike is drawn around 1/2
+    rng = np.random.default_rng(21)
+    p = []
+    for _ in range(2000):
+        share = np.clip(0.5 + rng.normal(0, 0.2, 10), 0, 1)
+        days = [list(rng.random(15) < s) for s in share]
+        p.append(OPP.direction_test(_day_outcomes(days))["p_value_toward_day_clustered"])
+    size = float(np.mean(np.asarray(p) < 0.025))
+    # 10 days: with n - 1 degrees of freedom the size is ~0.04 (sd of the estimate ~0.0035)
+    assert size < 0.034

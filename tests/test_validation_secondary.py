@@ -13,6 +13,7 @@ from scipy import stats
 from assets.common.config import LabConfig, ValidationConfig
 from assets.common.market_day import MarketDay
 from assets.validation import secondary as SEC
+from assets.validation import steering_concentration as STEER
 from tests.support.validation_fixtures import outcomes_for, random_walk_days
 
 CFG = LabConfig()
@@ -66,29 +67,12 @@ def test_correlation_against_scipy_and_fisher_z():
     assert got["spearman_ci"][0] == pytest.approx(math.tanh(math.atanh(rho) - half_s))
 
 
-def _trades(a, b):
-    urgency = ["ASSIGNMENT_PANIC"] * len(a) + ["PIN_RISK_MANAGEMENT"] * len(b)
-    return pd.DataFrame({"urgency": urgency, "pnl_points": list(a) + list(b),
-                         "is_calibration": False})
-
-
-def test_urgency_difference_against_scipy():
-    rng = np.random.default_rng(4)
-    a, b = rng.normal(1, 3, 30), rng.normal(-1, 5, 40)
-    got = SEC.urgency_pattern_difference(_trades(a, b))
-    assert got["p_value"] == pytest.approx(stats.mannwhitneyu(a, b).pvalue)
-    assert got["welch_p_value"] == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    small = SEC.urgency_pattern_difference(_trades(a[:5], b))
-    assert small["p_value"] is None
-
-
 def test_family_members_are_raw_one_sided_p_values():
     rng = np.random.default_rng(5)
     o = _power_law_outcomes(1.0)
     x = rng.uniform(0, 1, 40)
     daily = pd.DataFrame({"hhi": x, "steering_velocity": x + rng.normal(0, 1, 40)})
-    trades = _trades(rng.normal(0, 1, 30), rng.normal(0.3, 1, 30))
-    got = SEC.secondary_hypotheses(o, daily, trades, VC)
+    got = SEC.secondary_hypotheses(o, daily, VC, CFG.pressure.urgency_rules)
     assert set(got) == {"quadratic_intensification", "steering_velocity_vs_oi_concentration",
                         "distinct_urgency_patterns"}
     corr = got["steering_velocity_vs_oi_concentration"]
@@ -106,7 +90,7 @@ def test_family_members_are_raw_one_sided_p_values():
 
 
 def test_untestable_hypotheses_are_not_tested():
-    got = SEC.secondary_hypotheses(None, None, _trades([1.0] * 3, [2.0] * 3), VC)
+    got = SEC.secondary_hypotheses(None, None, VC, CFG.pressure.urgency_rules)
     SEC.set_statuses(got, {k: None for k in got}, VC.alpha)
     assert all(v["status"] == "NOT_TESTED" for v in got.values())
 
@@ -124,8 +108,8 @@ def _line_day(slope: float) -> MarketDay:
 
 
 def test_daily_steering_table_by_hand():
-    away = SEC.daily_steering_table([_line_day(0.01)], CFG.pressure.urgency_rules)
-    toward = SEC.daily_steering_table([_line_day(-0.001)], CFG.pressure.urgency_rules)
+    away = STEER.daily_steering_table([_line_day(0.01)], CFG.pressure.urgency_rules)
+    toward = STEER.daily_steering_table([_line_day(-0.001)], CFG.pressure.urgency_rules)
     shares = np.array([10, 1000, 10]) / 1020
     assert away["hhi"].iloc[0] == pytest.approx((shares ** 2).sum())
     assert away["top_share"].iloc[0] == pytest.approx(1000 / 1020)
@@ -133,3 +117,51 @@ def test_daily_steering_table_by_hand():
     assert toward["steering_velocity"].iloc[0] == pytest.approx(-0.001)
 
 
+
+
+def _quadratic_status(outcomes: pd.DataFrame) -> dict:
+    """The quadratic block labelled by a family whose confirmatory claim was rejected, so
+    the exploratory claims get alpha."""
+    from assets.validation.claims_family import (
+        CONFIRMATORY,
+        EXPLORATORY,
+        Claim,
+        claim_lookup,
+        evaluate_family,
+    )
+
+    q = SEC.quadratic_intensification(outcomes)
+    fam = evaluate_family([Claim("edge_vs_random", CONFIRMATORY, 1e-4, "t", "s"),
+                           Claim("opposite_direction", CONFIRMATORY, 0.9, "t", "s"),
+                           Claim("secondary_quadratic_intensification", EXPLORATORY,
+                                 q["p_value"], q["test"], q["hypothesis"])], VC.alpha)
+    adjusted = claim_lookup(fam)["secondary_quadratic_intensification"]["adjusted_p_value"]
+    return SEC.set_statuses({"quadratic_intensification": q},
+                            {"quadratic_intensification": adjusted}, VC.alpha)[
+        "quadratic_intensification"]
+
+
+def test_quadratic_label_claims_only_what_was_tested():
+    # flat (b = 0) and null series cannot read SUPPORTED, whatever the CI says about b = 2
+    for seed in range(3):
+        flat = _quadratic_status(_power_law_outcomes(0.0, n=400, seed=10 + seed))
+        assert flat["status"] != "SUPPORTED"
+        few = _quadratic_status(_power_law_outcomes(0.0, n=12, seed=20 + seed))
+        assert few["status"] != "SUPPORTED"
+    # what is tested is b > 0 (intensification), under the family-adjusted p; b = 2 is a
+    # description beside it, so b = 1 and b = 2 carry the same label
+    b1, b2 = (_quadratic_status(_power_law_outcomes(b)) for b in (1.0, 2.0))
+    assert b1["status"] == b2["status"] == "SUPPORTED"
+    for v in (b1, b2):
+        assert "quadratic" not in v["hypothesis"].split("(")[0]
+        assert "b > 0" in v["hypothesis"] and "b > 0" in v["test"]
+        assert "not a claim" in v["b_equals_2"]
+    assert b1["b_equals_2"].startswith("rejected") and b2["b_equals_2"].startswith("not rejected")
+    # the unadjusted Wald p of b = 2 behind the description, against a hand-computed t test
+    o = _power_law_outcomes(2.0).drop(columns="quote_date")  # plain OLS standard errors
+    x, y = np.log(o["minutes_to_expiry"]), np.log(o["actual_magnitude"] / np.sqrt(
+        o["horizon_minutes"]))
+    fit = stats.linregress(x, y)
+    t = (-fit.slope - 2.0) / fit.stderr
+    assert SEC.quadratic_intensification(o)["p_value_b_equals_2"] == pytest.approx(
+        2 * stats.t.sf(abs(t), len(o) - 2))

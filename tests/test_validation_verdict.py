@@ -63,3 +63,38 @@ def test_success_criteria_table():
     empty = success_criteria(0, None, math.nan, None, None, CFG)
     assert empty["average_profit_points_per_trade"]["value"] is None
     assert not empty["p_value"]["met"]
+
+
+@pytest.mark.parametrize("raw_p", [0.03, 0.004])
+def test_success_criteria_p_is_edge_vs_random_s_family_adjusted_p(monkeypatch, raw_p):
+    # edge_vs_random starts at weight 1/2 in the family, so its adjusted p is >= 2 * raw p:
+    # a raw 0.03 is below alpha, its adjusted value (>= 0.06) is not
+    import dataclasses
+
+    from assets.common.config import LabConfig
+    from assets.validation import evaluate as EV
+    from tests.support.validation_fixtures import outcomes_for, priced_trades, random_walk_days
+
+    real_null = EV.random_entry_null
+
+    def null_with_p(*args, **kw):
+        return dataclasses.replace(real_null(*args, **kw), p_value=raw_p)
+
+    monkeypatch.setattr(EV, "random_entry_null", null_with_p)
+    cfg = LabConfig()
+    cfg = cfg.model_copy(update={
+        "validation": cfg.validation.model_copy(update={
+            "null_replications": 50, "bootstrap_replications": 50,
+            "oi_placebo_replications": 5}),
+        "pressure": cfg.pressure.model_copy(update={"calibration_days": 2})})
+    days = random_walk_days(12, 31)
+    pkg, _ = EV.evaluate(priced_trades(days[2:], 60, 32, cfg), outcomes_for(days[2:], 80, 33, cfg),
+                         days, cfg, {}, {}, validation_timestamp="T")
+    edge = next(c for c in pkg["claims_family"]["claims"] if c["name"] == "edge_vs_random")
+    assert edge["p_value"] == raw_p and edge["initial_weight"] == 0.5  # two confirmatory
+    crit = pkg["success_criteria"]["p_value"]
+    # the oracle: the weighted-Bonferroni bound of a weight-1/2 member, hand-computed
+    assert edge["adjusted_p_value"] >= min(1.0, 2 * raw_p)
+    assert crit["value"] == edge["adjusted_p_value"]
+    assert crit["met"] is (edge["adjusted_p_value"] < CFG.alpha)
+    assert crit["met"] is (raw_p == 0.004)

@@ -37,7 +37,7 @@ from assets.trading.simulator import (
     priced_candidates,
 )
 from assets.validation.package_assembly import derived_seeds
-from assets.validation.secondary import daily_steering_table
+from assets.validation.steering_concentration import daily_steering_table
 
 # What the aggregation's sequential pass needs of a priced candidate (indices local to
 # the day's bars; the aggregation moves them onto the whole tape).

@@ -1,8 +1,9 @@
 """Statistical validation, the verdict and the evidence package (pure, no Dagster).
 
 Modules: `metrics` (per-trade statistics), `sharpe`, `drawdown`, `null_model` (the
-random-entry null), `prediction`, `secondary` (secondary and opposite hypotheses),
-`verdict`; the evidence package: `json_values` (canonical JSON), `package_schema`,
+random-entry null), `prediction`, `secondary` (the secondary hypotheses, with
+`same_minute` and `steering_concentration`), `opposite_hypothesis`, `claims` and
+`claims_family`, `verdict`; the evidence package: `json_values` (canonical JSON), `package_schema`,
 `package_sections`, `package_figures`, `package_assembly`, `publishing` (evidence files,
 atomic publication) and `evaluate` (the whole validation). Everything is computed on the
 out-of-sample trades only (`is_calibration == False`).

@@ -9,7 +9,8 @@ Members (role, p-value):
 - class_<NAME>_vs_random: per urgency class, the matched null's p (n ≥ min_class_trades);
 - assignment_pressure_correlation: OLS slope of the move on log pressure > 0, one-sided;
 - urgency_classification_accuracy: direction accuracy above its base rate (conservative p);
-- secondary_<name>: the three secondary hypotheses (one-sided, except distinct patterns);
+- secondary_<name>: the three secondary hypotheses (one-sided; distinct urgency patterns:
+  the largest p of its intersection-union components);
 - settlement_pinning: one KS test over all half-widths;
 - oi_placebo: the OI placebo control's p.
 The verdict (VALIDATED) is not a separate member: it requires `edge_vs_random` to be

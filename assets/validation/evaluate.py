@@ -74,8 +74,8 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
     daily = summaries.loc[[d in scored for d in summaries["quote_date"]],
                           ["quote_date", "hhi", "top_share", "steering_velocity"]]
     daily = daily.reset_index(drop=True)
-    secondary = secondary_hypotheses(outcomes if have_outcomes else None, daily, trades, vc,
-                                     days=tape_days(agg.tape))
+    secondary = secondary_hypotheses(outcomes if have_outcomes else None, daily, vc,
+                                     cfg.pressure.urgency_rules, days=tape_days(agg.tape))
     closes = np.array([c for d, c, n in zip(summaries["quote_date"],
                                              summaries["settlement_close"],
                                              summaries["n_bars"], strict=True)

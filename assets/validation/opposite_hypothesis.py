@@ -5,7 +5,8 @@ Two claims of the package's family come from here:
   more moves go toward the high-OI strike than away. One-sided binomial test against 1/2
   (with no steering either way the two are symmetric, whatever the win/loss mix of a
   trading rule) and a day-clustered test beside it (predictions of one day share their
-  moves); the claim's p-value is the larger, conservative one.
+  moves; t with G - 1 degrees of freedom for G days); the claim's p-value is the larger,
+  conservative one.
 - `settlement_pinning` (exploratory): expiration-day final closes sit nearer a listed
   strike than uniform. One test over every half-width at once: u = distance to the nearest
   strike / (Δ/2) is U(0, 1) without pinning, and pinning piles u near 0, so a one-sided
@@ -25,14 +26,16 @@ import statsmodels.api as sm
 from scipy import stats
 
 from assets.common.config import ValidationConfig
-from assets.validation.secondary import CLASSES, _oos
+from assets.validation.same_minute import CLASSES
+from assets.validation.same_minute import out_of_sample_rows as _oos
 
 MIN_CLUSTERS = 10
 
 
 def _clustered_mean_p_greater(x: np.ndarray, groups: np.ndarray | None) -> float | None:
     """One-sided p of mean(x) > 0 with standard errors clustered by day (None when there
-    are fewer than 10 days or no variation)."""
+    are fewer than 10 days or no variation). The t reference has G - 1 degrees of freedom
+    (G days), not n - 1: with few days the n - 1 reference is anti-conservative."""
     if groups is None or x.size == 0 or x.std() == 0:
         return None
     codes = pd.factorize(pd.Series(groups).astype(str))[0]
@@ -40,7 +43,7 @@ def _clustered_mean_p_greater(x: np.ndarray, groups: np.ndarray | None) -> float
         return None
     res = sm.OLS(x, np.ones((x.size, 1))).fit(cov_type="cluster", cov_kwds={"groups": codes},
                                               use_t=True)
-    return float(stats.t.sf(res.tvalues[0], res.df_resid))
+    return float(stats.t.sf(res.tvalues[0], res.df_resid_inference))
 
 
 def pinning_test(settlement_closes: np.ndarray, strike_spacing: float,
@@ -73,8 +76,8 @@ def direction_test(outcomes: pd.DataFrame | None) -> dict[str, Any]:
                            "p_value_toward": None, "p_value_toward_day_clustered": None,
                            "p_value": None,
                            "test": ("toward vs away among non-zero moves: binomial p0 = 0.5 "
-                                    "and day-clustered mean, one-sided (toward); p_value = "
-                                    "the larger")}
+                                    "and day-clustered mean (t, days - 1 df), one-sided "
+                                    "(toward); p_value = the larger")}
     if outcomes is None or not len(outcomes):
         return out
     o = _oos(outcomes)

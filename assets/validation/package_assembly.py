@@ -122,7 +122,7 @@ def build_evidence_package(
     add_current_look(looks_d, str(max(oos_days)) if len(list(oos_days)) else None,
                      len(list(oos_days)), n, p_value, validity)
     criteria = success_criteria(n, wr["win_rate"], pnl["mean_pnl_points"],
-                                dd["max_drawdown_fraction"], p_value, vc)
+                                dd["max_drawdown_fraction"], edge_adjusted, vc)
     h = cohens_h(wr["win_rate"], finite_or_none(null.null_win_rate))
     edge_weight = claims["edge_vs_random"]["initial_weight"] or 1.0
     mde = minimum_detectable_effect(np.asarray(oos["pnl_points"], dtype=float),

@@ -1,6 +1,6 @@
 """Two sections of the evidence package that read the other sections: the per-class
-urgency validation and the one-line hypothesis results (every SUPPORTED / PARTIAL /
-detected in them comes from a claim of the family, `assets.validation.claims`).
+urgency validation and the one-line hypothesis results (every SUPPORTED or detected in
+them comes from a claim of the family, `assets.validation.claims`).
 
 Each result line starts with its status (SUPPORTED, NOT SUPPORTED, INSUFFICIENT DATA,
 NOT MEASURED …) and then gives the numbers it rests on, so a reviewer can check the word
@@ -99,7 +99,7 @@ def _label(claimed: bool) -> str:
 def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapping | None,
                         secondary: Mapping | None, opposite: Mapping | None,
                         claims: Mapping[str, Mapping[str, Any]], vc) -> dict[str, str]:
-    """One line per hypothesis; every SUPPORTED / PARTIAL / detected comes from a claim
+    """One line per hypothesis; every SUPPORTED or detected comes from a claim
     whose family-adjusted p-value is below alpha."""
     n = perf["total_sample_size"]
     wr, ci = perf["win_rate"], perf["win_rate_confidence_interval"]

@@ -1,98 +1,58 @@
-"""The specification's three secondary hypotheses, and the opposite (pinning) hypothesis.
+"""The specification's three secondary hypotheses, and the statuses the family gives them.
 
-1. Quadratic intensification: |move| / σ̂(minute, horizon) ≈ a · minutes^(−b), b from a
-   log-log OLS (statsmodels) with its CI; b > 0 tested one-sided (any intensification;
-   the family's p-value) and b = 2 (the specification's "quadratic") reported beside it. σ̂ is a
-   causal same-minute-of-day volatility: the RMS of the move over the same horizon from
-   the same minutes-to-close on every *earlier* day. Intraday volatility is U-shaped (it
-   rises into the close), so |move| / √horizon alone grows near the close on a market
-   with no steering at all; dividing by what that minute usually does removes it.
-2. Steering velocity vs OI concentration: Pearson (the family's p-value; scipy's Fisher-z
-   CI) and Spearman (Fisher-z CI with the Fieller-Hartley-Pearson 1.06 variance factor)
-   between each day's steering velocity and its OI concentration.
-3. Distinct urgency patterns: Mann-Whitney U (the family's p-value) and Welch's t on
-   per-trade pnl_points between the two classes.
+1. Quadratic intensification (here): |move| / σ̂(minute, horizon) ≈ a · minutes^(−b), b
+   from a log-log OLS (statsmodels) with its CI. What is tested (the family's p-value) is
+   b > 0, one-sided: the move intensifies as expiry nears. The specification's b = 2 is
+   only described beside it (rejected or not, unadjusted): not rejecting b = 2 is no
+   evidence that the growth is quadratic, so no label claims it. σ̂ is the causal
+   same-minute volatility of `same_minute`: |move| / √horizon alone grows near the close
+   on a market with no steering at all (intraday volatility is U-shaped); dividing by
+   what that minute usually does removes it.
+2. Steering velocity vs OI concentration: `steering_concentration`.
+3. Distinct urgency patterns: `urgency_patterns` (each class's move and duration against
+   its own expected ranges, normalized by the same-minute volatility, and Welch's t
+   between the classes; one intersection-union p-value).
 
-Each test's p-value is one-sided in the direction of its claim (two-sided for (3), which
-claims a difference of either sign). They are not corrected here: they are members of the
-package's one family of claims (`assets.validation.claims_family`), which sets each
-status from its family-adjusted p-value. A test that cannot be run (too little data) is
+Each test's p-value is one-sided in the direction of its claim ((3)'s is the largest of
+its components'). They are not corrected here: they are members of the package's one
+family of claims (`assets.validation.claims_family`), which sets each status from its
+family-adjusted p-value. A test that cannot be run (too little data) is
 reported as not tested.
 
 Input tables (plain DataFrames):
 - outcomes: the pressure stage's prediction outcomes — `minutes_to_expiry`,
-  `actual_magnitude`, `horizon_minutes`, `actual_direction`, `steering_direction`,
-  `urgency`, `quote_date`, `is_calibration` (out-of-sample rows only are used);
+  `actual_magnitude`, `horizon_minutes`, `minutes_to_extreme`, `actual_direction`,
+  `steering_direction`, `urgency`, `quote_date`, `is_calibration` (out-of-sample rows
+  only are used);
 - daily: `quote_date`, `steering_velocity` and a concentration column (`hhi` by default,
   or `top_share`), e.g. from `daily_steering_table`;
-- trades: `urgency`, `pnl_points`, `is_calibration`.
+- days: the MarketDays (every expiration day, calibration included) behind the
+  same-minute volatility.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from assets.common.config import UrgencyRule, ValidationConfig
 from assets.common.market_day import MarketDay
 from assets.validation.json_values import finite_or_none
-
-CLASSES: tuple[str, ...] = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
-
-
-
-
-def _oos(df: pd.DataFrame) -> pd.DataFrame:
-    if "is_calibration" in df.columns:
-        return df.loc[~df["is_calibration"].astype(bool)]
-    return df
+from assets.validation.same_minute import (
+    CLASSES,
+    MIN_HISTORY_DAYS,
+    same_minute_volatility,
+)
+from assets.validation.same_minute import out_of_sample_rows as _oos
+from assets.validation.steering_concentration import steering_vs_concentration
+from assets.validation.urgency_patterns import HYPOTHESIS, TEST, distinct_urgency_patterns
 
 
 # --------------------------------------------------------------------------- (1)
-MIN_HISTORY_DAYS = 20  # earlier days needed before a same-minute volatility is trusted
-
-
-def same_minute_volatility(outcomes: pd.DataFrame, days: Sequence[MarketDay],
-                           min_history: int = MIN_HISTORY_DAYS) -> np.ndarray:
-    """Per outcome row: the RMS of close[t+h] - close[t] from the same minutes-to-close
-    (the row's `minutes_to_expiry`) over the same horizon h (`horizon_minutes`) on every
-    earlier day in `days` (NaN with fewer than `min_history` such days). Causal: a row of
-    day D uses days before D only."""
-    order = sorted(days, key=lambda d: d.quote_date)
-    pos = {d.quote_date: i for i, d in enumerate(order)}
-    lookup = [dict(zip(np.asarray(d.minutes_to_expiry, dtype=float).tolist(),
-                       range(d.n_bars), strict=True)) for d in order]
-    m = np.asarray(outcomes["minutes_to_expiry"], dtype=float)
-    h = np.asarray(outcomes["horizon_minutes"], dtype=float)
-    qd = [pd.Timestamp(x).date() for x in outcomes["quote_date"]]
-    out = np.full(m.size, np.nan)
-    history: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
-    for i, key in enumerate(zip(m.tolist(), h.tolist(), strict=True)):
-        if key not in history:
-            sq = np.full(len(order), np.nan)
-            for j, day in enumerate(order):
-                t = lookup[j].get(key[0])
-                if t is not None and t + int(key[1]) < day.n_bars:
-                    sq[j] = (day.close[t + int(key[1])] - day.close[t]) ** 2
-            ok = np.isfinite(sq)
-            # totals over days strictly before each day
-            history[key] = (np.concatenate([[0], np.cumsum(ok)[:-1]]),
-                            np.concatenate([[0.0], np.cumsum(np.where(ok, sq, 0.0))[:-1]]))
-        j = pos.get(qd[i])
-        if j is None:
-            continue
-        count, total = history[key][0][j], history[key][1][j]
-        if count >= min_history and total > 0:
-            out[i] = math.sqrt(total / count)
-    return out
-
-
 def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] | None = None,
                               magnitude_col: str = "actual_magnitude",
                               minutes_col: str = "minutes_to_expiry",
@@ -124,12 +84,13 @@ def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] 
         y = y / scale
     ok = np.isfinite(m) & np.isfinite(y) & (m > 0) & (y > 0)
     out: dict[str, Any] = {
-        "hypothesis": "assignment pressure intensifies quadratically as expiry nears",
+        "hypothesis": ("assignment pressure intensifies as expiry nears (exponent b > 0; the "
+                       "specification's quadratic b = 2 is described, not claimed)"),
         "model": "log y = log a - b log(minutes_to_expiry), OLS",
         "y": y_text, "seasonality_robust": days is not None,
         "n": int(ok.sum()), "n_dropped": int((~ok).sum()), "b": None, "b_ci": [None, None],
         "b_se": None, "p_value": None, "p_value_two_sided": None,
-        "p_value_b_equals_2": None,
+        "p_value_b_equals_2": None, "b_equals_2": "not tested",
         "test": "Wald test of b = 0, one-sided (b > 0; SEs clustered by day when available)",
     }
     if ok.sum() < 3 or np.ptp(np.log(m[ok])) == 0:
@@ -149,6 +110,10 @@ def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] 
         p_value_b_equals_2=finite_or_none(
             res.t_test((np.array([[0.0, 1.0]]), np.array([-2.0]))).pvalue),
     )
+    p2 = out["p_value_b_equals_2"]
+    if p2 is not None:
+        out["b_equals_2"] = (("rejected" if p2 < alpha else "not rejected")
+                             + f" (Wald p = {p2:.3g}, unadjusted; a description, not a claim)")
     return out
 
 
@@ -165,133 +130,25 @@ def _ols(y: np.ndarray, x: np.ndarray, groups: np.ndarray | None):
     return model.fit(), "OLS (nonrobust)"
 
 
-# --------------------------------------------------------------------------- (2)
-def _spearman_ci(rho: float, n: int, alpha: float) -> list[float | None]:
-    if n <= 3 or not math.isfinite(rho) or abs(rho) >= 1:
-        return [None, None]
-    z = math.atanh(rho)
-    half = stats.norm.ppf(1 - alpha / 2) * math.sqrt(1.06 / (n - 3))
-    return [math.tanh(z - half), math.tanh(z + half)]
-
-
-def steering_vs_concentration(daily: pd.DataFrame, concentration_col: str = "hhi",
-                              velocity_col: str = "steering_velocity",
-                              alpha: float = 0.05) -> dict[str, Any]:
-    """Correlation of per-day steering velocity with the day's OI concentration."""
-    x = np.asarray(daily[concentration_col], dtype=float)
-    y = np.asarray(daily[velocity_col], dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    n = int(x.size)
-    out: dict[str, Any] = {
-        "hypothesis": "price steering velocity correlates with OI concentration",
-        "concentration": concentration_col, "velocity": velocity_col, "n_days": n,
-        "pearson_r": None, "pearson_ci": [None, None], "p_value": None,
-        "spearman_rho": None, "spearman_ci": [None, None], "spearman_p_value": None,
-        "p_value_two_sided": None,
-        "test": "Pearson correlation = 0, one-sided (r > 0; Fisher-z CI)",
-    }
-    if n < 4 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return out
-    pr = stats.pearsonr(x, y)
-    ci = pr.confidence_interval(confidence_level=1 - alpha)
-    sr = stats.spearmanr(x, y)
-    out.update(pearson_r=finite_or_none(pr.statistic),
-               pearson_ci=[finite_or_none(ci.low), finite_or_none(ci.high)],
-               p_value_two_sided=finite_or_none(pr.pvalue),
-               p_value=finite_or_none(stats.pearsonr(x, y, alternative="greater").pvalue),
-               spearman_rho=finite_or_none(sr.statistic),
-               spearman_ci=[finite_or_none(v) for v in _spearman_ci(float(sr.statistic), n, alpha)],
-               spearman_p_value=finite_or_none(sr.pvalue))
-    return out
-
-
-def _in_window(m: np.ndarray, rule: UrgencyRule) -> np.ndarray:
-    upper = m <= rule.max_minutes if rule.max_inclusive else m < rule.max_minutes
-    return (m >= rule.min_minutes) & upper
-
-
-def daily_steering_table(days: Sequence[MarketDay], rules: Sequence[UrgencyRule],
-                         high_oi_quantile: float = 0.9) -> pd.DataFrame:
-    """Per day: OI concentration (HHI of strike OI shares — the same definition as
-    `marts.oi_concentration_daily.oi_hhi` — and the top-strike share) and steering
-    velocity, the mean per-minute change of the distance to the nearest high-OI strike
-    (OI ≥ the day's `high_oi_quantile` among strikes with OI) over the bars of the late
-    (urgency-rule) windows; positive = moving away. The strike is chosen from the
-    previous bar's close, so the measure uses no future bar. A random walk drifts away
-    from any fixed level on average, so only the relation across days is tested."""
-    rows = []
-    for day in days:
-        oi = np.asarray(day.total_oi, dtype=float)
-        total = oi.sum()
-        hhi = float(((oi / total) ** 2).sum()) if total > 0 else math.nan
-        top = float(oi.max() / total) if total > 0 else math.nan
-        vel = math.nan
-        if total > 0 and day.n_bars > 1:
-            pos = oi > 0
-            level = np.quantile(oi[pos], high_oi_quantile)
-            strikes = np.asarray(day.strikes, dtype=float)[pos & (oi >= level)]
-            m = np.asarray(day.minutes_to_expiry, dtype=float)
-            window = np.zeros(day.n_bars, dtype=bool)
-            for rule in rules:
-                window |= _in_window(m, rule)
-            t = np.flatnonzero(window)
-            t = t[t >= 1]
-            if t.size and strikes.size:
-                prev = np.asarray(day.close, dtype=float)[t - 1]
-                now = np.asarray(day.close, dtype=float)[t]
-                k = strikes[np.abs(prev[:, None] - strikes[None, :]).argmin(axis=1)]
-                vel = float(np.mean(np.abs(now - k) - np.abs(prev - k)))
-        rows.append({"quote_date": day.quote_date, "hhi": hhi, "top_share": top,
-                     "steering_velocity": vel})
-    return pd.DataFrame(rows, columns=["quote_date", "hhi", "top_share", "steering_velocity"])
-
-
-# --------------------------------------------------------------------------- (3)
-def urgency_pattern_difference(trades: pd.DataFrame, value_col: str = "pnl_points",
-                               min_n: int = 10) -> dict[str, Any]:
-    """Two-sample tests of per-trade `value_col` between the two urgency classes."""
-    t = _oos(trades)
-    a = np.asarray(t.loc[t["urgency"] == CLASSES[0], value_col], dtype=float)
-    b = np.asarray(t.loc[t["urgency"] == CLASSES[1], value_col], dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    out: dict[str, Any] = {
-        "hypothesis": "market-maker behaviour follows distinct urgency patterns",
-        "value": value_col, "classes": list(CLASSES), "n": [int(a.size), int(b.size)],
-        "means": [finite_or_none(a.mean()) if a.size else None,
-                  finite_or_none(b.mean()) if b.size else None],
-        "medians": [finite_or_none(np.median(a)) if a.size else None,
-                    finite_or_none(np.median(b)) if b.size else None],
-        "p_value": None, "mann_whitney_u": None, "welch_t": None, "welch_p_value": None,
-        "test": "Mann-Whitney U, two-sided", "min_n_per_class": min_n,
-    }
-    if a.size < max(2, min_n) or b.size < max(2, min_n):
-        return out
-    mw = stats.mannwhitneyu(a, b, alternative="two-sided")
-    w = stats.ttest_ind(a, b, equal_var=False)
-    out.update(mann_whitney_u=finite_or_none(mw.statistic), p_value=finite_or_none(mw.pvalue),
-               welch_t=finite_or_none(w.statistic), welch_p_value=finite_or_none(w.pvalue),
-               common_language_effect=finite_or_none(mw.statistic / (a.size * b.size)))
-    return out
-
-
 # --------------------------------------------------------------------------- all three
 def secondary_hypotheses(outcomes: pd.DataFrame | None, daily: pd.DataFrame | None,
-                         trades: pd.DataFrame | None, cfg: ValidationConfig,
+                         cfg: ValidationConfig, rules: Sequence[UrgencyRule],
                          concentration_col: str = "hhi",
                          days: Sequence[MarketDay] | None = None) -> dict[str, Any]:
-    """Run the three tests (raw p-values; the claims family sets their statuses)."""
+    """Run the three tests (raw p-values; the claims family sets their statuses).
+    Distinct urgency patterns needs the days (its moves are normalized by them)."""
     alpha = cfg.alpha
+    have_outcomes = outcomes is not None and len(outcomes) > 0
     return {
         "quadratic_intensification": (quadratic_intensification(outcomes, days, alpha=alpha)
-                                      if outcomes is not None and len(outcomes) else
-                                      {"p_value": None, "n": 0}),
+                                      if have_outcomes else {"p_value": None, "n": 0}),
         "steering_velocity_vs_oi_concentration": (
             steering_vs_concentration(daily, concentration_col, alpha=alpha)
             if daily is not None and len(daily) else {"p_value": None, "n_days": 0}),
         "distinct_urgency_patterns": (
-            urgency_pattern_difference(trades, min_n=cfg.min_class_trades)
-            if trades is not None and len(trades) else {"p_value": None, "n": [0, 0]}),
+            distinct_urgency_patterns(outcomes, days, rules)
+            if have_outcomes and days is not None else
+            {"p_value": None, "n": [0, 0], "hypothesis": HYPOTHESIS, "test": TEST}),
     }
 
 
@@ -314,18 +171,23 @@ def _status(name: str, v: dict[str, Any], alpha: float) -> tuple[str, str]:
     ph = v["p_value_adjusted"]
     if name == "quadratic_intensification":
         b, (lo, hi) = v["b"], v["b_ci"]
-        text = f"b = {b:.3g} (CI {lo:.3g} to {hi:.3g}), family-adjusted p = {ph:.3g}"
-        if sig:
-            quad = lo is not None and hi is not None and lo <= 2.0 <= hi
-            return (("SUPPORTED" if quad else "PARTIAL"),
-                    text + ("; consistent with b = 2" if quad
-                            else "; intensifies but b = 2 rejected "
-                                 f"(p = {v['p_value_b_equals_2']:.3g})"))
-        return "NOT_SUPPORTED", text
+        text = (("intensifies as expiry nears" if sig else "no intensification shown")
+                + f" (tested: b > 0; b = {b:.3g}, unadjusted CI {lo:.3g} to {hi:.3g}, "
+                f"family-adjusted p = {ph:.3g}); b = 2 {v['b_equals_2']}")
+        return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
     if name == "steering_velocity_vs_oi_concentration":
         text = (f"Pearson r = {v['pearson_r']:.3g} over {v['n_days']} days, "
                 f"family-adjusted p = {ph:.3g}")
         return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
-    text = (f"mean pnl_points {v['means'][0]:.3g} vs {v['means'][1]:.3g} "
-            f"(n = {v['n'][0]}, {v['n'][1]}), family-adjusted p = {ph:.3g}")
+    pc = v["per_class"]
+    moves = " vs ".join(f"{c} {_number(pc[c]['mean_normalized_move'])} (expected "
+                        f"{_number(pc[c]['expected_normalized_range'][0])}-"
+                        f"{_number(pc[c]['expected_normalized_range'][1])})" for c in pc)
+    text = (f"normalized moves {moves} over {v['n'][0]} / {v['n'][1]} days; Welch p = "
+            f"{_number(v['welch_p_value'])}, largest component p = {v['p_value']:.3g}, "
+            f"family-adjusted p = {ph:.3g}")
     return ("SUPPORTED" if sig else "NOT_SUPPORTED"), text
+
+
+def _number(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3g}"

@@ -3,7 +3,8 @@
 Verdict (PerformanceMetricsValidator, verbatim in spirit): fewer than `min_trades`
 scored trades is INSUFFICIENT_DATA before anything else; VALIDATED needs all three of
 win rate ≥ 0.75, annualized daily Sharpe ≥ 2.0 and p < 0.05 (strict); otherwise REJECTED.
-A missing number (None / NaN) never passes a threshold.
+The verdict's p and the table's p criterion are the same number, edge_vs_random's
+family-adjusted p. A missing number (None / NaN) never passes a threshold.
 """
 
 from __future__ import annotations
@@ -43,15 +44,20 @@ def verdict(n_trades: int, win_rate: float | None, sharpe: float | None,
     return REJECTED
 
 
-def _criterion(threshold: float, value: Any, rule: str, met: bool) -> dict[str, Any]:
-    return {"threshold": threshold, "value": float(value) if _ok(value) else None,
-            "rule": rule, "met": bool(met)}
+def _criterion(threshold: float, value: Any, rule: str, met: bool,
+               basis: str | None = None) -> dict[str, Any]:
+    out = {"threshold": threshold, "value": float(value) if _ok(value) else None,
+           "rule": rule, "met": bool(met)}
+    return out if basis is None else {**out, "basis": basis}
 
 
 def success_criteria(n_trades: int, win_rate: float | None, mean_pnl_points: float | None,
-                     max_drawdown_fraction: float | None, p_value: float | None,
+                     max_drawdown_fraction: float | None, p_value_adjusted: float | None,
                      cfg: ValidationConfig) -> dict[str, dict[str, Any]]:
-    """The specification's success criteria, each {threshold, value, met}."""
+    """The specification's success criteria, each {threshold, value, met}.
+
+    `p_value_adjusted` is edge_vs_random's family-adjusted p, the p the verdict reads: the
+    raw p would let the table say "p met" where the package makes no claim."""
     return {
         "sample_size": _criterion(MIN_TRADES_SUCCESS, n_trades, ">=",
                                   n_trades >= MIN_TRADES_SUCCESS),
@@ -63,5 +69,7 @@ def success_criteria(n_trades: int, win_rate: float | None, mean_pnl_points: flo
         "maximum_drawdown_fraction": _criterion(
             MAX_DRAWDOWN_FRACTION, max_drawdown_fraction, "<=",
             _ok(max_drawdown_fraction) and max_drawdown_fraction <= MAX_DRAWDOWN_FRACTION),
-        "p_value": _criterion(cfg.alpha, p_value, "<", _ok(p_value) and p_value < cfg.alpha),
+        "p_value": _criterion(cfg.alpha, p_value_adjusted, "<",
+                              _ok(p_value_adjusted) and p_value_adjusted < cfg.alpha,
+                              basis="edge_vs_random's family-adjusted p-value"),
     }
