@@ -126,3 +126,44 @@ def test_a_bad_landing_file_stops_the_run_and_keeps_the_last_good_package(first_
         rows_after = conn.execute("select count(*), sum(high) from raw.bars "
                                   "where quote_date = '2024-02-15'").fetchone()
     assert rows_after == rows_before
+
+
+def test_the_warehouse_run_is_the_engine_in_memory(first_run):
+    """Units stored per partition and summed in DuckDB give the in-memory engine's package."""
+    from assets.common.config import LabConfig
+    from assets.engine.run import run_in_memory
+    from assets.synthetic_market.in_memory_days import synthetic_market
+
+    home, _, run, _, _ = first_run
+    assert run.returncode == 0
+    stored = json.loads((home / "evidence" / "evidence_package.json").read_text())
+    market = synthetic_market(RANGE[1], RANGE[3], "steer", seed=11, strength=3.0)
+    memory = run_in_memory(market, LabConfig())
+    for section in ("performance_metrics", "statistical_measures", "controls", "null_model",
+                    "claims_family"):
+        assert stored[section] == memory[section], section
+
+
+def test_a_night_computes_one_unit_and_a_new_config_recomputes_all(first_run, tmp_path):
+    home, user_home, run, _, _ = first_run
+    assert run.returncode == 0
+    night = tmp_path / "home4"
+    shutil.copytree(home, night)
+    (night / "dagster" / "dagster.yaml").unlink()
+    assert _cli(night, user_home, "synth", "--scenario", "steer", "--strength", "3",
+                "--seed", "11", "--start", RANGE[1], "--end", "2024-04-01").returncode == 0
+    one = _cli(night, user_home, "run", "--start", "2024-04-01", "--end", "2024-04-01")
+    assert one.returncode == 0, one.stderr[-3000:]
+    engine = json.loads((night / "evidence" / "evidence_package.json").read_text())[
+        "reproducibility_protocol"]["engine"]
+    assert engine["units"] == 62
+    assert engine["units_computed_this_run"] == 1
+    assert engine["units_recomputed_after_procedure_change"] == 0
+    (night / "config.json").write_text(json.dumps({"pressure": {"threshold_percentile": 80}}))
+    changed = _cli(night, user_home, "run", "--start", "2024-04-01", "--end", "2024-04-01")
+    assert changed.returncode == 0, changed.stderr[-3000:]
+    engine2 = json.loads((night / "evidence" / "evidence_package.json").read_text())[
+        "reproducibility_protocol"]["engine"]
+    assert engine2["procedure_digest"] != engine["procedure_digest"]
+    assert engine2["units_computed_this_run"] == 62
+    assert engine2["units_recomputed_after_procedure_change"] == 61

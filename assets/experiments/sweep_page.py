@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assets.report.figures import _draw, _new_figure
+from assets.common.plotting import draw, new_figure
 
 PAGE_FILE = "sweep.html"
 
@@ -52,7 +52,7 @@ def sharpe_table(document: Mapping[str, Any], x: str, y: str | None) -> np.ndarr
 
 
 def _heatmap(document, x, y):
-    fig, (ax,) = _new_figure(3.6)
+    fig, (ax,) = new_figure(3.6)
     table = sharpe_table(document, x, y)
     image = ax.imshow(table, cmap="RdBu_r", aspect="auto", origin="lower",
                       vmin=-np.nanmax(np.abs(table)), vmax=np.nanmax(np.abs(table)))
@@ -69,7 +69,7 @@ def _heatmap(document, x, y):
 
 
 def _logits(document):
-    fig, (ax,) = _new_figure(3.0)
+    fig, (ax,) = new_figure(3.0)
     hist = document["pbo"]["logit_histogram"]
     edges, counts = np.array(hist["bin_edges"]), np.array(hist["counts"])
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#1f77b4")
@@ -83,7 +83,7 @@ def _logits(document):
 
 
 def _walk_forward(document):
-    fig, (ax,) = _new_figure(3.2)
+    fig, (ax,) = new_figure(3.2)
     wf = document["walk_forward"]
     ax.plot(wf["equity"], color="#2ca02c", label="walk-forward (out of sample)")
     ax.plot(wf["in_sample_best_equity"], color="#7f7f7f", ls="--",
@@ -109,10 +109,10 @@ def render_sweep_page(document: Mapping[str, Any],
                       heatmap_params: Sequence[str] | None = None) -> str:
     x, y = heatmap_axes(document, heatmap_params)
     best, pbo, spa, wf = (document[k] for k in ("best", "pbo", "spa", "walk_forward"))
-    figures = [_img(_draw(_heatmap, document, x, y), "Sharpe heat map")]
+    figures = [_img(draw(_heatmap, document, x, y), "Sharpe heat map")]
     if pbo.get("logit_histogram"):
-        figures.append(_img(_draw(_logits, document), "PBO logit histogram"))
-    figures.append(_img(_draw(_walk_forward, document), "walk-forward equity"))
+        figures.append(_img(draw(_logits, document), "PBO logit histogram"))
+    figures.append(_img(draw(_walk_forward, document), "walk-forward equity"))
     rows = "".join(
         f"<tr><td><code>{v['config_digest'][:12]}</code></td>"
         f"<td>{html.escape(json.dumps(v['overrides']))}</td><td>{v['n_trades']}</td>"

@@ -9,7 +9,6 @@ package gives the same bytes on any machine with the same matplotlib.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-DPI = 100
-WIDTH_IN = 8.0
+from assets.common.plotting import DPI, WIDTH_IN, draw, new_figure  # noqa: F401
+
 # Fixed colours per known class; others take the tab10 cycle in sorted order.
 CLASS_COLORS = {
     "ASSIGNMENT_PANIC": "#d62728",
@@ -77,34 +76,6 @@ def _plain(text: Any) -> str:
 # --------------------------------------------------------------------------- canvas
 
 
-def _new_figure(height_in: float, nrows: int = 1, **kwargs):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, 1, squeeze=False, **kwargs)[:, 0]
-    return fig, axes
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def _draw(builder, *args) -> bytes:
-    """Run a figure builder under matplotlib's default style (a user's matplotlibrc must not
-    change the bytes) and return the PNG."""
-    import matplotlib
-    import matplotlib.style
-
-    with matplotlib.style.context("default"), matplotlib.rc_context(
-            {"font.size": 9, "axes.titlesize": 10}):
-        fig = builder(*args)
-        return _png(fig)
-
-
 def _index_ticks(ax, labels: Sequence[Any], n: int, max_ticks: int = 6) -> None:
     if n == 0:
         return
@@ -126,11 +97,11 @@ def equity_figure(data: Any) -> bytes:
     drawdown = float_array(data.get("drawdown_fraction"))
     dates = data.get("dates")
     dates = list(dates) if isinstance(dates, Sequence) and not isinstance(dates, str) else []
-    return _draw(_equity, equity, drawdown, dates)
+    return draw(_equity, equity, drawdown, dates)
 
 
 def _equity(equity: np.ndarray, drawdown: np.ndarray, dates: list) -> Any:
-    fig, (ax_eq, ax_dd) = _new_figure(4.6, 2, sharex=True, height_ratios=(2, 1))
+    fig, (ax_eq, ax_dd) = new_figure(4.6, 2, sharex=True, height_ratios=(2, 1))
     x = np.arange(equity.size)
     ax_eq.plot(x, equity, color="#1f4e79", linewidth=1.4, marker="o" if equity.size < 3 else None)
     ax_eq.set_ylabel("equity ($)")
@@ -195,11 +166,11 @@ def urgency_figure(classes: Sequence[ClassResult], min_trades: float,
     """Win rate per class with its interval, beside the specification's target for that class."""
     if not classes:
         raise NoFigureData("the package has no urgency_validation classes")
-    return _draw(_urgency, list(classes), min_trades, null_win_rate)
+    return draw(_urgency, list(classes), min_trades, null_win_rate)
 
 
 def _urgency(classes: list[ClassResult], min_trades: float, null_win_rate: float) -> Any:
-    fig, (ax,) = _new_figure(3.6)
+    fig, (ax,) = new_figure(3.6)
     labelled: set[str] = set()
 
     def once(label: str) -> str | None:
@@ -266,12 +237,12 @@ def null_figure(data: Any, p_value: float = math.nan, statistic: Any = None) -> 
     observed = as_float(data.get("observed"))
     statistic = data.get("statistic") or statistic
     label = _plain(statistic) if isinstance(statistic, str) and statistic else "statistic"
-    return _draw(_null, edges, counts, observed, label, p_value)
+    return draw(_null, edges, counts, observed, label, p_value)
 
 
 def _null(edges: np.ndarray, counts: np.ndarray, observed: float, label: str,
           p_value: float) -> Any:
-    fig, (ax,) = _new_figure(3.4)
+    fig, (ax,) = new_figure(3.4)
     ax.stairs(counts, edges, fill=True, color="#9fb7d1", label="random-entry null")
     ax.stairs(counts, edges, color="#1f4e79", linewidth=0.8)
     lo, hi = edges[0], edges[-1]
@@ -320,11 +291,11 @@ def pressure_move_figure(data: Any) -> bytes:
     if not keep.any():
         raise NoFigureData("figures.pressure_vs_move has no finite (pressure, move) pairs")
     urgency = [u for u, k in zip(urgency, keep, strict=False) if k]
-    return _draw(_pressure_move, x[keep], y[keep], urgency)
+    return draw(_pressure_move, x[keep], y[keep], urgency)
 
 
 def _pressure_move(x: np.ndarray, y: np.ndarray, urgency: list[str]) -> Any:
-    fig, (ax,) = _new_figure(3.8)
+    fig, (ax,) = new_figure(3.8)
     labels = np.array(urgency, dtype=object)
     names = sorted(set(urgency), key=lambda u: (u != "NO_SIGNAL", u))  # no-signal drawn behind
     for name in names:
@@ -374,12 +345,12 @@ def heatmap_figure(data: Any) -> bytes:
     strikes, minutes, z = strikes[rs], minutes[cs], z[np.ix_(rs, cs)]
     price = price[cs] if price.size else price
     day = data.get("quote_date")
-    return _draw(_heatmap, strikes, minutes, z, price, "n/a" if day is None else _plain(day))
+    return draw(_heatmap, strikes, minutes, z, price, "n/a" if day is None else _plain(day))
 
 
 def _heatmap(strikes: np.ndarray, minutes: np.ndarray, z: np.ndarray, price: np.ndarray,
              day: str) -> Any:
-    fig, (ax,) = _new_figure(4.2)
+    fig, (ax,) = new_figure(4.2)
     ax.set_facecolor("#e6e6e6")  # cells without a value
     x_edges, y_edges = _edges(minutes), _edges(strikes)
     mesh = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(z), cmap="viridis",

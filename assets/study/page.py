@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from assets.report.figures import _draw, _new_figure
+from assets.common.plotting import draw, new_figure
 
 
 def _fp_figure(fp: Mapping[str, Any]):
     names = [k for k in fp if fp[k]["n"]]
-    fig, (ax,) = _new_figure(0.3 * len(names) + 1.2)
+    fig, (ax,) = new_figure(0.3 * len(names) + 1.2)
     y = np.arange(len(names))
     rate = np.array([fp[k]["rate"] for k in names], dtype=float)
     lo = np.array([fp[k]["clopper_pearson"][0] for k in names], dtype=float)
@@ -30,7 +30,7 @@ def _fp_figure(fp: Mapping[str, Any]):
 
 
 def _p_figure(uni: Mapping[str, Any]):
-    fig, (ax,) = _new_figure(2.8)
+    fig, (ax,) = new_figure(2.8)
     edges = np.array(uni["histogram"]["bin_edges"], dtype=float)
     counts = np.array(uni["histogram"]["counts"], dtype=float)
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", edgecolor="white")
@@ -45,7 +45,7 @@ def _p_figure(uni: Mapping[str, Any]):
 
 def _power_figure(power: Mapping[str, Any]):
     scenarios = sorted(power)
-    fig, axes = _new_figure(3.0 * max(1, len(scenarios)), nrows=max(1, len(scenarios)))
+    fig, axes = new_figure(3.0 * max(1, len(scenarios)), nrows=max(1, len(scenarios)))
     for ax, scenario in zip(axes, scenarios, strict=False):
         rows = power[scenario]
         x = [r["strength"] for r in rows]
@@ -66,7 +66,7 @@ def _power_figure(power: Mapping[str, Any]):
 
 def _z_figure(z: Mapping[str, Any]):
     keys = [k for k in z if z[k].get("n")]
-    fig, (ax,) = _new_figure(3.0)
+    fig, (ax,) = new_figure(3.0)
     ax.boxplot([z[k]["values"] for k in keys])
     ax.set_xticks(range(1, len(keys) + 1), keys, rotation=45, ha="right", fontsize=7)
     ax.axhline(0, color="#7f7f7f", lw=0.8)
@@ -100,14 +100,14 @@ def render_study_page(study: Mapping[str, Any]) -> str:
              f"<code>{study['procedure_digest'][:12]}</code>.</p>"]
     fp = study["false_positive_rates"]
     if fp:
-        parts += ["<h2>False-positive rate per claim</h2>", _img(_draw(_fp_figure, fp), "fp"),
+        parts += ["<h2>False-positive rate per claim</h2>", _img(draw(_fp_figure, fp), "fp"),
                   _fp_table(fp)]
         parts += ["<h2>Primary p-value on null worlds</h2>",
-                  _img(_draw(_p_figure, study["primary_p_uniformity"]), "p histogram")]
+                  _img(draw(_p_figure, study["primary_p_uniformity"]), "p histogram")]
     if study["power"]:
         parts += ["<h2>Power per claim and of the verdict</h2>",
-                  _img(_draw(_power_figure, study["power"]), "power")]
-    parts += ["<h2>Spread of z</h2>", _img(_draw(_z_figure, study["z_spread"]), "z")]
+                  _img(draw(_power_figure, study["power"]), "power")]
+    parts += ["<h2>Spread of z</h2>", _img(draw(_z_figure, study["z_spread"]), "z")]
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Calibration study</title>"
             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
             "td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style></head><body>"
