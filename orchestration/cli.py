@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.common.settings import configure_environment
 
     paths = configure_environment()
-    from assets.common.partitions import expiration_partitions
+    from assets.dagster_common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph
 
     keys, problems = plan_days(paths.landing, args.start, args.end,

@@ -24,10 +24,10 @@ from dagster import (  # noqa: E402
     load_assets_from_modules,
 )
 
-from assets.common.partitions import expiration_partitions  # noqa: E402
-from assets.common.pools import DUCKDB_POOL  # noqa: E402
-from assets.common.resources import build_resources  # noqa: E402
 from assets.common.settings import configure_environment  # noqa: E402
+from assets.dagster_common.partitions import expiration_partitions  # noqa: E402
+from assets.dagster_common.pools import DUCKDB_POOL  # noqa: E402
+from assets.dagster_common.resources import build_resources  # noqa: E402
 from assets.experiments import assets as experiments_assets  # noqa: E402
 from assets.ingestion import assets as ingestion_assets  # noqa: E402
 from assets.ingestion import checks as ingestion_checks  # noqa: E402

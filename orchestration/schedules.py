@@ -19,8 +19,8 @@ from dagster import (
 )
 
 from assets.common.calendar import EXCHANGE_TZ
-from assets.common.partitions import expiration_partitions
 from assets.common.settings import lab_paths
+from assets.dagster_common.partitions import expiration_partitions
 from assets.ingestion.adapters import landing_days
 from orchestration.jobs import full_graph
 

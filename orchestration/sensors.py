@@ -13,8 +13,8 @@ import json
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from assets.common.partitions import expiration_partitions
 from assets.common.settings import lab_paths
+from assets.dagster_common.partitions import expiration_partitions
 from assets.ingestion.adapters import landing_days
 from orchestration.jobs import full_graph
 

@@ -24,7 +24,7 @@ UTC = dt.UTC
 
 
 def _partitions() -> DailyPartitionsDefinition:
-    # The same shape as assets.common.partitions: New York days, holidays/weekends excluded.
+    # The same shape as assets.dagster_common.partitions: New York days, holidays/weekends excluded.
     return DailyPartitionsDefinition(
         start_date="2024-11-25", end_date="2024-12-10", timezone="America/New_York",
         exclusions=[dt.datetime(2024, 11, 28), dt.datetime(2024, 11, 30),

@@ -21,8 +21,8 @@ def lab(lab_home):
         fx.write_csv(fx.bar_frame(day, seed=i), lab_home / "landing" / "bars" / f"{day}.csv")
     from dagster_duckdb import DuckDBResource
 
-    from assets.common.partitions import expiration_partitions
-    from assets.common.resources import LabConfigResource
+    from assets.dagster_common.partitions import expiration_partitions
+    from assets.dagster_common.resources import LabConfigResource
     from assets.ingestion.assets import build_ingestion_assets
     from assets.ingestion.checks import ingestion_checks
 

@@ -22,8 +22,8 @@ def lab(lab_home):
     """An empty lab home (conftest) and the real ingestion assets and checks."""
     from dagster_duckdb import DuckDBResource
 
-    from assets.common.partitions import expiration_partitions
-    from assets.common.resources import LabConfigResource
+    from assets.dagster_common.partitions import expiration_partitions
+    from assets.dagster_common.resources import LabConfigResource
     from assets.ingestion.assets import build_ingestion_assets
     from assets.ingestion.checks import ingestion_checks
 

@@ -1,5 +1,7 @@
-"""Layers run one way: the stages under `assets/` never import `orchestration/`, and
-importing any of them does no I/O of the lab's own and builds no exchange calendar.
+"""Layers run one way: every module imports only its own layer or lower ones (the layers
+of the README's architecture section), the stages under `assets/` never import
+`orchestration/`, and importing any of them does no I/O of the lab's own and builds no
+exchange calendar.
 
 The import probe runs in fresh interpreters (a module imported once is never imported
 again in a process), and each probe is shown to catch what it looks for: the AST walk
@@ -47,6 +49,50 @@ def imported_modules(source: str) -> list[tuple[int, str]]:
 def imports_of_the_top(source: str) -> list[tuple[int, str]]:
     return [(line, name) for line, name in imported_modules(source)
             if name == TOP or name.startswith(TOP + ".")]
+
+
+# The README's layers, lowest first. A stage's Dagster definitions (`assets.py`,
+# `checks.py`, dbt's `dbt_assets.py`, the sweep's fan-out) sit above everything pure.
+LAYERS = {"common": 0, "synthetic_market": 1, "ingestion": 1, "transform": 1, "pressure": 1,
+          "trading": 1, "validation": 1, "report": 1, "engine": 2, "experiments": 3,
+          "study": 3, "dagster_common": 4}
+DEFINITIONS = 5
+DEFINITION_MODULES = ("assets", "checks", "dbt_assets", "fan_out")
+
+
+def layer_of(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] == TOP:
+        return DEFINITIONS + 1
+    if parts[0] != "assets":
+        return None
+    if len(parts) == 1 or parts[-1] in DEFINITION_MODULES:
+        return DEFINITIONS
+    return LAYERS[parts[1]] if parts[1] in LAYERS else None
+
+
+def upward_imports(module: str, source: str) -> list[tuple[int, str]]:
+    mine = layer_of(module)
+    return [(line, name) for line, name in imported_modules(source)
+            if (theirs := layer_of(name)) is not None and mine is not None and theirs > mine]
+
+
+def test_the_layer_walk_sees_an_upward_import():
+    source = "import numpy\ndef f():\n    from assets.engine.run import run_engine\n"
+    assert upward_imports("assets.validation.metrics", source) == [(3, "assets.engine.run")]
+    assert upward_imports("assets.engine.unit", source) == []
+    assert upward_imports("assets.common.config", "from assets.dagster_common import pools") \
+        == [(1, "assets.dagster_common")]
+
+
+def test_every_module_imports_only_its_layer_or_lower():
+    offenders = []
+    for path in sorted(ASSETS.rglob("*.py")):
+        module = ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        assert layer_of(module) is not None, f"{module} has no layer: add it to LAYERS"
+        offenders += [f"{module}:{line} imports {name}"
+                      for line, name in upward_imports(module, path.read_text())]
+    assert not offenders, "imports up the layers:\n" + "\n".join(offenders)
 
 
 def _asset_modules() -> list[str]:
@@ -146,7 +192,7 @@ def _probe(tmp_path, modules: list[str], then: str = "") -> list[list[str]]:
 def test_importing_a_stage_builds_no_calendar_and_reads_nothing(tmp_path):
     modules = _asset_modules()
     assert {"assets.ingestion.assets", "assets.pressure.checks", "assets.transform.dbt_assets",
-            "assets.common.partitions", "assets.common.resources"} <= set(modules)
+            "assets.dagster_common.partitions", "assets.dagster_common.resources"} <= set(modules)
     events = _probe(tmp_path, modules)
     assert events == [], "importing a stage module did work:\n" + "\n".join(map(str, events))
 

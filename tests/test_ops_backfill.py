@@ -34,8 +34,8 @@ TABLES = ["raw.chains", "raw.bars", "intermediate.int_chains__oi_by_strike",
 
 
 def _selected_assets():
-    from assets.common.partitions import expiration_partitions
-    from assets.common.pools import DUCKDB_POOL
+    from assets.dagster_common.partitions import expiration_partitions
+    from assets.dagster_common.pools import DUCKDB_POOL
     from assets.ingestion.assets import build_ingestion_assets
     from assets.ingestion.checks import ingestion_checks
     from assets.pressure.assets import build_pressure_series
@@ -53,7 +53,7 @@ def _resources(home: Path) -> dict:
     from dagster_dbt import DbtCliResource
     from dagster_duckdb import DuckDBResource
 
-    from assets.common.resources import LabConfigResource, dbt_executable
+    from assets.dagster_common.resources import LabConfigResource, dbt_executable
     from assets.transform.project import dbt_project
 
     return {"duckdb": DuckDBResource(database=str(home / "warehouse.duckdb")),

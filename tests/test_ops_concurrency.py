@@ -31,9 +31,9 @@ from dagster import (
     define_asset_job,
 )
 
-from assets.common.pools import DUCKDB_POOL
-from assets.common.resources import LabDuckDBResource
 from assets.common.warehouse_lock import WarehouseBusy, lock_path, read_holder, warehouse_lock
+from assets.dagster_common.pools import DUCKDB_POOL
+from assets.dagster_common.resources import LabDuckDBResource
 from tests.support import ops_fixtures as ops
 
 HOLDER = textwrap.dedent("""

@@ -15,7 +15,7 @@ import pytest
 from dagster import DailyPartitionsDefinition, partition_loading_context
 
 from assets.common.config import CalendarConfig, LabConfig, load_config
-from assets.common.partitions import build_expiration_partitions, expiration_partitions
+from assets.dagster_common.partitions import build_expiration_partitions, expiration_partitions
 
 NY = ZoneInfo("America/New_York")
 # A horizon inside the precomputed exclusions (they run a year past the build date).

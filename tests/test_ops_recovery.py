@@ -29,8 +29,8 @@ from dagster._core.storage.tags import (
     ROOT_RUN_ID_TAG,
 )
 
-from assets.common.pools import DUCKDB_POOL
 from assets.common.settings import _write_dagster_yaml
+from assets.dagster_common.pools import DUCKDB_POOL
 from orchestration.jobs import full_graph
 from tests.support import ops_fixtures as ops
 

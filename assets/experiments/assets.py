@@ -10,7 +10,7 @@ from typing import Any
 
 from dagster import DynamicPartitionsDefinition, MetadataValue
 
-from assets.common.pools import DUCKDB_POOL
+from assets.dagster_common.pools import DUCKDB_POOL
 from assets.experiments.fan_out import fan_out_assets
 
 SWEEP_PARTITIONS = DynamicPartitionsDefinition(name="sweep_variant")

@@ -10,7 +10,7 @@ backfills), writes through one short-lived DuckDB connection, and is idempotent.
 
 The assets are partitioned by expiration day, so they are made by `build_ingestion_assets`
 from the partitions definition the code location passes in: importing this module builds
-no exchange calendar (see `assets.common.partitions`).
+no exchange calendar (see `assets.dagster_common.partitions`).
 """
 
 import datetime as dt
@@ -30,9 +30,9 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.common.pools import DUCKDB_POOL
-from assets.common.resources import LabConfigResource
 from assets.common.settings import lab_paths
+from assets.dagster_common.pools import DUCKDB_POOL
+from assets.dagster_common.resources import LabConfigResource
 from assets.ingestion import bar_sources, write_audit_publish
 from assets.ingestion.adapters import read_days
 from assets.ingestion.contract import Kind, LandingRead, empty_stage_frame

@@ -18,8 +18,8 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.common.pools import DUCKDB_POOL
-from assets.common.resources import LabConfigResource
+from assets.dagster_common.pools import DUCKDB_POOL
+from assets.dagster_common.resources import LabConfigResource
 from assets.ingestion import plausibility, write_audit_publish
 from assets.ingestion.assets import run_days
 from assets.ingestion.contract import Kind

@@ -27,9 +27,9 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.common import tables
-from assets.common.pools import DUCKDB_POOL
-from assets.common.resources import LabConfigResource
 from assets.common.warehouse_io import as_dates, available_days, replace_rows
+from assets.dagster_common.pools import DUCKDB_POOL
+from assets.dagster_common.resources import LabConfigResource
 from assets.engine.warehouse import (
     current_procedure,
     record_refresh,

@@ -9,9 +9,9 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_duckdb import DuckDBResource
 
 from assets.common import tables
-from assets.common.pools import DUCKDB_POOL
-from assets.common.resources import LabConfigResource
 from assets.common.warehouse_io import available_days, load_bar_tape, read_table, replace_rows
+from assets.dagster_common.pools import DUCKDB_POOL
+from assets.dagster_common.resources import LabConfigResource
 from assets.engine.aggregate import sequential_trades
 from assets.engine.store import read_units
 from assets.engine.warehouse import saved_procedure

@@ -10,8 +10,8 @@ from dagster_duckdb import DuckDBResource
 
 from assets.common import tables
 from assets.common.calendar import EXCHANGE_TZ
-from assets.common.resources import LabConfigResource
 from assets.common.warehouse_io import read_table
+from assets.dagster_common.resources import LabConfigResource
 
 
 @asset_check(asset="simulated_trades", blocking=True,

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from assets.common.calendar import EXCHANGE_TZ
 
-PARTITION_TIMEZONE = EXCHANGE_TZ  # assets.common.partitions builds its windows here
+PARTITION_TIMEZONE = EXCHANGE_TZ  # assets.dagster_common.partitions builds its windows here
 
 
 def window_vars(start: dt.datetime, end: dt.datetime,

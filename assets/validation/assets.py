@@ -21,8 +21,6 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.common import tables
-from assets.common.pools import DUCKDB_POOL
-from assets.common.resources import LabConfigResource
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 from assets.common.warehouse_io import (
     load_market_days,
@@ -30,6 +28,8 @@ from assets.common.warehouse_io import (
     replace_rows,
     table_exists,
 )
+from assets.dagster_common.pools import DUCKDB_POOL
+from assets.dagster_common.resources import ExperimentRecordsResource, LabConfigResource
 from assets.engine.run import engine_record
 from assets.engine.warehouse import refreshes_of, saved_procedure, stored_aggregate
 from assets.ingestion import bar_sources
@@ -47,9 +47,9 @@ PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
        deps=[risk_management_report, prediction_outcomes, AssetKey("daily_outcomes"),
              AssetKey("oi_concentration_daily")])
 def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource,
-                          lab_config: LabConfigResource) -> MaterializeResult:
+                          lab_config: LabConfigResource,
+                          experiments: ExperimentRecordsResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
-    from assets.study.run import load_study
     from assets.validation.evaluate import evaluate
     from assets.validation.json_values import canonical_dumps
     from assets.validation.package_assembly import derived_seeds
@@ -76,14 +76,12 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     protocol = reproducibility_protocol(cfg, paths.landing, used, split,
                                         derived_seeds(cfg.validation.seed))
     protocol["engine"] = engine_record(agg, refreshed["computed"], refreshed["recomputed"])
-    from assets.experiments.run_variants import record_run, trials_for_run
-
     with duckdb.get_connection() as conn:
         # what the bars are of, and any basis taken off
         protocol["bars_underlying"] = bar_sources.package_section(conn, days)
-        trials = trials_for_run(conn, paths.landing, cfg)
+        trials = experiments.trials(conn, paths.landing, cfg)
         package, files = evaluate(agg, cfg, risk, protocol, validation_timestamp="",
-                                  looks=looks, study=load_study(paths.evidence),
+                                  looks=looks, study=experiments.study(paths.evidence),
                                   variant_trials=trials,
                                   load_days=lambda ds: load_market_days(
                                       conn, ds, cfg.calendar.exchange))
@@ -98,7 +96,7 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     with duckdb.get_connection() as conn:
         replace_rows(conn, tables.VALIDATION_RESULTS, row)
         replace_rows(conn, tables.VALIDATION_LOOKS, add_look(looks, look))
-        record_run(conn, paths.landing, cfg, package)
+        experiments.record_run(conn, paths.landing, cfg, package)
     perf, stats = package["performance_metrics"], package["statistical_measures"]
     return MaterializeResult(metadata={
         "verdict": package["experimental_validity"],

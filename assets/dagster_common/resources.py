@@ -71,6 +71,28 @@ class LabConfigResource(ConfigurableResource):
         return load_config(self.config_path or None)
 
 
+class ExperimentRecordsResource(ConfigurableResource):
+    """What the validation stage quotes from outside its own inputs: the study's measured
+    false-positive rates and power, and the variant registry's count of trials on the
+    dataset. A resource, so the statistics never read the study's files or the registry
+    themselves and a test can hand them any record."""
+
+    def study(self, evidence_dir: Path) -> dict[str, Any] | None:
+        from assets.study.run import load_study
+
+        return load_study(evidence_dir)
+
+    def trials(self, conn, landing: Path, cfg: LabConfig):
+        from assets.experiments.run_variants import trials_for_run
+
+        return trials_for_run(conn, landing, cfg)
+
+    def record_run(self, conn, landing: Path, cfg: LabConfig, package) -> int:
+        from assets.experiments.run_variants import record_run
+
+        return record_run(conn, landing, cfg, package)
+
+
 def dbt_executable() -> str:
     """The `dbt` beside this interpreter: a console script run without an activated venv
     does not have it on PATH."""
@@ -114,4 +136,5 @@ def build_resources() -> dict:
         "dbt": _dbt_resource_class()(project_dir=dbt_project(),
                                      dbt_executable=dbt_executable()),
         "lab_config": LabConfigResource(),
+        "experiments": ExperimentRecordsResource(),
     }
