@@ -24,7 +24,7 @@ import numpy as np
 
 from assets.common.config import LabConfig
 from assets.trading.simulator import build_bar_tape
-from assets.validation.null_model import DEFAULT_CHUNK_TRADES, random_entry_null
+from assets.validation.statistics.null_model import DEFAULT_CHUNK_TRADES, random_entry_null
 from benchmarks.results_io import write_results
 from tests.support.validation_fixtures import priced_trades, random_walk_days
 

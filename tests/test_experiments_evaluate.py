@@ -17,8 +17,8 @@ from assets.experiments.grid import expand_grid
 from assets.synthetic_market.in_memory_days import synthetic_market
 from assets.trading.exits import first_exits
 from assets.trading.simulator import build_bar_tape
-from assets.validation.metrics import out_of_sample
-from assets.validation.null_model import random_entry_null, random_entry_plan
+from assets.validation.statistics.metrics import out_of_sample
+from assets.validation.statistics.null_model import random_entry_null, random_entry_plan
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from scipy import stats
 from assets.common.config import LabConfig
 from assets.study.summary import summarize
 from assets.study.units import study_units
-from assets.validation.study_quote import procedure_digest, quote_study
+from assets.validation.package.study_quote import procedure_digest, quote_study
 
 
 def _row(scenario, strength, seed, claimed: dict, verdict="REJECTED", p=0.5, z=0.1):

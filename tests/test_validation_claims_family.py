@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from assets.validation import claims_family as CF
+from assets.validation.claims import claims_family as CF
 
 
 def _holm_graph(m: int):

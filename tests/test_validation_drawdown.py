@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.validation import drawdown as DD
+from assets.validation.statistics import drawdown as DD
 
 
 def _trades(usd, pts=None, days=None):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from assets.validation import repeated_looks as RL
+from assets.validation.claims import repeated_looks as RL
 
 
 def _look(day: str, n: int, verdict: str = "REJECTED") -> dict:  # a warehouse row

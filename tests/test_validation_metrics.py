@@ -10,7 +10,7 @@ import pytest
 from arch.bootstrap import IIDBootstrap
 from scipy import stats
 
-from assets.validation import metrics
+from assets.validation.statistics import metrics
 
 
 def _log(points, sizes=None, commission=2.25, point_value=50.0, calibration=None):

@@ -13,7 +13,7 @@ from scipy import stats
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.trading.simulator import build_bar_tape
-from assets.validation.null_model import random_entry_null, window_alert_bars
+from assets.validation.statistics.null_model import random_entry_null, window_alert_bars
 from tests.support.validation_fixtures import priced_trades, random_walk_days
 
 CFG = LabConfig()

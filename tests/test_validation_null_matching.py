@@ -20,8 +20,8 @@ from scipy import stats
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.trading.simulator import build_bar_tape
-from assets.validation.direction_null import direction_only_null
-from assets.validation.null_model import random_entry_null
+from assets.validation.statistics.direction_null import direction_only_null
+from assets.validation.statistics.null_model import random_entry_null
 
 CFG = LabConfig()
 TC = CFG.trading

@@ -11,7 +11,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from assets.common.config import ValidationConfig
-from assets.validation import opposite_hypothesis as OPP
+from assets.validation.statistics import opposite_hypothesis as OPP
 
 VC = ValidationConfig()
 

@@ -14,11 +14,11 @@ import pytest
 from assets.common.config import LabConfig
 from assets.engine.run import score_trades
 from assets.trading.simulator import simulate_trades
-from assets.validation.evaluate import evaluate as evaluate_aggregate
-from assets.validation.json_values import canonical_dumps
-from assets.validation.package_figures import heatmap_figure_data
-from assets.validation.package_schema import validate_package
-from assets.validation.publishing import PACKAGE_FILE, write_package
+from assets.validation.package.evaluate import evaluate as evaluate_aggregate
+from assets.validation.package.figures import heatmap_figure_data
+from assets.validation.package.json_values import canonical_dumps
+from assets.validation.package.publishing import PACKAGE_FILE, write_package
+from assets.validation.package.schema import validate_package
 from tests.support.validation_fixtures import (
     outcomes_for,
     priced_trades,
@@ -91,7 +91,7 @@ def test_package_has_the_interface_layout_and_validates(inputs):
 
 
 def test_verdict_follows_the_computed_numbers(inputs):
-    from assets.validation.verdict import verdict
+    from assets.validation.claims.verdict import verdict
 
     pkg, _ = _evaluate(inputs)
     pm, sm = pkg["performance_metrics"], pkg["statistical_measures"]

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from assets.common.config import LabConfig
-from assets.validation import prediction as P
+from assets.validation.statistics import prediction as P
 from tests.support.validation_fixtures import outcomes_for, random_walk_days
 
 CFG = LabConfig()

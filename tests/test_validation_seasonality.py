@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from assets.common.market_day import MarketDay
-from assets.validation import secondary as SEC
+from assets.validation.statistics import secondary as SEC
 
 N_BARS = 390
 PANIC_H, PIN_H = 8, 45

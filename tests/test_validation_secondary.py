@@ -12,8 +12,8 @@ from scipy import stats
 
 from assets.common.config import LabConfig, ValidationConfig
 from assets.common.market_day import MarketDay
-from assets.validation import secondary as SEC
-from assets.validation import steering_concentration as STEER
+from assets.validation.statistics import secondary as SEC
+from assets.validation.statistics import steering_concentration as STEER
 from tests.support.validation_fixtures import outcomes_for, random_walk_days
 
 CFG = LabConfig()
@@ -122,7 +122,7 @@ def test_daily_steering_table_by_hand():
 def _quadratic_status(outcomes: pd.DataFrame) -> dict:
     """The quadratic block labelled by a family whose confirmatory claim was rejected, so
     the exploratory claims get alpha."""
-    from assets.validation.claims_family import (
+    from assets.validation.claims.claims_family import (
         CONFIRMATORY,
         EXPLORATORY,
         Claim,

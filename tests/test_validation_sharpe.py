@@ -11,7 +11,7 @@ import pytest
 from arch.bootstrap import StationaryBootstrap
 from scipy import stats
 
-from assets.validation import sharpe as S
+from assets.validation.statistics import sharpe as S
 
 D = [dt.date(2024, 1, d) for d in (2, 3, 4, 5, 8, 9)]
 

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from assets.common.config import LabConfig, ValidationConfig
-from assets.validation import secondary as SEC
+from assets.validation.statistics import secondary as SEC
 from tests.support.validation_fixtures import outcomes_for, random_walk_days
 
 CFG = LabConfig()
@@ -26,7 +26,7 @@ def _day_means(n: int, cls: str, move_z: np.ndarray, rng) -> pd.DataFrame:
 
 
 def test_size_holds_with_unequal_spreads_and_sizes():
-    from assets.validation.urgency_patterns import pattern_tests
+    from assets.validation.statistics.urgency_patterns import pattern_tests
 
     rng = np.random.default_rng(5)
     p, p_mann_whitney = [], []
@@ -42,7 +42,7 @@ def test_size_holds_with_unequal_spreads_and_sizes():
 
 
 def test_planted_patterns_are_claimed_and_a_class_below_its_range_is_not():
-    from assets.validation.urgency_patterns import pattern_tests
+    from assets.validation.statistics.urgency_patterns import pattern_tests
 
     rng = np.random.default_rng(6)
     fast, slow = rng.normal(8.0, 1.0, 30), rng.normal(2.0, 1.0, 30)

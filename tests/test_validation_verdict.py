@@ -7,7 +7,7 @@ import math
 import pytest
 
 from assets.common.config import ValidationConfig
-from assets.validation.verdict import (
+from assets.validation.claims.verdict import (
     INSUFFICIENT_DATA,
     REJECTED,
     VALIDATED,
@@ -72,15 +72,17 @@ def test_success_criteria_p_is_edge_vs_random_s_family_adjusted_p(monkeypatch, r
     import dataclasses
 
     from assets.common.config import LabConfig
-    from assets.validation import evaluate as EV
+    from assets.engine import aggregate as AG
+    from assets.engine.run import score_trades
+    from assets.validation.package import evaluate as EV
     from tests.support.validation_fixtures import outcomes_for, priced_trades, random_walk_days
 
-    real_null = EV.random_entry_null
+    real_null = AG.null_result
 
     def null_with_p(*args, **kw):
         return dataclasses.replace(real_null(*args, **kw), p_value=raw_p)
 
-    monkeypatch.setattr(EV, "random_entry_null", null_with_p)
+    monkeypatch.setattr(AG, "null_result", null_with_p)
     cfg = LabConfig()
     cfg = cfg.model_copy(update={
         "validation": cfg.validation.model_copy(update={
@@ -88,8 +90,10 @@ def test_success_criteria_p_is_edge_vs_random_s_family_adjusted_p(monkeypatch, r
             "oi_placebo_replications": 5}),
         "pressure": cfg.pressure.model_copy(update={"calibration_days": 2})})
     days = random_walk_days(12, 31)
-    pkg, _ = EV.evaluate(priced_trades(days[2:], 60, 32, cfg), outcomes_for(days[2:], 80, 33, cfg),
-                         days, cfg, {}, {}, validation_timestamp="T")
+    agg = score_trades(priced_trades(days[2:], 60, 32, cfg), outcomes_for(days[2:], 80, 33, cfg),
+                       days, cfg)
+    pkg, _ = EV.evaluate(agg, cfg, {}, {}, validation_timestamp="T",
+                         load_days=lambda ds: {d.quote_date: d for d in days})
     edge = next(c for c in pkg["claims_family"]["claims"] if c["name"] == "edge_vs_random")
     assert edge["p_value"] == raw_p and edge["initial_weight"] == 0.5  # two confirmatory
     crit = pkg["success_criteria"]["p_value"]

@@ -26,11 +26,11 @@ from assets.engine.placebo import placebo_shift_range
 from assets.engine.procedure import Procedure
 from assets.engine.unit import Shares, redraw_shares
 from assets.trading.simulator import BarTape, empty_skips, priced_candidates, take_trades
-from assets.validation.direction_null import DirectionNullResult
-from assets.validation.metrics import out_of_sample
-from assets.validation.null_model import NullResult
-from assets.validation.package_assembly import derived_seeds
-from assets.validation.repeated_looks import horizon_days
+from assets.validation.claims.repeated_looks import horizon_days
+from assets.validation.package.assembly import derived_seeds
+from assets.validation.statistics.direction_null import DirectionNullResult
+from assets.validation.statistics.metrics import out_of_sample
+from assets.validation.statistics.null_model import NullResult
 
 
 class ShareSource(Protocol):

@@ -18,9 +18,9 @@ from scipy import stats
 from assets.common.config import LabConfig, UrgencyRule
 from assets.engine.monte_carlo import NullShare
 from assets.trading.exits import REASON_NAMES
-from assets.validation.direction_null import DirectionNullResult
-from assets.validation.json_values import finite_or_none
-from assets.validation.null_model import NullResult
+from assets.validation.package.json_values import finite_or_none
+from assets.validation.statistics.direction_null import DirectionNullResult
+from assets.validation.statistics.null_model import NullResult
 
 
 def _greater_p(null: np.ndarray, observed: float) -> float:

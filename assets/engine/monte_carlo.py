@@ -24,7 +24,7 @@ import numpy as np
 from assets.common.config import TradingConfig, UrgencyRule
 from assets.trading.exits import REASON_NAMES, first_exits
 from assets.trading.simulator import BarTape, hold_bars, trade_dollars
-from assets.validation.null_model import window_alert_bars
+from assets.validation.statistics.null_model import window_alert_bars
 
 
 @dataclass

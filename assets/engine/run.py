@@ -93,7 +93,7 @@ def engine_record(agg: Aggregate, computed: int | None = None,
 def run_in_memory(market: Mapping[dt.date, MarketDay], cfg,
                   protocol: Mapping | None = None) -> dict:
     """Every numpy stage on in-memory days; returns the evidence package (no timestamp)."""
-    from assets.validation.evaluate import evaluate
+    from assets.validation.package.evaluate import evaluate
 
     agg = run_engine(market, cfg)
     record = dict(protocol or {"calibration_split": calibration_record(agg)})

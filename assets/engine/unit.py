@@ -36,8 +36,8 @@ from assets.trading.simulator import (
     empty_skips,
     priced_candidates,
 )
-from assets.validation.package_assembly import derived_seeds
-from assets.validation.steering_concentration import daily_steering_table
+from assets.validation.package.assembly import derived_seeds
+from assets.validation.statistics.steering_concentration import daily_steering_table
 
 # What the aggregation's sequential pass needs of a priced candidate (indices local to
 # the day's bars; the aggregation moves them onto the whole tape).

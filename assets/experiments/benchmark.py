@@ -2,7 +2,7 @@
 
 The package's null says "no better than random trades": each trade re-entered at a bar
 drawn uniformly from its urgency window on its day, in a random direction, with the same
-stop, target, time stop, size, slippage and commission (`assets.validation.null_model`).
+stop, target, time stop, size, slippage and commission (`assets.validation.statistics.null_model`).
 The benchmark is that null's *expected* P&L, computed exactly rather than sampled: the
 mean over every candidate entry bar and both directions. Summed per day over the
 out-of-sample days (0 without a trade), it lines up with the variant's own series, and
@@ -22,8 +22,8 @@ import pandas as pd
 from assets.common.config import TradingConfig, UrgencyRule
 from assets.trading.exits import first_exits
 from assets.trading.simulator import BarTape
-from assets.validation.metrics import out_of_sample
-from assets.validation.null_model import random_entry_plan
+from assets.validation.statistics.metrics import out_of_sample
+from assets.validation.statistics.null_model import random_entry_plan
 
 
 class RandomEntryBenchmark:

@@ -33,8 +33,8 @@ from assets.experiments.benchmark import RandomEntryBenchmark
 from assets.experiments.grid import Variant
 from assets.pressure.calibration import split_calibration_days
 from assets.trading.simulator import build_bar_tape
-from assets.validation.metrics import out_of_sample
-from assets.validation.sharpe import annualized_sharpe, daily_pnl
+from assets.validation.statistics.metrics import out_of_sample
+from assets.validation.statistics.sharpe import annualized_sharpe, daily_pnl
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from arch.bootstrap import SPA
 
-from assets.validation.sharpe import (
+from assets.validation.statistics.sharpe import (
     TRADING_DAYS,
     annualized_sharpe,
     deflated_sharpe_ratio,

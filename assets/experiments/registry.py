@@ -61,7 +61,7 @@ def dataset_id(source: Mapping[str, Any], underlying: str) -> str:
 
 
 def landing_dataset_id(landing: Path, underlying: str) -> str:
-    from assets.validation.reproducibility import data_source
+    from assets.validation.package.reproducibility import data_source
 
     return dataset_id(data_source(landing), underlying)
 

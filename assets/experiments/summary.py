@@ -21,9 +21,9 @@ from assets.common.calendar import expiration_days_per_year
 from assets.common.config import LabConfig
 from assets.experiments import overfitting
 from assets.experiments.evaluate import VariantResult
-from assets.validation.json_values import finite_or_none as _f
-from assets.validation.sharpe import sharpe
-from assets.validation.verdict import verdict
+from assets.validation.claims.verdict import verdict
+from assets.validation.package.json_values import finite_or_none as _f
+from assets.validation.statistics.sharpe import sharpe
 
 SCHEMA_FILE = "sweep.schema.json"
 LOGIT_BINS = 20

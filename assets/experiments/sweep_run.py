@@ -38,7 +38,7 @@ from assets.experiments.evaluate import VariantResult, evaluate_variants, scored
 from assets.experiments.grid import Variant, apply_overrides, expand_grid
 from assets.experiments.summary import build_sweep_document, daily_sharpe_variance
 from assets.experiments.units import load_units, write_unit
-from assets.validation.sharpe import sharpe
+from assets.validation.statistics.sharpe import sharpe
 
 SWEEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 DAILY_TABLE = SWEEP_DAILY

@@ -4,7 +4,7 @@ Defaults (`pressure-lab study`): 50 null worlds and a ladder of steer and pin wo
 0.5, 1, 2 and 4 × the generator's default strength, 5 worlds per rung, each world half a
 year of SPXW expirations. The Monte Carlo replication counts are the study's own (named in
 the output); they set the p-values' resolution, not their validity (see
-`assets.validation.study_quote`).
+`assets.validation.package.study_quote`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from assets.common.config import LabConfig
 from assets.study.page import write_study_page
 from assets.study.summary import summarize
 from assets.study.units import load_results, run_units, study_units
-from assets.validation.study_quote import procedure_digest
+from assets.validation.package.study_quote import procedure_digest
 
 STUDY_FILE, STUDY_PAGE = "study.json", "study.html"
 DEFAULT_STRENGTHS = (0.5, 1.0, 2.0, 4.0)

@@ -1,6 +1,6 @@
 """Dagster assets of the validation stage: statistics, the verdict, the evidence package.
 
-`validation_statistics` computes everything (the pure `assets.validation.evaluate.evaluate`)
+`validation_statistics` computes everything (the pure `assets.validation.package.evaluate.evaluate`)
 and stores it in the warehouse; `evidence_package` stamps it, validates it against the JSON
 Schema *before* publishing, and swaps it into `$PRESSURE_LAB_HOME/evidence/` atomically,
 keeping every earlier package under `evidence/runs/<run_id>/`. The published package's
@@ -36,7 +36,7 @@ from assets.ingestion import bar_sources
 from assets.ingestion.adapters import landing_days
 from assets.pressure.assets import prediction_outcomes
 from assets.trading.assets import risk_management_report
-from assets.validation.reproducibility import reproducibility_protocol
+from assets.validation.package.reproducibility import reproducibility_protocol
 
 PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
 # The statistics stack (scipy, statsmodels, arch, jsonschema) is imported inside the asset
@@ -50,10 +50,10 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
                           lab_config: LabConfigResource,
                           experiments: ExperimentRecordsResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
-    from assets.validation.evaluate import evaluate
-    from assets.validation.json_values import canonical_dumps
-    from assets.validation.package_assembly import derived_seeds
-    from assets.validation.repeated_looks import add_look
+    from assets.validation.claims.repeated_looks import add_look
+    from assets.validation.package.assembly import derived_seeds
+    from assets.validation.package.evaluate import evaluate
+    from assets.validation.package.json_values import canonical_dumps
 
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
@@ -112,8 +112,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
 def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """The reviewers' JSON package and the specification's five evidence files, published
     atomically."""
-    from assets.validation.package_schema import validate_package
-    from assets.validation.publishing import write_package
+    from assets.validation.package.publishing import write_package
+    from assets.validation.package.schema import validate_package
 
     with duckdb.get_connection() as conn:
         stored = read_table(conn, tables.VALIDATION_RESULTS).iloc[0]

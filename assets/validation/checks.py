@@ -10,7 +10,7 @@ from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 @asset_check(asset="evidence_package", blocking=True,
              description="The published package validates against its JSON Schema.")
 def evidence_package_schema() -> AssetCheckResult:
-    from assets.validation.package_schema import validate_package
+    from assets.validation.package.schema import validate_package
 
     path = lab_paths().evidence / EVIDENCE_PACKAGE_FILE
     try:

@@ -12,7 +12,7 @@ from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.trading.exits import REASON_NAMES, first_exits
 from assets.trading.simulator import build_bar_tape, hold_bars
-from assets.validation.null_model import window_alert_bars
+from assets.validation.statistics.null_model import window_alert_bars
 
 CLASSES = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 

@@ -24,8 +24,8 @@ import pandas as pd
 from assets.common.config import TradingConfig
 from assets.trading.exits import first_exits
 from assets.trading.simulator import as_tape, hold_bars
-from assets.validation.json_values import finite_or_none
-from assets.validation.metrics import out_of_sample
+from assets.validation.package.json_values import finite_or_none
+from assets.validation.statistics.metrics import out_of_sample
 
 REPS_PER_BLOCK = 64
 

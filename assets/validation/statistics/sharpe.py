@@ -33,7 +33,7 @@ from arch.bootstrap import StationaryBootstrap, optimal_block_length
 from scipy import stats
 
 from assets.common.calendar import expiration_days_per_year
-from assets.validation.json_values import finite_or_none
+from assets.validation.package.json_values import finite_or_none
 
 TRADING_DAYS = 252
 EULER_GAMMA = 0.5772156649015329

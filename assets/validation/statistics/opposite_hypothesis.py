@@ -26,8 +26,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from assets.common.config import ValidationConfig
-from assets.validation.same_minute import CLASSES
-from assets.validation.same_minute import out_of_sample_rows as _oos
+from assets.validation.statistics.same_minute import CLASSES
+from assets.validation.statistics.same_minute import out_of_sample_rows as _oos
 
 MIN_CLUSTERS = 10
 

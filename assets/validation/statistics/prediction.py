@@ -29,7 +29,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from assets.validation.json_values import finite_or_none
+from assets.validation.package.json_values import finite_or_none
 
 CLASSES: tuple[str, ...] = ("ASSIGNMENT_PANIC", "PIN_RISK_MANAGEMENT")
 MIN_CLUSTERS = 10  # days needed before day-clustered standard errors are used

@@ -17,7 +17,7 @@ from scipy import stats
 
 from assets.common.config import UrgencyRule
 from assets.common.market_day import MarketDay
-from assets.validation.json_values import finite_or_none
+from assets.validation.package.json_values import finite_or_none
 
 
 def _spearman_ci(rho: float, n: int, alpha: float) -> list[float | None]:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from assets.common.config import ValidationConfig
-from assets.validation.null_model import NullResult
-from assets.validation.package_sections import number_text, percent_text
+from assets.validation.package.sections import number_text, percent_text
+from assets.validation.statistics.null_model import NullResult
 
 
 def performance_metrics(ts: Mapping[str, Any], sh: Mapping[str, Any], dd: Mapping[str, Any],

@@ -36,8 +36,8 @@ from scipy import stats
 
 from assets.common.config import UrgencyRule
 from assets.common.market_day import MarketDay
-from assets.validation.json_values import finite_or_none
-from assets.validation.same_minute import (
+from assets.validation.package.json_values import finite_or_none
+from assets.validation.statistics.same_minute import (
     CLASSES,
     MIN_HISTORY_DAYS,
     out_of_sample_rows,

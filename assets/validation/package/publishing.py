@@ -19,8 +19,8 @@ import pandas as pd
 
 from assets.common.atomic_files import write_text_atomic
 from assets.common.settings import EVIDENCE_PACKAGE_FILE
-from assets.validation.json_values import canonical_dumps, to_jsonable
-from assets.validation.metrics import out_of_sample
+from assets.validation.package.json_values import canonical_dumps, to_jsonable
+from assets.validation.statistics.metrics import out_of_sample
 
 PACKAGE_FILE = EVIDENCE_PACKAGE_FILE
 LATEST_RUN_FILE = "LATEST_RUN"

@@ -112,7 +112,7 @@ def drawdown_statistics(trades: pd.DataFrame, starting_equity: float) -> dict[st
 def daily_equity_curve(trades: pd.DataFrame, days: Iterable,
                        starting_equity: float) -> dict[str, list]:
     """End-of-day equity over every out-of-sample day, for the report's figure."""
-    from assets.validation.sharpe import daily_pnl
+    from assets.validation.statistics.sharpe import daily_pnl
 
     daily = daily_pnl(trades, days)
     equity = starting_equity + daily.cumsum().to_numpy()

@@ -1,6 +1,6 @@
 """Two sections of the evidence package that read the other sections: the per-class
 urgency validation and the one-line hypothesis results (every SUPPORTED or detected in
-them comes from a claim of the family, `assets.validation.claims`).
+them comes from a claim of the family, `assets.validation.claims.claims`).
 
 Each result line starts with its status (SUPPORTED, NOT SUPPORTED, INSUFFICIENT DATA,
 NOT MEASURED …) and then gives the numbers it rests on, so a reviewer can check the word
@@ -17,10 +17,10 @@ import pandas as pd
 from scipy import stats
 
 from assets.common.config import LabConfig
-from assets.validation.json_values import finite_or_none
-from assets.validation.metrics import win_rate_stats, wins_of
-from assets.validation.null_model import NullResult
-from assets.validation.verdict import INSUFFICIENT_DATA, VALIDATED
+from assets.validation.claims.verdict import INSUFFICIENT_DATA, VALIDATED
+from assets.validation.package.json_values import finite_or_none
+from assets.validation.statistics.metrics import win_rate_stats, wins_of
+from assets.validation.statistics.null_model import NullResult
 
 
 def percent_text(x: float | None) -> str:

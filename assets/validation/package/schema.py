@@ -12,14 +12,15 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from assets.validation.json_values import to_jsonable
+from assets.validation.package.json_values import to_jsonable
 
 SCHEMA_FILE = "evidence_package.schema.json"
 
 
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
-    text = resources.files("assets.validation").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    schema = resources.files("assets.validation.package").joinpath(SCHEMA_FILE)
+    text = schema.read_text(encoding="utf-8")
     return json.loads(text)
 
 

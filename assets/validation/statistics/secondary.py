@@ -15,7 +15,7 @@
 
 Each test's p-value is one-sided in the direction of its claim ((3)'s is the largest of
 its components'). They are not corrected here: they are members of the package's one
-family of claims (`assets.validation.claims_family`), which sets each status from its
+family of claims (`assets.validation.claims.claims_family`), which sets each status from its
 family-adjusted p-value. A test that cannot be run (too little data) is
 reported as not tested.
 
@@ -41,15 +41,19 @@ import statsmodels.api as sm
 
 from assets.common.config import UrgencyRule, ValidationConfig
 from assets.common.market_day import MarketDay
-from assets.validation.json_values import finite_or_none
-from assets.validation.same_minute import (
+from assets.validation.package.json_values import finite_or_none
+from assets.validation.statistics.same_minute import (
     CLASSES,
     MIN_HISTORY_DAYS,
     same_minute_volatility,
 )
-from assets.validation.same_minute import out_of_sample_rows as _oos
-from assets.validation.steering_concentration import steering_vs_concentration
-from assets.validation.urgency_patterns import HYPOTHESIS, TEST, distinct_urgency_patterns
+from assets.validation.statistics.same_minute import out_of_sample_rows as _oos
+from assets.validation.statistics.steering_concentration import steering_vs_concentration
+from assets.validation.statistics.urgency_patterns import (
+    HYPOTHESIS,
+    TEST,
+    distinct_urgency_patterns,
+)
 
 
 # --------------------------------------------------------------------------- (1)

@@ -15,8 +15,8 @@ import pandas as pd
 
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
-from assets.validation.json_values import to_jsonable
-from assets.validation.metrics import out_of_sample
+from assets.validation.package.json_values import to_jsonable
+from assets.validation.statistics.metrics import out_of_sample
 
 
 def heatmap_figure_data(quote_date, strikes: np.ndarray, minutes: np.ndarray,

@@ -15,17 +15,17 @@ import numpy as np
 
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
-from assets.validation.claims_family import CONFIRMATORY, gatekeeping_graph
-from assets.validation.json_values import finite_or_none
-from assets.validation.metrics import out_of_sample, wins_of
-from assets.validation.opposite_hypothesis import opposite_hypothesis
-from assets.validation.package_assembly import build_evidence_package
-from assets.validation.package_figures import example_day_heatmap
-from assets.validation.prediction import prediction_accuracy, pressure_vs_move_figure
-from assets.validation.publishing import empirical_evidence_files
-from assets.validation.repeated_looks import horizon_days
-from assets.validation.secondary import secondary_hypotheses
-from assets.validation.sharpe import sharpe_statistics
+from assets.validation.claims.claims_family import CONFIRMATORY, gatekeeping_graph
+from assets.validation.claims.repeated_looks import horizon_days
+from assets.validation.package.assembly import build_evidence_package
+from assets.validation.package.figures import example_day_heatmap
+from assets.validation.package.json_values import finite_or_none
+from assets.validation.package.publishing import empirical_evidence_files
+from assets.validation.statistics.metrics import out_of_sample, wins_of
+from assets.validation.statistics.opposite_hypothesis import opposite_hypothesis
+from assets.validation.statistics.prediction import prediction_accuracy, pressure_vs_move_figure
+from assets.validation.statistics.secondary import secondary_hypotheses
+from assets.validation.statistics.sharpe import sharpe_statistics
 
 
 def _horizon_verdict(agg, cfg: LabConfig, seed: int) -> dict[str, Any] | None:
@@ -61,7 +61,7 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
     not passed; `variant_trials`: the variants tried on this dataset, from the registry
     (`assets.experiments.registry.variant_trials`); None: `validation.n_variants_tried`.
     """
-    from assets.validation.package_assembly import derived_seeds
+    from assets.validation.package.assembly import derived_seeds
 
     vc = cfg.validation
     seeds = derived_seeds(vc.seed)

@@ -20,7 +20,7 @@ from arch.bootstrap import IIDBootstrap
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
-from assets.validation.json_values import finite_or_none
+from assets.validation.package.json_values import finite_or_none
 
 TRADE_COLUMNS: tuple[str, ...] = ("pnl_points", "pnl_dollars", "is_calibration")
 

@@ -19,23 +19,23 @@ import numpy as np
 import pandas as pd
 
 from assets.common.config import LabConfig
-from assets.validation.claims import build_claims, run_family
-from assets.validation.claims_family import claim_lookup
-from assets.validation.direction_null import DirectionNullResult
-from assets.validation.drawdown import daily_equity_curve, drawdown_statistics
-from assets.validation.json_values import finite_or_none, to_jsonable
-from assets.validation.metrics import cohens_h, out_of_sample, trade_statistics
-from assets.validation.null_model import NullResult
-from assets.validation.opposite_hypothesis import set_opposite_statuses
-from assets.validation.package_measures import performance_metrics, statistical_measures
-from assets.validation.package_sections import hypothesis_results, urgency_validation
-from assets.validation.power import minimum_detectable_effect
-from assets.validation.publishing import evidence_file_names
-from assets.validation.repeated_looks import add_current_look, looks_section
-from assets.validation.secondary import set_statuses
-from assets.validation.sharpe import sharpe_statistics
-from assets.validation.study_quote import quote_study
-from assets.validation.verdict import INSUFFICIENT_DATA, success_criteria, verdict
+from assets.validation.claims.claims import build_claims, run_family
+from assets.validation.claims.claims_family import claim_lookup
+from assets.validation.claims.repeated_looks import add_current_look, looks_section
+from assets.validation.claims.verdict import INSUFFICIENT_DATA, success_criteria, verdict
+from assets.validation.package.json_values import finite_or_none, to_jsonable
+from assets.validation.package.measures import performance_metrics, statistical_measures
+from assets.validation.package.publishing import evidence_file_names
+from assets.validation.package.sections import hypothesis_results, urgency_validation
+from assets.validation.package.study_quote import quote_study
+from assets.validation.statistics.direction_null import DirectionNullResult
+from assets.validation.statistics.drawdown import daily_equity_curve, drawdown_statistics
+from assets.validation.statistics.metrics import cohens_h, out_of_sample, trade_statistics
+from assets.validation.statistics.null_model import NullResult
+from assets.validation.statistics.opposite_hypothesis import set_opposite_statuses
+from assets.validation.statistics.power import minimum_detectable_effect
+from assets.validation.statistics.secondary import set_statuses
+from assets.validation.statistics.sharpe import sharpe_statistics
 
 NULL_HISTOGRAM_BINS = 50
 

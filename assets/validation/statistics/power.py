@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from statsmodels.stats.power import TTestPower
 
-from assets.validation.json_values import finite_or_none
+from assets.validation.package.json_values import finite_or_none
 
 POWER_TARGET = 0.8
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assets.validation.claims_family import (
+from assets.validation.claims.claims_family import (
     CONFIRMATORY,
     EXPLORATORY,
     Claim,

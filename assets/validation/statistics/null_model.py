@@ -39,8 +39,8 @@ from scipy import stats
 from assets.common.config import TradingConfig, UrgencyRule
 from assets.trading.exits import REASON_NAMES, first_exits
 from assets.trading.simulator import BarTape, as_tape, hold_bars
-from assets.validation.json_values import finite_or_none
-from assets.validation.metrics import out_of_sample
+from assets.validation.package.json_values import finite_or_none
+from assets.validation.statistics.metrics import out_of_sample
 
 REPS_PER_BLOCK = 64  # replications sharing one child generator (fixes the random stream)
 DEFAULT_CHUNK_TRADES = 1_000_000  # simulated trades per call to the exit engine
