@@ -107,7 +107,7 @@ def load_market_days(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | 
     wanted = sorted(set(days)) if days is not None else available_days(conn)
     if not wanted:
         return {}
-    key = (_database_file(conn), tuple(wanted), exchange, _source_fingerprint(conn, wanted))
+    key = (_database_file(conn), tuple(wanted), exchange, load_fingerprint(conn, wanted))
     if _LAST_LOAD.get("key") != key:
         _LAST_LOAD.clear()  # release the previous days before building new ones
         _LAST_LOAD.update(key=key, market=_build_market_days(conn, wanted, exchange))
@@ -122,7 +122,7 @@ def _database_file(conn: duckdb.DuckDBPyConnection) -> str:
                .fetchone()[0])
 
 
-def _source_fingerprint(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date]) -> tuple:
+def load_fingerprint(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date]) -> tuple:
     """Row count and an order-independent hash of every column MarketDays are built from."""
     bars = conn.execute(
         "select count(*), sum(hash(quote_date, ts, open, high, low, close)::hugeint) "

@@ -23,6 +23,7 @@ from assets.common.warehouse_io import (
     append_rows,
     available_days,
     load_bar_tape,
+    load_fingerprint,
     load_market_days,
     read_table,
     replace_rows,
@@ -40,13 +41,26 @@ LOAD_CHUNK_DAYS = 128
 
 
 def current_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig) -> Procedure:
-    """Calibrated on the warehouse's first `pressure.calibration_days` days."""
+    """Calibrated on the warehouse's first `pressure.calibration_days` days: the stored
+    procedure when it was calibrated on those very days, under this config, from rows
+    that have not changed since; else calibrated anew and stored."""
     days = available_days(conn)
     if not days:
         raise ValueError("no expiration day has both published bars and OI: nothing to score")
     calib, _ = split_calibration_days(days, cfg.pressure.calibration_days)
+    source = calibration_fingerprint(conn, calib)
+    stored = _stored_procedure(conn, cfg, source)
+    if stored is not None and list(stored.calibration_days) == calib:
+        return stored
     market = load_market_days(conn, calib, cfg.calendar.exchange)
-    return calibrate([market[d] for d in calib], cfg)
+    proc = calibrate([market[d] for d in calib], cfg)
+    save_procedure(conn, proc, source)
+    return proc
+
+
+def calibration_fingerprint(conn: duckdb.DuckDBPyConnection, days: Sequence[dt.date]) -> str:
+    """An order-independent hash of the calibration days' bars and OI rows."""
+    return str(load_fingerprint(conn, list(days)))
 
 
 def refresh_units(conn: duckdb.DuckDBPyConnection, days: Sequence[dt.date],
@@ -93,21 +107,34 @@ def refreshes_of(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]
     return {"computed": int(got[0]), "recomputed": int(got[1])}
 
 
-def save_procedure(conn: duckdb.DuckDBPyConnection, proc: Procedure) -> None:
+def save_procedure(conn: duckdb.DuckDBPyConnection, proc: Procedure, source: str) -> None:
+    """The one stored procedure (the table is rebuilt: its columns are the record's)."""
+    conn.execute(f"drop table if exists {tables.ENGINE_PROCEDURE}")
     replace_rows(conn, tables.ENGINE_PROCEDURE, pd.DataFrame(
-        {"digest": [proc.digest], "record_json": [json.dumps(proc.record(), sort_keys=True)]}))
+        {"digest": [proc.digest], "record_json": [json.dumps(proc.record(), sort_keys=True)],
+         "source_fingerprint": [source]}))
 
 
-def saved_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig) -> Procedure:
-    """The procedure the last refresh stored (its config is today's `cfg`)."""
-    record = json.loads(read_table(conn, tables.ENGINE_PROCEDURE)["record_json"].iloc[0])
+def _stored_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig,
+                      source: str | None = None) -> Procedure | None:
+    if not table_exists(conn, tables.ENGINE_PROCEDURE):
+        return None
+    row = read_table(conn, tables.ENGINE_PROCEDURE).iloc[0]
+    if source is not None and row.get("source_fingerprint") != source:
+        return None
+    record = json.loads(row["record_json"])
     proc = Procedure(cfg, tuple(dt.date.fromisoformat(d) for d in record["calibration_days"]),
                      dict(record["thresholds"]),
                      {k: tuple(tuple(p) for p in v) for k, v in record["entry_minutes"].items()})
-    stored = read_table(conn, tables.ENGINE_PROCEDURE)["digest"].iloc[0]
-    if proc.digest != stored:
-        raise ValueError("the stored procedure was calibrated under another config: "
-                         "rerun the pressure stage (pressure_alerts)")
+    return proc if proc.digest == row["digest"] else None
+
+
+def saved_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig) -> Procedure:
+    """The procedure the pressure stage stored, under today's `cfg`."""
+    proc = _stored_procedure(conn, cfg)
+    if proc is None:
+        raise ValueError("no procedure stored under this config: rerun the pressure stage "
+                         "(pressure_alerts)")
     return proc
 
 

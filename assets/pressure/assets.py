@@ -35,7 +35,6 @@ from assets.engine.warehouse import (
     record_refresh,
     refresh_stale,
     refresh_units,
-    save_procedure,
 )
 from assets.pressure.calibration import Calibration
 from assets.pressure.kernel import GridWorkspace, pressure_grid
@@ -104,7 +103,6 @@ def pressure_alerts(context: AssetExecutionContext, duckdb: DuckDBResource,
                                 "nothing is out of sample")
         proc = current_procedure(conn, cfg)
         refreshed = refresh_stale(conn, proc, context.run_id)
-        save_procedure(conn, proc)
         calibration = Calibration(proc.calibration_days,
                                   tuple(d for d in days if d not in set(proc.calibration_days)),
                                   dict(proc.thresholds))
