@@ -33,7 +33,7 @@ from assets.common import calendar
 from assets.common.config import LabConfig
 from assets.ingestion.adapters import adapter_for_file
 from assets.ingestion.instruments import bare
-from assets.ingestion.rules import OffendingRow, RuleResult
+from assets.ingestion.rules import OffendingRow, RuleResult, rows_by_day
 
 RULE = "bars_match_chain"
 DESCRIPTION = ("the bars can be the chain's underlying: the chain's underlying_price matches "
@@ -74,12 +74,6 @@ class UnderlyingCheck:
         verdict = "can be" if self.passed else "cannot be"
         return (f"{self.day}: bars {self.bars_file} {verdict} the underlying of chain "
                 f"{self.chain_file}: {what}")
-
-
-def _day_rows(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    column = "partition_date" if "partition_date" in frame.columns else "quote_date"
-    days = pd.to_datetime(frame[column]).dt.normalize()
-    return frame[(days == pd.Timestamp(day)).to_numpy()]
 
 
 def _open_at(bars: pd.DataFrame, day: dt.date, at: dt.time) -> float | None:
@@ -144,10 +138,13 @@ def snapshot_time(chains: pd.DataFrame) -> dt.time | None:
 
 def check_days(bars: pd.DataFrame, chains: pd.DataFrame, days: list[dt.date],
                cfg: LabConfig) -> list[UnderlyingCheck]:
+    """Every day's check; each frame is split by day once (linear in days)."""
+    bar_rows, chain_rows = rows_by_day(bars), rows_by_day(chains)
+    none = np.empty(0, dtype=np.intp)
     found = []
     for d in sorted(days):
-        day_chains = _day_rows(chains, d)
-        found.append(check_day(_day_rows(bars, d), day_chains, d, cfg,
+        day_chains = chains.iloc[chain_rows.get(d, none)]
+        found.append(check_day(bars.iloc[bar_rows.get(d, none)], day_chains, d, cfg,
                                snapshot_time(day_chains)))
     return [c for c in found if c is not None]
 
