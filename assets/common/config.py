@@ -26,7 +26,8 @@ class _Section(BaseModel):
 class CalendarConfig(_Section):
     exchange: str = "XNYS"
     expiration_rule: Literal["daily", "mwf", "spxw"] = "spxw"
-    partitions_start: str = "2016-01-04"  # first partition day shown in the UI
+    # First partition day; an earlier landing file moves it back (assets/common/partitions.py).
+    partitions_start: str = "2016-01-04"
 
 
 _OLD_GAP_KEY = "underlying_max_gap_fraction"  # before underlying_max_ratio
