@@ -40,10 +40,11 @@ from assets.ingestion.rules import OffendingRow, RuleResult, rows_by_day
 
 RULE = "bars_match_chain"
 DESCRIPTION = ("the bars can be the chain's underlying: the chain's underlying_price matches "
-               "the bars' open at the minute its vendor stamped it (Cboe 15:45 ET); else "
-               "it, or (without one) the bars' first price against the day's strike range, "
-               "is within a factor ingestion.underlying_max_ratio of the bars' session range "
-               "(a market move passes, a wrong instrument is a multiple off)")
+               "the bars' open at the minute its vendor stamped it (Cboe 15:45 ET); an "
+               "unstamped one lies within a factor ingestion.underlying_max_ratio of the bars' "
+               "session range; without one, the bars' first price lies within that factor of "
+               "the day's strike range (a market move passes, a wrong instrument is a "
+               "multiple off)")
 
 
 def factor_outside(low: float, high: float, price: float) -> float:
