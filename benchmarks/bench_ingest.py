@@ -10,7 +10,11 @@
 2. Bars: a year of canonical 1-minute bar files (the real sessions of one exchange year,
    early closes included, ~250 x 390): parse all files, validate the year in one GX run,
    stage + publish.
-Writes benchmarks/results/ingest.json. `--quick`: 150 000 chain rows and a quarter of bars.
+3. The bars check's scaling: what `bars_quality` computes after loading the stage (the GX
+   bar rules, then bars against chains) on in-memory staged frames of 1 and 10 years of
+   expiration days; the cost per day must not grow with the horizon.
+Writes benchmarks/results/ingest.json. `--quick`: 150 000 chain rows, a quarter of bars,
+and 1 vs 3 years for the scaling.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import duckdb  # noqa: E402
 
 from assets.common import calendar  # noqa: E402
 from assets.common.config import LabConfig  # noqa: E402
-from assets.ingestion import readers  # noqa: E402
+from assets.ingestion import plausibility, readers  # noqa: E402
 from assets.ingestion.adapters import cboe, read_days  # noqa: E402
 from assets.ingestion.contract import normalize_chains  # noqa: E402
 from assets.ingestion.gx_validation import validate_bars, validate_chains  # noqa: E402
@@ -208,6 +212,53 @@ def bench_bars(tmp: Path, cfg: LabConfig, quarter: bool, rng) -> dict:
     }
 
 
+def staged_frames(rng: np.random.Generator, sessions) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staged bars and 0DTE chains (stage columns) of `sessions`, as `load_stage` returns."""
+    bars, chains = [], []
+    strikes = np.arange(3700.0, 4300.0, 5.0)
+    for s in sessions:
+        ts = s.bar_starts()
+        close = 4000.0 + np.cumsum(rng.normal(0, 0.8, ts.size))
+        open_ = np.r_[close[0], close[:-1]]
+        day = pd.Timestamp(s.day)
+        bars.append(pd.DataFrame({
+            "quote_date": day, "symbol": "SPX", "ts": ts, "open": open_,
+            "high": np.maximum(open_, close) + 0.25, "low": np.minimum(open_, close) - 0.25,
+            "close": close, "volume": 100.0, "source_file": f"landing/bars/{s.day}.csv",
+            "source_row": np.arange(1, ts.size + 1), "partition_date": day}))
+        n = strikes.size
+        chains.append(pd.DataFrame({
+            "quote_date": day, "underlying": "SPX", "root": "SPXW", "expiration": day,
+            "strike": np.r_[strikes, strikes], "option_type": ["C"] * n + ["P"] * n,
+            "open_interest": 10.0, "volume": 1.0, "bid": 1.0, "ask": 1.1,
+            "implied_volatility": 0.2, "underlying_price": float(open_[0]),
+            "source_file": f"landing/chains/{s.day}.csv",
+            "source_row": np.arange(1, 2 * n + 1), "partition_date": day}))
+    return pd.concat(bars, ignore_index=True), pd.concat(chains, ignore_index=True)
+
+
+def bench_check_scaling(cfg: LabConfig, horizons: tuple[int, ...], rng) -> dict:
+    """The bars check (GX rules + bars_match_chain) per horizon: seconds and ms per day."""
+    out = {}
+    for years in horizons:
+        sessions = calendar.expiration_sessions(
+            dt.date(BAR_YEAR - years + 1, 1, 1), dt.date(BAR_YEAR, 12, 31),
+            cfg.calendar.expiration_rule, cfg.calendar.exchange)
+        bars, chains = staged_frames(rng, sessions)
+        days = [s.day for s in sessions]
+        report, t_rules = _timed(validate_bars, bars, cfg, days)
+        checks, t_match = _timed(plausibility.check_days, bars, chains, days, cfg)
+        seconds = t_rules + t_match
+        out[f"{years}y"] = {
+            "days": len(days), "rows": int(len(bars)), "seconds": round(seconds, 3),
+            "rules_s": round(t_rules, 3), "bars_match_chain_s": round(t_match, 3),
+            "ms_per_day": round(1000 * seconds / len(days), 3),
+            "passed": report.passed and all(c.passed for c in checks)}
+    first, last = out[f"{horizons[0]}y"], out[f"{horizons[-1]}y"]
+    out["per_day_cost_ratio"] = round(last["ms_per_day"] / first["ms_per_day"], 3)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -219,13 +270,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
         chains = bench_chains(Path(tmp), cfg, 150_000 if args.quick else 1_500_000, rng)
         bars = bench_bars(Path(tmp), cfg, args.quick, rng)
+    scaling = bench_check_scaling(cfg, (1, 3) if args.quick else (1, 10), rng)
     result = {
         "benchmark": "ingest", "quick": args.quick,
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "pandas": pd.__version__,
         "pyarrow": pa.__version__, "duckdb": duckdb.__version__,
         "cpu_count": os.cpu_count(), "gx_first_call_s": round(t_gx_import, 3),
-        "chains_cboe_day": chains, "bars_year": bars,
+        "chains_cboe_day": chains, "bars_year": bars, "bars_check_scaling": scaling,
     }
     write_results("ingest", result)
     sys.stdout.write(json.dumps(result, indent=2) + "\n")

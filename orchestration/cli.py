@@ -42,8 +42,15 @@ def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
     keys = set(partition_keys)
     in_range = {d: f for d, f in found.items()
                 if (start is None or d >= start) and (end is None or d <= end)}
+    first = min(partition_keys, default=None)
     for day, files in sorted(in_range.items()):
-        if day.isoformat() not in keys:
+        if day.isoformat() in keys:
+            continue
+        if first is not None and day.isoformat() < first:
+            problems.append(f"{files[0]}: {day} is before the first partition day {first} "
+                            "(calendar.partitions_start, or the earliest landing file when "
+                            "earlier, as of when the partitions were built)")
+        else:
             problems.append(f"{files[0]}: {day} is not an expiration session of the configured "
                             "calendar (weekend, holiday, or not an expiration day under "
                             "calendar.expiration_rule)")

@@ -39,7 +39,11 @@ def landing_zone_sensor(context: SensorEvaluationContext):
             continue
         key = day.isoformat()
         if not expiration_partitions().has_partition_key(key):
-            context.log.warning(f"landing files for {key} ignored: not an expiration session")
+            first = expiration_partitions().get_first_partition_key()
+            why = (f"before the first partition day {first} (reload the code location to "
+                   "start the partitions at the earliest landing file)"
+                   if first is not None and key < first else "not an expiration session")
+            context.log.warning(f"landing files for {key} ignored: {why}")
             continue
         digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()[:16]
         requests.append(RunRequest(run_key=f"landing-{key}-{digest}", partition_key=key))

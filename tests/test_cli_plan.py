@@ -3,6 +3,8 @@
 import datetime as dt
 
 from assets.common import calendar
+from assets.common.config import LabConfig
+from assets.common.partitions import build_expiration_partitions, expiration_partitions
 from assets.ingestion.adapters import landing_days
 from orchestration.cli import plan_days
 
@@ -75,3 +77,26 @@ def test_bars_alone_on_other_days_are_basis_references_when_a_basis_is_configure
     assert any("2024-01-04" in p for p in problems)
     run, problems = plan_days(tmp_path, None, None, keys, bars_only_ok=True)
     assert problems == [] and run == ["2024-01-03", "2024-01-05"]
+
+
+def test_a_history_before_the_configured_start_is_planned_not_refused(lab_home):
+    """Files from December 2015, before calendar.partitions_start (2016-01-04): the
+    process's partitions start at the earliest landing day, so the run plans them;
+    partitions built without them (a process started before the files came) name the
+    setting rather than calling the days non-sessions."""
+    landing = lab_home / "landing"
+    days = ["2015-12-28", "2015-12-30", "2016-01-04"]  # Mon, Wed, Mon (New Year's Day shut)
+    for day in days:
+        _touch(landing, "chains", day)
+        _touch(landing, "bars", day)
+    expiration_partitions.cache_clear()
+    try:
+        keys = expiration_partitions().get_partition_keys()
+        assert keys[:3] == days
+        assert plan_days(landing, None, None, keys) == (days, [])
+    finally:
+        expiration_partitions.cache_clear()
+    stale = build_expiration_partitions(LabConfig()).get_partition_keys()
+    _, problems = plan_days(landing, None, None, stale)
+    assert len(problems) == 2 and all("calendar.partitions_start" in p for p in problems)
+    assert "chains/2015-12-28.csv" in problems[0] and "2015-12-30" in problems[1]

@@ -15,7 +15,7 @@ import pytest
 from assets.common.config import IngestionConfig, LabConfig
 from assets.ingestion.contract import normalize_bars, normalize_chains
 from assets.ingestion.gx_validation import validate_bars, validate_chains
-from assets.ingestion.rules import BAR_RULES, CHAIN_RULES, gap_limits
+from assets.ingestion.rules import BAR_RULES, CHAIN_RULES, gap_limits, rows_by_day
 from tests.support import ingestion_fixtures as fx
 
 CFG = LabConfig()
@@ -222,6 +222,27 @@ def test_bars_gaps_excess(day, minutes, dropped, fails):
 def test_bars_missing_day_fails_excess():
     r = bar_rule(good_bars(), "bars_gaps_excess", days=[fx.DAY, dt.date(2024, 1, 8)])
     assert not r.passed and r.unexpected_count == 390
+
+
+def test_rows_by_day_keeps_frame_order_and_drops_empty_days():
+    """Interleaved days and an empty day: positions by hand, in the frame's own order."""
+    frame = pd.DataFrame({"partition_date": pd.to_datetime(
+        ["2024-01-08", "2024-01-05", "2024-01-08", None, "2024-01-05", "2024-01-08"])})
+    got = {d: p.tolist() for d, p in rows_by_day(frame).items()}
+    assert got == {dt.date(2024, 1, 8): [0, 2, 5], dt.date(2024, 1, 5): [1, 4]}
+    assert rows_by_day(frame.iloc[:0]) == {}
+
+
+def test_two_days_in_one_frame_are_summarized_apart():
+    """A backfill frame: day two misses 8 minutes (fails), day one none; each day's summary
+    counts its own rows only."""
+    second = good_bars(dt.date(2024, 1, 8)).drop(index=range(50, 58))
+    frame = pd.concat([good_bars(), second], ignore_index=True)
+    report = validate_bars(frame, CFG, rules=GAP_RULES)
+    r = report.result("bars_gaps_excess")
+    assert not r.passed and r.unexpected_count == 8
+    assert [o.values["day"] for o in r.first_rows] == ["2024-01-08"]
+    assert r.first_rows[0].values["bars"] == 382
 
 
 def test_report_is_json_ready():

@@ -126,29 +126,69 @@ def test_the_index_itself_passes(tmp_path, underlying_price):
     assert check.passed and not check.name_warning
 
 
-def test_a_mislabelled_future_far_off_the_chains_price_fails(tmp_path):
-    """Labelled SPX, priced 150 points above (3.2 %): the underlying_price rule sees it."""
-    bars, chains = _frames(tmp_path, "SPX", 150.0, 1.0, 4700.5)
-    check = plausibility.check_day(bars, chains, fx.DAY, CFG)
-    low = min(p[3] for p in vf.index_path()) + 150.0
-    assert not check.passed and check.gap == pytest.approx(low - 4700.5)
-    assert check.limit == pytest.approx(0.02 * 4700.5)
-
-
-def test_gap_is_measured_to_the_session_range():
-    """Hand-made frames: the reference inside [low, high] is 0 points away."""
-    bars = pd.DataFrame({"symbol": "SPX", "open": [10.0, 11.0], "high": [12.0, 13.0],
+def _hand_frames(reference: float | None, first: float = 10.0):
+    """Bars of two minutes spanning [9, 13] (first open `first`), a chain with strikes 10
+    and 15 and an unstamped underlying_price `reference` (None: no price)."""
+    bars = pd.DataFrame({"symbol": "SPX", "open": [first, 11.0], "high": [12.0, 13.0],
                          "low": [9.0, 10.0], "close": [11.0, 12.0], "source_row": [1, 2],
                          "source_file": "b.csv", "partition_date": pd.Timestamp(fx.DAY)})
     chains = pd.DataFrame({"expiration": pd.Timestamp(fx.DAY), "strike": [10.0, 15.0],
-                           "underlying_price": [12.5, 12.5], "underlying": "SPX",
+                           "underlying_price": [reference, reference], "underlying": "SPX",
                            "source_file": "c.csv", "partition_date": pd.Timestamp(fx.DAY)})
+    return bars, chains
+
+
+@pytest.mark.parametrize("reference,factor,passed", [
+    (12.5, 1.0, True),  # inside the session range [9, 13]
+    (14.0, 14.0 / 13.0, True),  # 7.7 % above the high: the old 2 % rule refused it
+    (19.5, 1.5, True), (6.0, 1.5, True),  # exactly the limit, above and below
+    (19.6, 19.6 / 13.0, False), (5.9, 9.0 / 5.9, False),
+    (130.0, 10.0, False), (0.9, 10.0, False)])  # SPX against SPY-like bars, and back
+def test_the_reference_is_compared_to_the_session_range_as_a_factor(reference, factor, passed):
+    bars, chains = _hand_frames(reference)
     check = plausibility.check_day(bars, chains, fx.DAY, CFG)
-    assert (check.gap, check.passed) == (0.0, True)
-    chains["underlying_price"] = 14.0  # 1 point above the high of 13
+    assert check.reference_kind == "underlying_price" and check.unit == "factor"
+    assert check.gap == pytest.approx(factor) and check.limit == 1.5
+    assert check.passed is passed
+
+
+@pytest.mark.parametrize("first,factor,passed", [
+    (10.0, 1.0, True), (22.5, 1.5, True), (23.0, 23.0 / 15.0, False), (1.0, 10.0, False)])
+def test_without_a_price_the_first_bar_is_compared_to_the_strike_range(first, factor, passed):
+    bars, chains = _hand_frames(None, first)
     check = plausibility.check_day(bars, chains, fx.DAY, CFG)
-    assert check.gap == pytest.approx(1.0) and check.limit == pytest.approx(0.28)
-    assert not check.passed
+    assert check.reference_kind == "strike_range" and check.strike_range == (10.0, 15.0)
+    assert check.gap == pytest.approx(factor) and check.passed is passed
+
+
+def _stock_day(level: float, direction: float) -> pd.DataFrame:
+    """Three bars trading from 1 % to 3 % beyond `level`, in `direction` (+1 up, -1 down)."""
+    away = level * (1 + direction * np.array([0.01, 0.02, 0.03]))
+    return pd.DataFrame({"symbol": "SPX", "open": away, "close": away, "high": away + 0.01,
+                         "low": away - 0.01, "source_row": [1, 2, 3], "source_file": "b.csv",
+                         "partition_date": pd.Timestamp(fx.DAY)})
+
+
+@pytest.mark.parametrize("move,passed", [
+    (-0.3, True), (-0.2, True), (0.2, True), (0.45, True),  # earnings gaps
+    (1.0, False), (-0.5, False), (-0.9, False)])  # x2, 1/2, 1/10 of the stock: not it
+def test_a_single_stock_gap_on_earnings_passes_and_a_multiple_does_not(move, passed):
+    """A stock 100 at yesterday's close (the chain's underlying_price) opens `move` away
+    and trades further away all day: its own underlying as long as it stays within the
+    factor 1.5, which no move above fails and no price a factor 2 or more off passes."""
+    _, chains = _hand_frames(100.0)
+    bars = _stock_day(100.0 * (1 + move), np.sign(move))
+    assert plausibility.check_day(bars, chains, fx.DAY, CFG).passed is passed
+
+
+def test_an_older_config_key_reads_as_the_ratio():
+    old = LabConfig.model_validate({"ingestion": {"underlying_max_gap_fraction": 0.02}})
+    assert old.ingestion.underlying_max_ratio == pytest.approx(1.02)
+    bars, chains = _hand_frames(14.0)  # 7.7 % above the range: refused at the old bound
+    assert not plausibility.check_day(bars, chains, fx.DAY, old).passed
+    with pytest.raises(ValueError, match="not both"):
+        LabConfig.model_validate({"ingestion": {"underlying_max_gap_fraction": 0.02,
+                                                "underlying_max_ratio": 1.5}})
 
 
 def test_basis_uses_the_same_contract_on_a_roll_day(tmp_path):
@@ -191,13 +231,17 @@ def test_a_stamped_underlying_price_is_compared_at_its_minute(tmp_path):
     assert check.gap == pytest.approx(0.0, abs=1e-9)
 
 
-def test_an_index_labelled_file_off_by_a_basis_fails_against_a_cboe_chain(tmp_path):
-    """ES-like prices labelled SPX: 12 points above the index at 15:45, inside 2 % of the
-    day's range (the unstamped rule would pass it), caught at the stamped minute."""
-    bars, chains = _cboe_and_bars(tmp_path, 12.0)
+@pytest.mark.parametrize("offset", [12.0, 150.0])
+def test_an_index_labelled_file_off_by_a_basis_fails_against_a_cboe_chain(tmp_path, offset):
+    """ES-like prices labelled SPX, `offset` points above the index at 15:45: caught at the
+    stamped minute. Without the stamp even 150 points (3.2 %) is the size of a market move
+    (SPX opened 7.5 % below its previous close on 2020-03-16), which the unstamped rule
+    must let pass: a basis is a same-minute fact, never a day-old one."""
+    bars, chains = _cboe_and_bars(tmp_path, offset)
     (check,) = plausibility.check_days(bars, chains, [fx.DAY], CFG)
-    assert not check.passed and check.gap == pytest.approx(12.0)
-    assert check.limit == pytest.approx(0.001 * 4700.4)
+    assert not check.passed and check.gap == pytest.approx(offset)
+    assert check.limit == pytest.approx(0.001 * 4700.4) and check.unit == "points"
     unstamped = plausibility.check_day(bars, chains, fx.DAY, CFG, snapshot=None)
-    assert unstamped.passed  # what the range rule alone would have said
+    low = float(bars["low"].min())  # by hand: the factor from 4700.4 up to the day's low
+    assert unstamped.passed and unstamped.gap == pytest.approx(max(low / 4700.4, 1.0))
     assert "UnderlyingOptionsEODCalcs_2024-01-05.csv" in plausibility.rule_result([check]).detail

@@ -57,6 +57,22 @@ def test_the_lab_partitions_come_from_the_loaded_config():
     assert expiration_partitions() is expiration_partitions()
 
 
+def test_partitions_start_at_the_earliest_landing_day_when_earlier(tmp_path):
+    """A history from mid-2015 moves the first partition back to its first file; a landing
+    zone that starts later leaves the configured 2016-01-04, as does an empty one."""
+    end = HORIZON + dt.timedelta(days=30)
+    bars = tmp_path / "bars"
+    bars.mkdir()
+    (bars / "2015-06-03.csv").write_text("x")
+    early = build_expiration_partitions(LabConfig(), end=end, landing=tmp_path)
+    assert _keys(early) == _oracle(dt.date(2015, 6, 3), HORIZON, "spxw")
+    (bars / "2015-06-03.csv").unlink()
+    (bars / "2024-01-05.csv").write_text("x")
+    for landing in (tmp_path, tmp_path / "nothing"):
+        later = build_expiration_partitions(LabConfig(), end=end, landing=landing)
+        assert later.get_first_partition_key() == "2016-01-04"
+
+
 @pytest.mark.parametrize("rule", ["spxw", "mwf", "daily"])
 def test_keys_are_exactly_the_expiration_sessions(rule):
     partitions = _with_rule(rule)

@@ -119,6 +119,45 @@ def test_ohlc_consistent_and_rounded(late_2024):
         assert b["volume"].dtype.kind == "i" and (b["volume"] >= 0).all()
 
 
+@pytest.mark.parametrize("rule", ["mwf", "spxw"])
+def test_files_of_expiration_days_are_the_sessions_of_the_daily_world(rule):
+    """Every session is simulated, files are written for expiration days only: in a null
+    world of one seed, the Mon/Wed/Fri files of 2016 are exactly the daily world's."""
+    every = {d.day: d for d in _days("2016-02-01", "2016-03-31", seed=3, rule="daily")}
+    some = _days("2016-02-01", "2016-03-31", seed=3, rule=rule)
+    assert [d.day for d in some] == [d for d in every if d.weekday() in (0, 2, 4)]
+    for d in some:
+        pd.testing.assert_frame_equal(d.bars, every[d.day].bars)
+        pd.testing.assert_frame_equal(d.chains, every[d.day].chains)
+
+
+def test_each_chain_is_built_on_the_previous_sessions_close():
+    """Wednesday's chain carries Tuesday's close (a session without a file), not Monday's:
+    the previous session from the exchange's own schedule, its close from the daily world."""
+    sched = mcal.get_calendar("XNYS").schedule(start_date="2016-01-04", end_date="2016-03-31")
+    previous = dict(zip([t.date() for t in sched.index[1:]], [t.date() for t in sched.index],
+                        strict=False))
+    closes = {d.day: d.bars["close"].iloc[-1]
+              for d in _days("2016-01-04", "2016-03-31", seed=3, rule="daily")}
+    some = _days("2016-01-04", "2016-03-31", seed=3, rule="mwf")
+    for d in some[1:]:
+        assert d.chains["underlying_price"].iloc[0] == pytest.approx(
+            closes[previous[d.day]], abs=1e-9)
+    wednesday = next(d for d in some if d.day.weekday() == 2)
+    monday = next(d for d in some if d.day == wednesday.day - dt.timedelta(days=2))
+    assert wednesday.chains["underlying_price"].iloc[0] != monday.bars["close"].iloc[-1]
+
+
+def test_same_seed_gives_identical_files_in_the_mon_wed_fri_era(tmp_path):
+    a = write_landing(tmp_path / "a", _days("2016-05-02", "2016-05-31", scenario="steer",
+                                           seed=3))
+    b = write_landing(tmp_path / "b", _days("2016-05-02", "2016-05-31", scenario="steer",
+                                           seed=3))
+    # 12 Mon/Wed/Fri sessions (Memorial Day, Monday 2016-05-30, is closed), two files each
+    assert [p.name for p in a] == [p.name for p in b] and len(a) == 2 * 12
+    assert all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b, strict=True))
+
+
 def test_expiration_rule_mwf_keeps_mon_wed_fri():
     days = [d.day for d in generate_market("2024-06-03", "2024-06-16", rule="mwf")]
     assert days and all(day.weekday() in (0, 2, 4) for day in days)

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assets.common.settings import lab_home
 
@@ -26,7 +26,11 @@ class _Section(BaseModel):
 class CalendarConfig(_Section):
     exchange: str = "XNYS"
     expiration_rule: Literal["daily", "mwf", "spxw"] = "spxw"
-    partitions_start: str = "2016-01-04"  # first partition day shown in the UI
+    # First partition day; an earlier landing file moves it back (assets/common/partitions.py).
+    partitions_start: str = "2016-01-04"
+
+
+_OLD_GAP_KEY = "underlying_max_gap_fraction"  # before underlying_max_ratio
 
 
 class IngestionConfig(_Section):
@@ -40,12 +44,29 @@ class IngestionConfig(_Section):
     basis_method: Literal["none", "previous_close"] = "none"
     index_closes_file: str = "index_closes.csv"  # in the landing zone: date,close
     index_ticker: str = "I:SPX"  # the row kept from a Massive index minute-aggregates file
-    # The chain's reference price (its underlying_price) must lie within this fraction of
-    # the bars' session range; a wrong instrument (SPY for SPX: -90 %) is far outside.
-    underlying_max_gap_fraction: float = 0.02
+    # An unstamped reference price (the chain's underlying_price, else its strike range) and
+    # the bars' prices may differ by at most this factor either way: a market move (-7.5 %
+    # on 2020-03-16, +/-20 % on earnings) stays within 1.5, a wrong instrument (SPY for SPX:
+    # x10) does not (assets/ingestion/plausibility.py).
+    underlying_max_ratio: float = Field(1.5, gt=1.0)
     # When the chain's vendor stamps its underlying_price (Cboe: 15:45 ET), the bars' open at
     # that minute must match it this closely: the same index at the same minute.
     underlying_snapshot_gap_fraction: float = 0.001
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_deprecated_gap_fraction(cls, data: object) -> object:
+        """Older config files bound the reference's distance to the bars' range by
+        `underlying_max_gap_fraction` f: read as the ratio 1 + f (the same bound to first
+        order)."""
+        if not isinstance(data, dict) or _OLD_GAP_KEY not in data:
+            return data
+        data = dict(data)
+        fraction = data.pop(_OLD_GAP_KEY)
+        if "underlying_max_ratio" in data:
+            raise ValueError(f"set underlying_max_ratio or the older {_OLD_GAP_KEY}, not both")
+        data["underlying_max_ratio"] = 1.0 + float(fraction)
+        return data
 
 
 class UrgencyRule(_Section):

@@ -15,23 +15,41 @@ The cache keeps one definition per process, so every asset, the job, the schedul
 sensor share the very same object, as they did when it was a module constant. (A partitions
 definition that fills its exclusions lazily is not an option: Dagster snapshots a definition
 by its fields, so it must be complete when the assets are built.)
+
+The first partition is `calendar.partitions_start`, or the earliest landing-file day when
+that is earlier: a history that starts before the configured day is then planned like any
+other, instead of being refused file by file as "not an expiration session".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 from dagster import DailyPartitionsDefinition
 
 from assets.common import calendar
 from assets.common.config import LabConfig, load_config
+from assets.common.settings import lab_paths
 
 
-def build_expiration_partitions(cfg: LabConfig,
-                                end: dt.date | None = None) -> DailyPartitionsDefinition:
+def partitions_start(cfg: LabConfig, landing: Path | None = None) -> dt.date:
+    """`calendar.partitions_start`, moved back to the earliest day with a landing file."""
     start = pd.Timestamp(cfg.calendar.partitions_start).date()
+    if landing is None:
+        return start
+    # The adapters' own file-name rules (the planner's, the sensor's), read at call time.
+    from assets.ingestion.adapters import landing_days
+
+    earliest = next(iter(landing_days(landing)), None)
+    return min(start, earliest) if earliest is not None else start
+
+
+def build_expiration_partitions(cfg: LabConfig, end: dt.date | None = None,
+                                landing: Path | None = None) -> DailyPartitionsDefinition:
+    start = partitions_start(cfg, landing)
     # Exclusions are precomputed a year past today so that the definition is stable
     # across a night's runs; the calendar library knows holidays that far ahead.
     end = end or (dt.date.today() + dt.timedelta(days=366))
@@ -47,5 +65,6 @@ def build_expiration_partitions(cfg: LabConfig,
 
 @lru_cache(maxsize=1)
 def expiration_partitions() -> DailyPartitionsDefinition:
-    """The lab's partitions definition (from the lab config), built once per process."""
-    return build_expiration_partitions(load_config())
+    """The lab's partitions definition (from the lab config and the landing zone's first
+    day), built once per process."""
+    return build_expiration_partitions(load_config(), landing=lab_paths().landing)

@@ -1,29 +1,32 @@
 """Can these bars be the chain's underlying? A price-level check across the two files.
 
 The instrument rule (underlying.py) catches futures it can name; this one catches what no
-name reveals: SPY bars (a tenth of SPX) for an SPX chain, a mislabelled futures file, bars
-of another index. Per day it compares the chain's reference price with the bars:
+name reveals (SPY bars for an SPX chain, another index, futures labelled as the index),
+on the scale of those errors rather than of a market move: a wrong instrument is a
+*factor* off at every minute (SPY/XSP for SPX x10, NDX ~x3.5, RUT ~x0.4), a futures basis
+a few points *at the same minute*, while the market gaps (SPX -7.5 % at the open of
+2020-03-16, limit-down opens, +/-20 % earnings gaps) and may trade all day away from the
+previous close. Per day, against the chain's reference price:
 
-- the chain's vendor stamps its `underlying_price` (Cboe: 15:45 ET): the bars' open at that
-  minute must be within `ingestion.underlying_snapshot_gap_fraction` (0.1 %, ~5 SPX
-  points) of it: the same index at the same minute differs by a tick, a futures basis of a
-  few points does not pass;
-- the chain has an unstamped `underlying_price` (canonical files; the synthetic market
-  writes the previous close): its median must lie within
-  `ingestion.underlying_max_gap_fraction` of the bars' session range [lowest low, highest
-  high]. The range, not the first price, because such a price may come from before the
-  open or any time of the day, and any in-session price lies inside the range exactly;
-- otherwise (Databento, ThetaData, OptionMetrics chains carry none): the bars' first price
-  must lie inside the strike range of the day's expiring contracts, i.e. within half the
-  range of its centre. Weaker by necessity: it cannot see a basis of a few points.
+- stamped `underlying_price` (Cboe: 15:45 ET): the bars' open at that minute within
+  `ingestion.underlying_snapshot_gap_fraction` (0.1 %, ~5 SPX points): the same index at
+  the same minute differs by a tick, a basis does not;
+- unstamped `underlying_price` (canonical files; the synthetic market writes the previous
+  session's close): it may predate the open, so only its order of magnitude is checked:
+  the factor between it and the bars' session range [lowest low, highest high] (1 inside)
+  at most `ingestion.underlying_max_ratio` (1.5; |ln ratio| <= 0.41, a bit over half of
+  ln 2: -33 % to +50 % pass, a factor 2 fails);
+- no price (Databento, ThetaData, OptionMetrics): the same factor between the bars' first
+  price and the strike range of the day's expiring contracts.
 
-A futures basis within the tolerance passes the last two; that is why futures are
-identified and refused by the instrument rule, not left to prices.
+A basis passes the last two by design (it is smaller than a move): futures are refused by
+the instrument rule, and a stamped reference is compared at its minute.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,13 +36,23 @@ from assets.common import calendar
 from assets.common.config import LabConfig
 from assets.ingestion.adapters import adapter_for_file
 from assets.ingestion.instruments import bare
-from assets.ingestion.rules import OffendingRow, RuleResult
+from assets.ingestion.rules import OffendingRow, RuleResult, rows_by_day
 
 RULE = "bars_match_chain"
 DESCRIPTION = ("the bars can be the chain's underlying: the chain's underlying_price matches "
-               "the bars' open at the minute its vendor stamped it (Cboe 15:45 ET), or lies "
-               "within ingestion.underlying_max_gap_fraction of the bars' session range, or "
-               "(without one) the bars' first price lies inside the day's strike range")
+               "the bars' open at the minute its vendor stamped it (Cboe 15:45 ET); an "
+               "unstamped one lies within a factor ingestion.underlying_max_ratio of the bars' "
+               "session range; without one, the bars' first price lies within that factor of "
+               "the day's strike range (a market move passes, a wrong instrument is a "
+               "multiple off)")
+
+
+def factor_outside(low: float, high: float, price: float) -> float:
+    """How many times `price` lies outside [low, high]: 1 inside, price/high above,
+    low/price below; infinite for a non-positive or missing price."""
+    if not all(math.isfinite(x) and x > 0 for x in (low, high, price)):
+        return math.inf
+    return max(price / high, low / price, 1.0)
 
 
 @dataclass(frozen=True)
@@ -47,39 +60,41 @@ class UnderlyingCheck:
     day: dt.date
     bars_file: str
     chain_file: str
-    reference_kind: str  # "underlying_price_at_HH:MM", "underlying_price", "strike_centre"
-    reference: float
+    reference_kind: str  # "underlying_price_at_HH:MM", "underlying_price", "strike_range"
+    reference: float  # the chain's price, or the centre of its strike range
     first_price: float
     low: float
     high: float
-    gap: float  # points between the reference and what it is compared with
-    limit: float  # points allowed
+    gap: float  # points (at a stamped minute) or a factor (>= 1) between the two prices
+    limit: float  # the most allowed, in the same unit
     passed: bool
     name_warning: str = ""
+    strike_range: tuple[float, float] | None = None
+
+    @property
+    def unit(self) -> str:
+        return "points" if self.reference_kind.startswith("underlying_price_at_") else "factor"
 
     def message(self) -> str:
-        if self.reference_kind.startswith("underlying_price_at_"):
+        if self.unit == "points":
             at = self.reference_kind.rsplit("_", 1)[1]
             what = (f"the chain's underlying_price {self.reference:g} (at {at} ET) is "
                     f"{self.gap:.2f} points from the bars' open at {at} ({self.first_price:g}); "
                     f"at most {self.limit:.2f} allowed")
         elif self.reference_kind == "underlying_price":
-            what = (f"the chain's underlying_price {self.reference:g} lies {self.gap:.2f} points "
-                    f"outside the bars' session range [{self.low:g}, {self.high:g}] "
-                    f"(first price {self.first_price:g}); at most {self.limit:.2f} allowed")
+            what = (f"the chain's underlying_price {self.reference:g} is a factor "
+                    f"{self.gap:.3g} outside the bars' session range [{self.low:g}, "
+                    f"{self.high:g}] (first price {self.first_price:g}); at most a factor "
+                    f"{self.limit:g} allowed (a market move stays within it, another "
+                    "instrument is a multiple off)")
         else:
-            what = (f"the bars' first price {self.first_price:g} is {self.gap:.2f} points from "
-                    f"the centre {self.reference:g} of the chain's strike range (half-width "
-                    f"{self.limit:.2f})")
+            lo, hi = self.strike_range or (math.nan, math.nan)
+            what = (f"the bars' first price {self.first_price:g} is a factor {self.gap:.3g} "
+                    f"outside the chain's strike range [{lo:g}, {hi:g}]; at most a factor "
+                    f"{self.limit:g} allowed")
         verdict = "can be" if self.passed else "cannot be"
         return (f"{self.day}: bars {self.bars_file} {verdict} the underlying of chain "
                 f"{self.chain_file}: {what}")
-
-
-def _day_rows(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    column = "partition_date" if "partition_date" in frame.columns else "quote_date"
-    days = pd.to_datetime(frame[column]).dt.normalize()
-    return frame[(days == pd.Timestamp(day)).to_numpy()]
 
 
 def _open_at(bars: pd.DataFrame, day: dt.date, at: dt.time) -> float | None:
@@ -106,6 +121,8 @@ def check_day(bars: pd.DataFrame, chains: pd.DataFrame, day: dt.date, cfg: LabCo
     prices = pd.to_numeric(rows["underlying_price"], errors="coerce").to_numpy(dtype=float)
     prices = prices[~np.isnan(prices)]
     at_snapshot = _open_at(bars, day, snapshot) if prices.size and snapshot else None
+    max_ratio = cfg.ingestion.underlying_max_ratio
+    strike_range = None
     if at_snapshot is not None:
         ref = float(np.median(prices))
         first, gap = at_snapshot, abs(at_snapshot - ref)
@@ -113,15 +130,12 @@ def check_day(bars: pd.DataFrame, chains: pd.DataFrame, day: dt.date, cfg: LabCo
         kind = f"underlying_price_at_{snapshot:%H:%M}"
     elif prices.size:
         ref = float(np.median(prices))
-        gap = max(low - ref, ref - high, 0.0)
-        limit = cfg.ingestion.underlying_max_gap_fraction * ref
-        kind = "underlying_price"
+        gap, limit, kind = factor_outside(low, high, ref), max_ratio, "underlying_price"
     else:
         strikes = pd.to_numeric(rows["strike"], errors="coerce").to_numpy(dtype=float)
-        lo, hi = float(np.nanmin(strikes)), float(np.nanmax(strikes))
-        ref, limit = (lo + hi) / 2.0, (hi - lo) / 2.0
-        gap = abs(first - ref)
-        kind = "strike_centre"
+        strike_range = (float(np.nanmin(strikes)), float(np.nanmax(strikes)))
+        ref = sum(strike_range) / 2.0
+        gap, limit, kind = factor_outside(*strike_range, first), max_ratio, "strike_range"
     warning = ""
     symbol = bare(str(bars["symbol"].iloc[0]))
     names = rows["underlying"].dropna()
@@ -131,7 +145,7 @@ def check_day(bars: pd.DataFrame, chains: pd.DataFrame, day: dt.date, cfg: LabCo
                    f"{underlying} by name")
     return UnderlyingCheck(day, str(bars["source_file"].iloc[order[0]]),
                            str(rows["source_file"].iloc[0]), kind, ref, first, low, high,
-                           gap, limit, bool(gap <= limit), warning)
+                           gap, limit, bool(gap <= limit), warning, strike_range)
 
 
 def snapshot_time(chains: pd.DataFrame) -> dt.time | None:
@@ -144,10 +158,13 @@ def snapshot_time(chains: pd.DataFrame) -> dt.time | None:
 
 def check_days(bars: pd.DataFrame, chains: pd.DataFrame, days: list[dt.date],
                cfg: LabConfig) -> list[UnderlyingCheck]:
+    """Every day's check; each frame is split by day once (linear in days)."""
+    bar_rows, chain_rows = rows_by_day(bars), rows_by_day(chains)
+    none = np.empty(0, dtype=np.intp)
     found = []
     for d in sorted(days):
-        day_chains = _day_rows(chains, d)
-        found.append(check_day(_day_rows(bars, d), day_chains, d, cfg,
+        day_chains = chains.iloc[chain_rows.get(d, none)]
+        found.append(check_day(bars.iloc[bar_rows.get(d, none)], day_chains, d, cfg,
                                snapshot_time(day_chains)))
     return [c for c in found if c is not None]
 
@@ -158,8 +175,8 @@ def rule_result(checks: list[UnderlyingCheck]) -> RuleResult:
     rows = [OffendingRow(c.bars_file, 1, {"chain_file": c.chain_file,
                                           "reference": round(c.reference, 4),
                                           "first_price": c.first_price,
-                                          "gap_points": round(c.gap, 4),
-                                          "limit_points": round(c.limit, 4)})
+                                          f"gap_{c.unit}": round(c.gap, 4),
+                                          f"limit_{c.unit}": round(c.limit, 4)})
             for c in failed[:5]]
     detail = "; ".join(c.message() for c in failed[:5])
     warnings = [c.name_warning for c in checks if c.name_warning]

@@ -156,6 +156,18 @@ def _day_column(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
 
+def rows_by_day(frame: pd.DataFrame) -> dict[dt.date, np.ndarray]:
+    """Positions of each day's rows, in frame order, from one pass over the day column.
+
+    Per-day work must index its rows this way: masking the whole frame once per day costs
+    days x rows, so ten years would take a hundred times one year, not ten."""
+    codes, uniques = pd.factorize(_day_column(frame).to_numpy())  # NaT -> -1, dropped
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {pd.Timestamp(u).date(): order[bounds[i]:bounds[i + 1]]
+            for i, u in enumerate(uniques)}
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index)
@@ -188,19 +200,20 @@ def chain_row_frame(frame: pd.DataFrame, cfg: IngestionConfig) -> pd.DataFrame:
 
 def chain_day_frame(frame: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
     """One row per requested day: rows delivered and rows expiring that day."""
-    day = _day_column(frame)
+    by_day = rows_by_day(frame)
     expiration = (pd.to_datetime(frame["expiration"], errors="coerce").dt.normalize()
-                  if "expiration" in frame.columns else pd.Series(pd.NaT, index=frame.index))
-    files = (frame["source_file"] if "source_file" in frame.columns
-             else pd.Series(None, index=frame.index, dtype=object))
+                  .to_numpy() if "expiration" in frame.columns
+                  else np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]"))
+    files = (frame["source_file"].to_numpy() if "source_file" in frame.columns
+             else np.full(len(frame), None, dtype=object))
     rows = []
     for d in sorted(set(days)):
-        mine = (day == pd.Timestamp(d)).to_numpy()
+        mine = by_day.get(d, np.empty(0, dtype=np.intp))
         rows.append({"day": d.isoformat(),
-                     "source_file": files[mine].iloc[0] if mine.any() else None,
-                     "rows": int(mine.sum()),
+                     "source_file": files[mine[0]] if mine.size else None,
+                     "rows": int(mine.size),
                      "expiring_rows": int(
-                         (mine & (expiration == pd.Timestamp(d)).to_numpy()).sum())})
+                         (expiration[mine] == np.datetime64(pd.Timestamp(d))).sum())})
     out = pd.DataFrame(rows, columns=["day", "source_file", "rows", "expiring_rows"])
     return out
 
@@ -278,27 +291,27 @@ def _format_minutes(minutes: pd.DatetimeIndex, limit: int = 30) -> str:
 
 def bar_day_frame(frame: pd.DataFrame, days: list[dt.date], cfg: LabConfig) -> pd.DataFrame:
     """One row per requested day: session minutes, minutes without a bar and the limits."""
-    day = _day_column(frame)
+    by_day = rows_by_day(frame)
     ts, _ = _utc_ts(frame)
-    files = (frame["source_file"] if "source_file" in frame.columns
-             else pd.Series(None, index=frame.index, dtype=object))
+    files = (frame["source_file"].to_numpy() if "source_file" in frame.columns
+             else np.full(len(frame), None, dtype=object))
     sessions = _sessions(sorted(set(days)), cfg.calendar.exchange)
     rows = []
     for d in sorted(set(days)):
-        mine = (day == pd.Timestamp(d)).to_numpy()
+        mine = by_day.get(d, np.empty(0, dtype=np.intp))
         sess = sessions.get(d)
         if sess is None:
             rows.append({"day": d.isoformat(), "source_file": None, "session_minutes": 0,
-                         "bars": int(mine.sum()), "missing_minutes": 0, "warn_up_to": 0,
+                         "bars": int(mine.size), "missing_minutes": 0, "warn_up_to": 0,
                          "fail_above": 0.0, "missing": "no exchange session on this day"})
             continue
         expected = sess.bar_starts()
-        present = pd.DatetimeIndex(ts[mine].dropna().unique())
+        present = pd.DatetimeIndex(ts.iloc[mine].dropna().unique())
         missing = expected.difference(present)
         warn, fail = gap_limits(sess.minutes, cfg.ingestion)
         rows.append({"day": d.isoformat(),
-                     "source_file": files[mine].iloc[0] if mine.any() else None,
-                     "session_minutes": sess.minutes, "bars": int(mine.sum()),
+                     "source_file": files[mine[0]] if mine.size else None,
+                     "session_minutes": sess.minutes, "bars": int(mine.size),
                      "missing_minutes": int(len(missing)), "warn_up_to": warn,
                      "fail_above": fail, "missing": _format_minutes(missing)})
     columns = ["day", "source_file", "session_minutes", "bars", "missing_minutes",

@@ -6,16 +6,18 @@ canonical landing contract (docs/data-contract.md), fully determined by its argu
 
 The model, in words (S = index level, tau = minutes left to the day's real close):
 
-* Days. The expiration sessions of `assets.common.calendar.expiration_sessions(start, end,
-  rule, exchange)`; bars run from the open to the real close (13:00 ET on early closes).
+* Days. Every exchange session in [start, end] is simulated, as the index trades every
+  day; files are yielded for the expiration sessions of
+  `assets.common.calendar.expiration_sessions(start, end, rule, exchange)` only. Bars run
+  from the open to the real close (13:00 ET on early closes).
 * Volatility. Close-to-close volatility is `annual_vol`; a fraction
   `OVERNIGHT_VARIANCE_SHARE` (20 %) of each day's variance is spent overnight, the rest
   intraday. A daily level v_d multiplies it: log v_d is an AR(1) (phi = 0.9 per session,
   stationary sd 0.25), shifted so that E[v_d^2] = 1. Within the day, the per-minute sd
   follows a U shape (high at the open, low at midday, rising into the close), normalised
   so that a regular 390-minute session spends exactly the intraday budget.
-* Overnight. open_d = close_{d-1} * exp(g), g ~ N(0, sigma_day^2 v_d^2 (0.2 + skipped)),
-  where `skipped` counts whole sessions between two expiration days (rule "mwf").
+* Overnight. open_d = close_{d-1} * exp(g), g ~ N(0, 0.2 sigma_day^2 v_d^2), d-1 the
+  previous session (an expiration day or not).
 * Path. Ten sub-steps per minute: S_{k+1} = S_k * exp(e_k) + c_k * F(S_k), with
   e_k ~ N(0, (sigma_minute * U(t) * v_d)^2 / 10) and, for the steering scenarios,
   c_k = sign * strength * u(tau_k) / 10 (points per sub-step), where
@@ -32,15 +34,19 @@ The model, in words (S = index level, tau = minutes left to the day's real close
   sub-step's push stays below the 5-point kernel width; far beyond it `pin` overshoots.
 * Bars. Bar i spans sub-steps 10i..10(i+1); open = first point, close = last, high/low =
   extremes of the 11 points; prices rounded to 0.01. Volume: U-shaped, lognormal noise.
-* Chain. Strikes every 5 points within at least +/-7 % of the previous close; total OI per
+* Chain. Built before the open from the previous *session's* close (a vendor's reference
+  price: with Mon/Wed/Fri expirations, Wednesday's chain sees Tuesday's close, not
+  Monday's). Strikes every 5 points within at least +/-7 % of that close; total OI per
   strike = (2000 exp(-d^2 / 2 (1.2 %)^2) + 600 exp(-d^2 / 2 (4 %)^2) + 60) * boost * day
   scale, d the relative distance to the previous close, boost = 1 + 1 [25 | K] + 1.5 [50 | K]
   + 2.5 [100 | K], day scale lognormal (sd 0.3); calls take 12 % of it far below the money
   rising to 88 % far above; each contract's OI gets its own mean-one lognormal noise (sd
   0.45). Volume, implied volatility (a smile around 1.1 x the expected intraday vol) and
   bid/ask (Black-Scholes, SPX ticks) come from the same pre-open information only.
-* Randomness. One `np.random.SeedSequence([seed, day ordinal])` per day, split into a path
-  stream and a chain stream; the draws never depend on the scenario, so the `null`, `steer`
+* Randomness. One `np.random.SeedSequence([seed, day ordinal])` per session, split into a
+  path stream and a chain stream; the draws never depend on the scenario or on which
+  sessions expire (a `null` world's Monday is the same under "mwf" and "daily"), and the
+  `null`, `steer`
   and `pin` worlds of one seed share every noise draw (the chain's by strike offset from
   the money) and differ by the planted force only, and by its consequences on later days.
 """
@@ -72,7 +78,6 @@ from assets.synthetic_market.price_paths import (
     SteeringForce,
     bars_from_path,
     intraday_vol_profile,
-    overnight_steps,
     per_minute_sigma,
     simulate_path,
     urgency,
@@ -137,49 +142,44 @@ def generate_market(start, end, scenario: Scenario = "null", seed: int = 0,
 
 def _generate(start, end, force_scale: float, seed: int, rule: calendar.ExpirationRule,
               exchange: str, spot0: float, annual_vol: float) -> Iterator[SyntheticDay]:
-    all_days = [s.day for s in calendar.sessions(start, end, exchange)]
-    position = {d: i for i, d in enumerate(all_days)}
+    expiring = {s.day for s in calendar.expiration_sessions(start, end, rule, exchange)}
     sigma_day = annual_vol / math.sqrt(TRADING_DAYS_PER_YEAR)
     sigma_minute = per_minute_sigma(annual_vol)
     expected_intraday_annual = annual_vol * math.sqrt(1.0 - OVERNIGHT_VARIANCE_SHARE)
     n_sub = SUBSTEPS_PER_MINUTE
 
     prev_close = float(spot0)
-    prev_pos: int | None = None
-    log_v_prev = 0.0
-    for sess in calendar.expiration_sessions(start, end, rule, exchange):
+    log_v_prev: float | None = None
+    for sess in calendar.sessions(start, end, exchange):
         rng_path, rng_chain = _day_streams(seed, sess.day)
-        pos = position[sess.day]
-        first = prev_pos is None
-        steps = 1 if first else pos - prev_pos  # sessions elapsed since the last close
-        prev_pos = pos
-
-        # Volatility state: AR(1) in log, advanced once per elapsed session; the first day
-        # draws from the stationary law. Pre-open IV uses the conditional RMS forecast of v,
+        # Volatility state: AR(1) in log, one step per session; the first session draws
+        # from the stationary law. Pre-open IV uses the conditional RMS forecast of v,
         # never v itself (which only the day reveals).
         z_vol, z_gap = rng_path.standard_normal(2)
-        phi_k = 0.0 if first else VOL_PERSISTENCE**steps
-        log_v = phi_k * log_v_prev + math.sqrt(1.0 - phi_k**2) * VOL_OF_VOL * z_vol
+        phi = 0.0 if log_v_prev is None else VOL_PERSISTENCE
+        log_v = phi * (log_v_prev or 0.0) + math.sqrt(1.0 - phi**2) * VOL_OF_VOL * z_vol
         v = math.exp(log_v - VOL_OF_VOL**2)
-        v_forecast = math.exp(phi_k * log_v_prev - (phi_k * VOL_OF_VOL) ** 2)
+        v_forecast = math.exp(phi * (log_v_prev or 0.0) - (phi * VOL_OF_VOL) ** 2)
         log_v_prev = log_v
 
         minutes = sess.minutes
-        chain = build_chain(sess.day, prev_close,
-                            iv_atm=IV_PREMIUM * expected_intraday_annual * v_forecast,
-                            session_minutes=minutes, rng=rng_chain,
-                            year_minutes=TRADING_DAYS_PER_YEAR * REGULAR_SESSION_MINUTES)
+        chain = None
+        if sess.day in expiring:
+            chain = build_chain(sess.day, prev_close,
+                                iv_atm=IV_PREMIUM * expected_intraday_annual * v_forecast,
+                                session_minutes=minutes, rng=rng_chain,
+                                year_minutes=TRADING_DAYS_PER_YEAR * REGULAR_SESSION_MINUTES)
 
-        overnight_sd = sigma_day * v * math.sqrt(overnight_steps(steps - 1))
-        open_price = prev_close * math.exp(overnight_sd * z_gap)
+        open_price = prev_close * math.exp(sigma_day * v * math.sqrt(OVERNIGHT_VARIANCE_SHARE)
+                                           * z_gap)
         minute_sd = sigma_minute * v * intraday_vol_profile(minutes)
         sub_sd = np.repeat(minute_sd / math.sqrt(n_sub), n_sub)
         log_inc = sub_sd * rng_path.standard_normal(minutes * n_sub)
-        z_volume = rng_path.standard_normal(minutes)
 
+        # The planted force acts on expiring OI only: none on a session without a chain.
         force = None
         push = np.zeros(minutes * n_sub)
-        if force_scale != 0.0:
+        if force_scale != 0.0 and chain is not None:
             strikes, total_oi = total_oi_by_strike(chain)
             force = SteeringForce(strikes, total_oi / STEERING_REFERENCE_OI)
             tau = minutes - np.arange(minutes * n_sub) / n_sub
@@ -187,8 +187,12 @@ def _generate(start, end, force_scale: float, seed: int, rule: calendar.Expirati
         path = simulate_path(open_price, log_inc, push, force)
         bar_open, bar_high, bar_low, bar_close = (np.round(a, 2)
                                                   for a in bars_from_path(path, n_sub))
+        prev_close = float(bar_close[-1])
+        if chain is None:
+            continue
 
         profile = intraday_vol_profile(minutes)
+        z_volume = rng_path.standard_normal(minutes)
         volume = np.rint(BAR_VOLUME * profile**2 * np.exp(0.5 * z_volume - 0.125)).astype(np.int64)
         bars = pd.DataFrame({
             "symbol": SYMBOL,
@@ -197,7 +201,6 @@ def _generate(start, end, force_scale: float, seed: int, rule: calendar.Expirati
             "volume": volume,
         }).loc[:, list(BAR_COLUMNS)]
         yield SyntheticDay(sess.day, chain, bars)
-        prev_close = float(bar_close[-1])
 
 
 __all__ = [

@@ -173,12 +173,6 @@ def bars_from_path(path: np.ndarray, substeps: int = SUBSTEPS_PER_MINUTE) -> tup
     return open_, high, low, ends
 
 
-def overnight_steps(skipped_sessions: int) -> float:
-    """Variance units (fractions of a close-to-close day) between two expiration sessions:
-    one overnight plus every whole session skipped in between (for the mwf rule)."""
-    return OVERNIGHT_VARIANCE_SHARE + float(skipped_sessions)
-
-
 def per_minute_sigma(annual_vol: float) -> float:
     """Log-return sd of one average regular-session minute."""
     intraday = annual_vol * math.sqrt(1.0 - OVERNIGHT_VARIANCE_SHARE)
