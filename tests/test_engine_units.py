@@ -150,3 +150,26 @@ def test_calibration_classifies_like_the_grid(market):
     batch = classify(grid.minutes[None, :, None], total[:, None, :], grid.distance[None],
                      cfg.pressure.urgency_rules)
     np.testing.assert_array_equal(batch[0], classify_grid(grid, cfg.pressure.urgency_rules))
+
+
+def test_days_where_sizing_dropped_a_trade_are_drawn_again_on_the_final_trades(market):
+    """Sizes that round to zero drop some trades (and can free the position for a later
+    alert): those days' shares must be the ones drawn on the trades actually taken."""
+    from assets.engine.aggregate import InMemoryShares
+    from assets.engine.run import run_engine
+    from assets.engine.unit import day_shares
+
+    base = _cfg()
+    cfg = base.model_copy(update={"trading": base.trading.model_copy(
+        update={"base_size": 0.25})})
+    agg = run_engine(market, cfg)
+    assert agg.redrawn_days, "the config should make sizing drop some trades"
+    tape = agg.tape
+    fresh = {}
+    for pos, d in enumerate(tape.dates):
+        if d in set(agg.scored_days):
+            mine = agg.trades[[q == d for q in agg.trades["quote_date"]]]
+            fresh[d] = day_shares(market[d], pos, tape, mine, agg.procedure)
+    want = InMemoryShares(fresh, agg.procedure).null(agg.scored_days)
+    n = len(agg.trades[~agg.trades["is_calibration"]])
+    np.testing.assert_allclose(agg.null.null_means, want.sums.sum(axis=1) / n, atol=1e-9)
