@@ -1,4 +1,4 @@
-"""Dagster assets of the pressure stage: thin wrappers around the pure numpy modules.
+"""Dagster assets of the pressure stage: thin wrappers around the engine and the kernel.
 
 `pressure_series` is partitioned by expiration day: it stores the compact surface (see
 `assets.pressure.series`) and each day's engine unit (`assets.engine`: alerts, outcomes,
@@ -30,12 +30,6 @@ from assets.common import tables
 from assets.common.warehouse_io import as_dates, available_days, replace_rows
 from assets.dagster_common.pools import DUCKDB_POOL
 from assets.dagster_common.resources import LabConfigResource
-from assets.engine.warehouse import (
-    current_procedure,
-    record_refresh,
-    refresh_stale,
-    refresh_units,
-)
 from assets.pressure.calibration import Calibration
 from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.pressure.series import stored_cells
@@ -53,6 +47,8 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
                         lab_config: LabConfigResource) -> MaterializeResult:
         """Minutes x strikes pressure of each day (the specification's formula), stored
         compactly, and each day's engine unit under the current calibration."""
+        from assets.engine.warehouse import current_procedure, record_refresh, refresh_units
+
         cfg = lab_config.load()
         days = as_dates(context.partition_keys)
         stats = {"cells": 0, "rows": 0}
@@ -94,6 +90,8 @@ def pressure_alerts(context: AssetExecutionContext, duckdb: DuckDBResource,
     Each day's alerts are part of its engine unit (stored by `pressure_series` for the
     run's partitions); this step brings every other day's unit up to the current procedure
     (a new config or calibration makes them stale) and records the calibration."""
+    from assets.engine.warehouse import current_procedure, refresh_stale
+
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
         days = available_days(conn)

@@ -12,9 +12,6 @@ from assets.common import tables
 from assets.common.warehouse_io import available_days, load_bar_tape, read_table, replace_rows
 from assets.dagster_common.pools import DUCKDB_POOL
 from assets.dagster_common.resources import LabConfigResource
-from assets.engine.aggregate import sequential_trades
-from assets.engine.store import read_units
-from assets.engine.warehouse import saved_procedure
 from assets.pressure.calibration import split_calibration_days
 from assets.trading.risk import risk_management_report as risk_management_report_of
 
@@ -28,6 +25,10 @@ def simulated_trades(context: AssetExecutionContext, duckdb: DuckDBResource,
     """Every tradable alert, entered at the next bar's open and exited path-exactly: the
     units' priced candidates through one sequential pass (one position, recent accuracy,
     size) over every day."""
+    from assets.engine.aggregate import sequential_trades
+    from assets.engine.store import read_units
+    from assets.engine.warehouse import saved_procedure
+
     cfg = lab_config.load()
     with duckdb.get_connection() as conn:
         proc = saved_procedure(conn, cfg)

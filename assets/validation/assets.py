@@ -30,8 +30,6 @@ from assets.common.warehouse_io import (
 )
 from assets.dagster_common.pools import DUCKDB_POOL
 from assets.dagster_common.resources import ExperimentRecordsResource, LabConfigResource
-from assets.engine.run import engine_record
-from assets.engine.warehouse import refreshes_of, saved_procedure, stored_aggregate
 from assets.ingestion import bar_sources
 from assets.ingestion.adapters import landing_days
 from assets.pressure.assets import prediction_outcomes
@@ -50,6 +48,8 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
                           lab_config: LabConfigResource,
                           experiments: ExperimentRecordsResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
+    from assets.engine.run import engine_record
+    from assets.engine.warehouse import refreshes_of, saved_procedure, stored_aggregate
     from assets.validation.claims.repeated_looks import add_look
     from assets.validation.package.assembly import derived_seeds
     from assets.validation.package.evaluate import evaluate
