@@ -30,6 +30,8 @@ from assets.common.warehouse_lock import (
     warehouse_lock,
 )
 
+DUCKDB_MEMORY_LIMIT = "384MB"
+
 
 class LabDuckDBResource(DuckDBResource):
     """`DuckDBResource` that, for a run executed in one process, holds `warehouse_lock` from
@@ -132,7 +134,11 @@ def build_resources() -> dict:
 
     paths = configure_environment()
     return {
-        "duckdb": LabDuckDBResource(database=str(paths.duckdb)),
+        # DuckDB's buffer pool defaults to 80 % of the machine's memory and keeps every page
+        # a step wrote; the steps stream a chunk of days at a time, so a small pool is enough
+        # and keeps a decade's run inside its memory budget (benchmarks/results/e2e.json).
+        "duckdb": LabDuckDBResource(database=str(paths.duckdb),
+                                    connection_config={"memory_limit": DUCKDB_MEMORY_LIMIT}),
         "dbt": _dbt_resource_class()(project_dir=dbt_project(),
                                      dbt_executable=dbt_executable()),
         "lab_config": LabConfigResource(),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from assets.common import tables
 from assets.common.warehouse_io import read_table, replace_rows, table_exists
@@ -55,42 +56,56 @@ def _dates(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(list(frame["quote_date"]), index=frame.index, dtype=object)
 
 
-def _share_frames(shares: dict[dt.date, Shares]) -> tuple[pd.DataFrame, ...]:
-    null, reasons, direction, placebo = [], [], [], []
-    for day, s in sorted(shares.items()):
-        b, c = s.null.sums.shape
+def _share_frames(shares: dict[dt.date, Shares]) -> tuple[pa.Table, ...]:
+    """The shares as four long tables, built column-wise (a decade's chunk is ~10^6 rows:
+    no per-day frames, no Python date objects)."""
+    days = sorted(shares)
+    null_parts, reason_parts, direction_parts, placebo_parts = [], [], [], []
+    for i, day in enumerate(days):
+        s = shares[day]
+        b = s.null.sums.shape[0]
         active = np.flatnonzero(np.abs(s.null.sums).sum(axis=0) + s.null.wins.sum(axis=0) > 0)
         for k in active:
-            null.append(pd.DataFrame({"quote_date": day, "rep": np.arange(b, dtype=np.int32),
-                                      "class_code": np.int16(k), "pnl_sum": s.null.sums[:, k],
-                                      "wins": s.null.wins[:, k]}))
-        reasons.append(pd.DataFrame({"quote_date": day,
-                                     "reason_code": np.arange(len(REASON_NAMES), dtype=np.int16),
-                                     "draws": s.null.reasons, "fallback": s.null.fallback}))
-        direction.append(pd.DataFrame({"quote_date": day, "rep": np.arange(s.direction.size,
-                                                                           dtype=np.int32),
-                                       "pnl_sum": s.direction}))
-        placebo.append(pd.DataFrame({"quote_date": day,
-                                     "rep": np.arange(s.placebo_sums.size, dtype=np.int32),
-                                     "pnl_sum": s.placebo_sums,
-                                     "n": s.placebo_counts.astype(np.int64)}))
-    cols = {"null": ["quote_date", "rep", "class_code", "pnl_sum", "wins"],
-            "reasons": ["quote_date", "reason_code", "draws", "fallback"],
-            "direction": ["quote_date", "rep", "pnl_sum"],
-            "placebo": ["quote_date", "rep", "pnl_sum", "n"]}
-    return tuple(_frame(parts, cols[name]) for parts, name in
-                 ((null, "null"), (reasons, "reasons"), (direction, "direction"),
-                  (placebo, "placebo")))
+            null_parts.append((i, b, k, s.null.sums[:, k], s.null.wins[:, k]))
+        reason_parts.append((i, s.null.reasons, s.null.fallback))
+        direction_parts.append((i, s.direction))
+        placebo_parts.append((i, s.placebo_sums, s.placebo_counts))
+    stamp = np.array(days, dtype="datetime64[D]")
 
+    def dates(index: np.ndarray) -> pa.Array:
+        return pa.array(stamp[index] if len(days) else np.empty(0, "datetime64[D]"),
+                        type=pa.date32())
 
-def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    if parts:
-        out = pd.concat(parts, ignore_index=True)
-    else:
-        out = pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
-        out["quote_date"] = pd.Series(dtype="datetime64[ns]")
-    out["quote_date"] = pd.to_datetime(out["quote_date"]).dt.date
-    return out[columns]
+    def cat(parts, j, dtype) -> np.ndarray:
+        return (np.concatenate([np.asarray(p[j], dtype=dtype) for p in parts]) if parts
+                else np.empty(0, dtype))
+
+    rep = lambda n: np.arange(n, dtype=np.int32)  # noqa: E731
+    null = pa.table({
+        "quote_date": dates(np.repeat([p[0] for p in null_parts], [p[1] for p in null_parts])
+                            .astype(np.int64)),
+        "rep": cat([(rep(p[1]),) for p in null_parts], 0, np.int32),
+        "class_code": np.repeat([p[2] for p in null_parts],
+                                [p[1] for p in null_parts]).astype(np.int16),
+        "pnl_sum": cat(null_parts, 3, np.float64), "wins": cat(null_parts, 4, np.float64)})
+    n_reasons = len(REASON_NAMES)
+    reasons = pa.table({
+        "quote_date": dates(np.repeat(np.arange(len(days)), n_reasons)),
+        "reason_code": np.tile(np.arange(n_reasons, dtype=np.int16), len(days)),
+        "draws": cat(reason_parts, 1, np.float64),
+        "fallback": np.repeat([p[2] for p in reason_parts], n_reasons).astype(np.int64)})
+    sizes = [p[1].size for p in direction_parts]
+    direction = pa.table({
+        "quote_date": dates(np.repeat(np.arange(len(days)), sizes)),
+        "rep": cat([(rep(n),) for n in sizes], 0, np.int32),
+        "pnl_sum": cat(direction_parts, 1, np.float64)})
+    sizes = [p[1].size for p in placebo_parts]
+    placebo = pa.table({
+        "quote_date": dates(np.repeat(np.arange(len(days)), sizes)),
+        "rep": cat([(rep(n),) for n in sizes], 0, np.int32),
+        "pnl_sum": cat(placebo_parts, 1, np.float64),
+        "n": cat(placebo_parts, 2, np.int64)})
+    return null, reasons, direction, placebo
 
 
 def read_units(conn: duckdb.DuckDBPyConnection, digest: str) -> Units:
