@@ -46,9 +46,12 @@ def replace_rows(conn: duckdb.DuckDBPyConnection, qualified: str, frame: pd.Data
         else:
             day_list = sorted(set(days))
             if day_list:
+                # the range lets DuckDB skip row groups by their min/max (a night deletes
+                # one day of a decade's table)
                 conn.execute(
-                    f"delete from {qualified} where quote_date in (select unnest(?::date[]))",
-                    [day_list])
+                    f"delete from {qualified} where quote_date between ? and ? "
+                    "and quote_date in (select unnest(?::date[]))",
+                    [day_list[0], day_list[-1], day_list])
         conn.execute(f"insert into {qualified} by name select * from _incoming")
         conn.execute("commit")
     except Exception:
