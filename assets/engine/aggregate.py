@@ -22,7 +22,7 @@ import pandas as pd
 from assets.common.market_day import MarketDay
 from assets.engine.combine import direction_result, null_result, placebo_block
 from assets.engine.monte_carlo import NullShare
-from assets.engine.placebo import placebo_shift_range
+from assets.engine.placebo import placebo_shifts
 from assets.engine.procedure import Procedure
 from assets.engine.unit import Shares, redraw_shares
 from assets.trading.simulator import BarTape, empty_skips, priced_candidates, take_trades
@@ -149,7 +149,7 @@ def monte_carlo(trades: pd.DataFrame, scored: Sequence[dt.date], shares: ShareSo
                              seeds["direction_null"])
     sums, counts = shares.placebo(scored)
     placebo = placebo_block(sums, counts, null.observed_mean_pnl_points, cfg,
-                            placebo_shift_range(cfg), seeds["oi_placebo"])
+                            placebo_shifts(cfg), seeds["oi_placebo"])
     horizon = None
     if vc.evaluation_horizon_days is not None and len(scored) > vc.evaluation_horizon_days:
         keep = horizon_days(list(scored), vc.evaluation_horizon_days)
