@@ -98,9 +98,11 @@ def _label(claimed: bool) -> str:
 
 def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapping | None,
                         secondary: Mapping | None, opposite: Mapping | None,
-                        claims: Mapping[str, Mapping[str, Any]], vc) -> dict[str, str]:
+                        claims: Mapping[str, Mapping[str, Any]], vc,
+                        full_sample: Mapping[str, Any] | None = None) -> dict[str, str]:
     """One line per hypothesis; every SUPPORTED or detected comes from a claim
-    whose family-adjusted p-value is below alpha."""
+    whose family-adjusted p-value is below alpha. Past a horizon every figure is the
+    horizon's, and the primary line quotes the full sample's as exploratory."""
     n = perf["total_sample_size"]
     wr, ci = perf["win_rate"], perf["win_rate_confidence_interval"]
     edge = claims["edge_vs_random"]
@@ -112,6 +114,12 @@ def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapp
     bar = (f"the strategy specification's performance bar (win rate >= "
            f"{vc.win_rate_threshold}, Sharpe >= {vc.sharpe_threshold}, adjusted p < "
            f"{vc.alpha})")
+    if full_sample:
+        core += (f" (first {vc.evaluation_horizon_days} scored days); full sample, "
+                 f"exploratory and not claimed: win rate {percent_text(full_sample['win_rate'])}"
+                 f", Sharpe {number_text(full_sample['annualized_daily_sharpe'])}, "
+                 f"unadjusted p = {number_text(full_sample['matched_null_p_value'])}, "
+                 f"n = {full_sample['n_trades']} over {full_sample['scored_days']} days")
     if validity == INSUFFICIENT_DATA:
         primary = f"INSUFFICIENT DATA - {bar} is not evaluated yet; {core}"
     elif validity == VALIDATED:
