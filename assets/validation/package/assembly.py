@@ -22,7 +22,14 @@ from assets.common.config import LabConfig
 from assets.validation.claims.claims import build_claims, run_family
 from assets.validation.claims.claims_family import claim_lookup
 from assets.validation.claims.repeated_looks import add_current_look, looks_section
-from assets.validation.claims.verdict import INSUFFICIENT_DATA, success_criteria, verdict
+from assets.validation.claims.selection import BONFERRONI, select, selection_block
+from assets.validation.claims.verdict import (
+    INSUFFICIENT_DATA,
+    deflated_gate,
+    success_criteria,
+    verdict,
+    verdict_rule_text,
+)
 from assets.validation.package.json_values import finite_or_none, to_jsonable
 from assets.validation.package.measures import performance_metrics, statistical_measures
 from assets.validation.package.publishing import evidence_file_names
@@ -97,8 +104,14 @@ def build_evidence_package(
     dnull_d = direction_null.to_dict() if direction_null is not None else {"p_value": None}
     secondary = {k: dict(v) for k, v in (secondary or {}).items()}
     opposite = dict(opposite) if opposite else {"direction_test": {}, "pinning": {}}
-    family = run_family(build_claims(null_d, dnull_d, prediction, secondary, opposite,
-                                     placebo, vc.min_class_trades), vc.alpha)
+    raw = build_claims(null_d, dnull_d, prediction, secondary, opposite, placebo,
+                       vc.min_class_trades)
+    raw_p = {c.name: c.p_value for c in raw}
+    selection = selection_block(n_trials, raw_p["edge_vs_random"], raw_p["opposite_direction"],
+                                getattr(variant_trials, "selection", None))
+    family = run_family(select(raw, selection), vc.alpha)
+    family["selection"] = {**selection, "deflated_sharpe_gate": deflated_gate(
+        n_trials, sh["deflated_sharpe_ratio"])}
     claims = claim_lookup(family)
     set_statuses(secondary, {k: claims[f"secondary_{k}"]["adjusted_p_value"]
                              for k in secondary}, vc.alpha)
@@ -115,7 +128,8 @@ def build_evidence_package(
         validity = INSUFFICIENT_DATA
         verdict_basis = "pre-registered horizon not reached"
     else:
-        validity = verdict(n, wr["win_rate"], sh["annualized_daily_sharpe"], edge_adjusted, vc)
+        validity = verdict(n, wr["win_rate"], sh["annualized_daily_sharpe"], edge_adjusted, vc,
+                           n_trials, sh["deflated_sharpe_ratio"])
         verdict_basis = (
             "every scored day; p = edge_vs_random's family-adjusted p-value"
             if vc.evaluation_horizon_days is None else
@@ -127,9 +141,12 @@ def build_evidence_package(
     criteria = success_criteria(n, wr["win_rate"], pnl["mean_pnl_points"],
                                 dd["max_drawdown_fraction"], edge_adjusted, vc)
     h = cohens_h(wr["win_rate"], finite_or_none(null.null_win_rate))
-    edge_weight = claims["edge_vs_random"]["initial_weight"] or 1.0
+    # the level edge_vs_random is tested at: its family weight, and Bonferroni's 1/N
+    level = vc.alpha * (claims["edge_vs_random"]["initial_weight"] or 1.0)
+    if selection["claims"]["edge_vs_random"]["method"] == BONFERRONI:
+        level /= n_trials
     mde = minimum_detectable_effect(np.asarray(oos["pnl_points"], dtype=float),
-                                    null_d["null_mean_pnl_points"], vc.alpha * edge_weight)
+                                    null_d["null_mean_pnl_points"], level)
 
     performance = performance_metrics(ts, sh, dd, n, n_cal)
     statistical = statistical_measures(ts, null, null_d, p_value, edge_adjusted, h, mde, n, vc)
@@ -138,17 +155,11 @@ def build_evidence_package(
     null_d["direction_only"] = dnull_d
     package = {
         "experimental_validity": validity,
-        "verdict_rule": (f"n < {vc.min_trades} -> INSUFFICIENT_DATA; VALIDATED iff win rate >= "
-                         f"{vc.win_rate_threshold} and annualized daily Sharpe >= "
-                         f"{vc.sharpe_threshold} and the family-adjusted p of edge_vs_random < "
-                         f"{vc.alpha}; else REJECTED"
-                         + (f"; INSUFFICIENT_DATA until {vc.evaluation_horizon_days} scored "
-                            "days (pre-registered horizon)"
-                            if vc.evaluation_horizon_days is not None else "")),
+        "verdict_rule": verdict_rule_text(vc),
         "verdict_basis": verdict_basis,
         "hypothesis_results": hypothesis_results(validity, performance, statistical, prediction,
                                                   secondary, opposite, claims, vc,
-                                                  full_sample),
+                                                  full_sample, family["selection"]),
         "claims_family": family,
         "statistical_measures": statistical,
         "performance_metrics": performance,
