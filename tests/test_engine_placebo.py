@@ -3,6 +3,8 @@ with planted OI steering told apart from its placebos."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,12 +27,6 @@ def test_placebo_oi_by_hand():
                                   [5.0, 4.0, 3.0, 2.0, 1.0])
     np.testing.assert_array_equal(PL.placebo_oi(oi, strikes, 96.0, True, -1),
                                   [2.0, 1.0, 0.0, 0.0, 0.0])
-
-
-def test_shift_range_puts_placebo_strikes_out_of_alert_reach():
-    k, k2 = PL.placebo_shift_range(CFG)
-    reach = max(r.max_distance for r in CFG.pressure.urgency_rules)
-    assert k * CFG.ingestion.strike_grid_points >= reach and k2 == 2 * k
 
 
 def test_pruned_strikes_give_identical_alerts():
@@ -64,3 +60,31 @@ def test_planted_oi_steering_beats_its_placebos():
     finite = values[np.isfinite(values)]
     hits = int((finite >= observed).sum())
     assert got["p_value"] == pytest.approx((1 + hits) / (finite.size + 1))
+
+
+ROUND_SPACINGS = (25.0, 50.0, 100.0)
+
+
+def _impulse_day(cfg):
+    """A day whose whole OI sits on the strike nearest the open: a placebo profile's
+    non-zero strike tells where the drawn shift put the real strike's OI."""
+    day = random_walk_days(1, 9)[0]
+    centre = int(np.argmin(np.abs(day.strikes - day.open[0])))
+    call = np.zeros_like(day.call_oi)
+    call[centre] = 1000.0
+    return dataclasses.replace(day, call_oi=call, put_oi=np.zeros_like(call)), centre
+
+
+def test_every_placebo_shift_clears_twice_the_alert_reach_and_the_round_strikes():
+    # default ladder: reach 20 points, 5-point strikes -> 8..16 strikes (40..80 points)
+    # without the multiples of 25 points (5, 10 and 15 strikes), by hand:
+    assert PL.placebo_shifts(CFG) == (8, 9, 11, 12, 13, 14, 16)
+    day, centre = _impulse_day(CFG)
+    reach = max(r.max_distance for r in CFG.pressure.urgency_rules)
+    profiles = PL.placebo_profiles(day, CFG, np.random.default_rng(1), 400)
+    moved = {float(day.strikes[int(np.flatnonzero(p)[0])] - day.strikes[centre])
+             for p in profiles if p.any()}
+    assert len(moved) >= 10  # both signs, several sizes drawn
+    for points in moved:
+        assert abs(points) >= 2 * reach
+        assert all(abs(points) % r != 0 for r in ROUND_SPACINGS), points

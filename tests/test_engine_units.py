@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from assets.common.config import LabConfig
-from assets.engine.placebo import placebo_oi, placebo_share, placebo_shift_range
+from assets.engine.placebo import placebo_oi, placebo_share, placebo_shifts
 from assets.engine.procedure import day_stream
 from assets.engine.run import procedure_for
 from assets.engine.unit import compute_units
@@ -89,9 +89,8 @@ def test_batched_alert_selection_is_the_per_grid_loop(market):
 def _naive_placebo(day, cfg, thresholds, seed_stream):
     """R plain runs: the placebo day through pressure_grid, alert_columns and the
     simulator (sizes kept positive, so the one-position rule alone decides)."""
-    lo, hi = placebo_shift_range(cfg)
     options = [(mirror, sign * shift) for mirror in (False, True)
-               for shift in range(lo, hi + 1) for sign in (-1, 1)]
+               for shift in placebo_shifts(cfg) for sign in (-1, 1)]
     picks = seed_stream.integers(len(options), size=R)
     trading = cfg.trading.model_copy(update={"size_rounding": "fractional",
                                              "accuracy_prior_weight": 1.0})

@@ -22,7 +22,7 @@ import pandas as pd
 from assets.common.market_day import MarketDay
 from assets.engine.combine import direction_result, null_result, placebo_block
 from assets.engine.monte_carlo import NullShare
-from assets.engine.placebo import placebo_shift_range
+from assets.engine.placebo import placebo_shifts
 from assets.engine.procedure import Procedure
 from assets.engine.unit import Shares, redraw_shares
 from assets.trading.simulator import BarTape, empty_skips, priced_candidates, take_trades
@@ -41,6 +41,17 @@ class ShareSource(Protocol):
     def placebo(self, days: Sequence[dt.date]) -> tuple[np.ndarray, np.ndarray]: ...
 
 
+@dataclass(frozen=True)
+class HorizonMonteCarlo:
+    """The three Monte Carlo results on the pre-registered horizon's days alone: each day's
+    shares come from its own stream, so these never change as later days arrive."""
+
+    days: list[dt.date]
+    null: NullResult
+    direction_null: DirectionNullResult
+    placebo: dict[str, Any]
+
+
 @dataclass
 class Aggregate:
     procedure: Procedure
@@ -54,7 +65,7 @@ class Aggregate:
     null: NullResult
     direction_null: DirectionNullResult
     placebo: dict[str, Any]
-    horizon_null: NullResult | None = None
+    horizon: HorizonMonteCarlo | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     redrawn_days: list[dt.date] = field(default_factory=list)
     units: dict[str, Any] = field(default_factory=dict)
@@ -135,29 +146,35 @@ def redraw(days: Sequence[dt.date], trades: pd.DataFrame, tape: BarTape,
 
 def monte_carlo(trades: pd.DataFrame, scored: Sequence[dt.date], shares: ShareSource,
                 proc: Procedure) -> tuple[NullResult, DirectionNullResult, dict[str, Any],
-                                          NullResult | None]:
-    """The three Monte Carlo results on the scored days, and the null on the pre-registered
+                                          HorizonMonteCarlo | None]:
+    """The three Monte Carlo results on the scored days, and again on the pre-registered
     horizon's days when the sample has grown past it."""
+    vc = proc.cfg.validation
+    null, dnull, placebo = _results(trades, list(scored), shares, proc)
+    horizon = None
+    if vc.evaluation_horizon_days is not None and len(scored) > vc.evaluation_horizon_days:
+        keep = horizon_days(list(scored), vc.evaluation_horizon_days)
+        kept = set(keep)
+        sub = trades.loc[[d in kept for d in trades["quote_date"]]] if len(trades) else trades
+        horizon = HorizonMonteCarlo(keep, *_results(sub, keep, shares, proc))
+    return null, dnull, placebo, horizon
+
+
+def _results(trades: pd.DataFrame, days: list[dt.date], shares: ShareSource,
+             proc: Procedure) -> tuple[NullResult, DirectionNullResult, dict[str, Any]]:
     cfg = proc.cfg
     vc = cfg.validation
     seeds = derived_seeds(vc.seed)
     rules = tuple(cfg.pressure.urgency_rules)
     oos = out_of_sample(trades)
-    null = null_result(shares.null(scored), oos, rules, vc.null_replications,
+    null = null_result(shares.null(days), oos, rules, vc.null_replications,
                        seeds["null_model"], vc.min_class_trades)
-    dnull = direction_result(shares.direction(scored), oos, vc.null_replications,
+    dnull = direction_result(shares.direction(days), oos, vc.null_replications,
                              seeds["direction_null"])
-    sums, counts = shares.placebo(scored)
+    sums, counts = shares.placebo(days)
     placebo = placebo_block(sums, counts, null.observed_mean_pnl_points, cfg,
-                            placebo_shift_range(cfg), seeds["oi_placebo"])
-    horizon = None
-    if vc.evaluation_horizon_days is not None and len(scored) > vc.evaluation_horizon_days:
-        keep = horizon_days(list(scored), vc.evaluation_horizon_days)
-        kept = set(keep)
-        sub = oos.loc[[d in kept for d in oos["quote_date"]]]
-        horizon = null_result(shares.null(keep), sub, rules, vc.null_replications,
-                              seeds["null_model"], vc.min_class_trades)
-    return null, dnull, placebo, horizon
+                            placebo_shifts(cfg), seeds["oi_placebo"])
+    return null, dnull, placebo
 
 
 class InMemoryShares:

@@ -85,18 +85,20 @@ def direction_result(sums: np.ndarray, oos: pd.DataFrame, B: int,
 
 
 def placebo_block(sums: np.ndarray, counts: np.ndarray, observed: float, cfg: LabConfig,
-                  shifts: tuple[int, int], seed: int) -> dict[str, Any]:
+                  shifts: Sequence[int], seed: int) -> dict[str, Any]:
     """The `controls.oi_placebo` block: replications without any trade have no statistic
-    and are left out of the p-value's reference set (counted in `n_without_trades`)."""
+    and are left out of the p-value's reference set (counted in `n_without_trades`);
+    `shifts` are the |shift|s drawn, in strikes (`assets.engine.placebo.placebo_shifts`)."""
     replications = int(cfg.validation.oi_placebo_replications)
     out: dict[str, Any] = {
         "description": ("alerts -> trades rerun on the out-of-sample days with each day's OI "
                         "mirrored around the open or not, and shifted by a random whole "
-                        f"number of strikes ({shifts[0]} <= |shift| <= {shifts[1]}); "
-                        "thresholds from the real calibration window; drawn per day"),
+                        f"number of strikes, |shift| in {list(shifts)}: at least twice the "
+                        "alert reach, never a multiple of a round-strike spacing (25/50/100 "
+                        "points); thresholds from the real calibration window; drawn per day"),
         "statistic": "mean pnl_points per out-of-sample trade",
         "observed": finite_or_none(observed), "replications": replications, "seed": int(seed),
-        "shift_strikes": list(shifts), "placebo_values": [],
+        "shift_strikes": [int(x) for x in shifts], "placebo_values": [],
         "placebo_quantiles": {"q05": None, "q50": None, "q95": None},
         "n_without_trades": 0, "p_value": None,
         "p_value_formula": "(1 + #{placebo >= observed}) / (R' + 1), R' = replications "

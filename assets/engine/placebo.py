@@ -7,19 +7,33 @@ happened to sit there, the alerts would profit with no steering at all. A placeb
 the OI's location profile relative to the open (the bell around the money) but breaks its
 strike-level detail:
 
-    placebo OI = shift_s(mirror^b(OI)),  b in {0, 1}, k <= |s| <= 2k,
+    placebo OI = shift_s(mirror^b(OI)),  b in {0, 1}, |s| in `placebo_shifts`,
 
 `mirror` reflects the ladder around the strike nearest the open, `shift_s` moves it by s
-whole strikes (strikes that fall off get no OI); k = ceil(largest class distance ceiling /
-strike spacing). Thresholds stay those of the real calibration window.
+whole strikes (strikes that fall off get no OI). Thresholds stay those of the real
+calibration window.
 
-Each replication re-seats the day's OI on its strike ladder (`placebo_oi`: mirrored around
-the open or not, shifted by k..2k whole strikes, drawn from the day's own stream) and asks
-what the strategy would have traded. Prices, distances and probabilities do not change
-with the OI, so the R grids come from one `pressure_batch`, the alerts from one
-`select_alert_cells_batch` pass over the bars, and every replication's candidates are
-priced in one call of the exit engine. The statistic is in points, which no size changes;
-a replication's trades are the one-position rule's (`provisional_taken`).
+Which shifts (`placebo_shifts`): an alert fires while the price is within `reach` (the
+largest class `max_distance`, 20 points) of a strike, so a real strike K and its placebo
+K + s can alert on the same prices whenever |s| < 2 x reach: then the placebo would trade
+the real OI's alerts. So k = ceil(2 x reach / strike spacing) <= |s| <= 2k (40-80 points on
+SPX's 5-point ladder): far enough that no price is within reach of both, near enough that
+the shifted bell still covers the money (0DTE OI concentrates within about 1-2 % of spot,
+45-90 points at 4,500; beyond that the placebo would only test "no OI"). Shifts by a
+multiple of a round-strike spacing (25, 50, 100 points) are left out: round strikes carry
+extra OI, and such a shift lands one round strike's boost on another's, keeping the very
+detail the placebo must break. What survives is a reflection about the open strike + s/2:
+a mirrored profile keeps the OI of strikes near that axis near their own place, but the
+axis sits at least one reach from the open.
+
+Each replication re-seats the day's OI on its strike ladder (`placebo_oi`, drawn from the
+day's own stream) and asks what the strategy would have traded. Prices, distances and
+probabilities do not change with the OI, so the R grids come from one `pressure_batch`,
+the alerts from one `select_alert_cells_batch` pass over the bars, and every replication's
+candidates are priced in one call of the exit engine. The statistic is in points, which no
+sizing changes, so the share needs no sizes; a replication's trades are the one-position
+rule's (`provisional_taken`). A replication without a trade has no statistic: the package
+leaves it out of the p-value's reference set (`combine.placebo_block`).
 """
 
 from __future__ import annotations
@@ -71,19 +85,32 @@ def pruned_day(day: MarketDay, max_distance: float) -> MarketDay:
                                put_oi=day.put_oi[keep])
 
 
+ROUND_STRIKE_SPACINGS = (25.0, 50.0, 100.0)  # points: strikes that carry extra OI
+
+
 def placebo_shift_range(cfg: LabConfig) -> tuple[int, int]:
-    """(k, 2k) strikes: see the module docs."""
+    """(k, 2k) strikes, k = ceil(2 x reach / spacing): see the module docs."""
     reach = max(r.max_distance for r in cfg.pressure.urgency_rules)
-    k = max(1, math.ceil(reach / cfg.ingestion.strike_grid_points))
+    k = max(1, math.ceil(2.0 * reach / cfg.ingestion.strike_grid_points - 1e-9))
     return k, 2 * k
+
+
+def placebo_shifts(cfg: LabConfig) -> tuple[int, ...]:
+    """The |shift|s drawn, in strikes: k..2k without multiples of a round-strike spacing."""
+    lo, hi = placebo_shift_range(cfg)
+    spacing = float(cfg.ingestion.strike_grid_points)
+
+    def round_multiple(s: int) -> bool:
+        return any(abs(math.remainder(s * spacing, r)) < 1e-9 for r in ROUND_STRIKE_SPACINGS)
+
+    return tuple(s for s in range(lo, hi + 1) if not round_multiple(s))
 
 
 def placebo_profiles(day: MarketDay, cfg: LabConfig, rng: np.random.Generator,
                      reps: int) -> np.ndarray:
     """(reps, K) placebo total OI on the day's strikes (`placebo_oi` of each drawn
     mirror/shift, applied to call + put at once: both move by the same index map)."""
-    lo, hi = placebo_shift_range(cfg)
-    options = [(b, sign * s) for b in (False, True) for s in range(lo, hi + 1)
+    options = [(b, sign * s) for b in (False, True) for s in placebo_shifts(cfg)
                for sign in (-1, 1)]
     picks = rng.integers(len(options), size=reps)
     o = float(day.open[0]) if day.n_bars else float(np.median(day.strikes))

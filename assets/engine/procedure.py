@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from assets.common.config import LabConfig
+from assets.common.config import LabConfig, TradingConfig
 from assets.common.market_day import MarketDay
 from assets.pressure.alerts import alert_columns, alerts_frame, calibrate_thresholds
 from assets.pressure.kernel import GridWorkspace, pressure_grid
-from assets.trading.simulator import build_bar_tape, empty_skips, priced_candidates
+from assets.trading.simulator import BarTape, build_bar_tape, empty_skips, priced_candidates
 
 ENGINE_VERSION = 1  # bump when a unit's content changes for the same inputs
 # Random stream of each Monte Carlo: SeedSequence([derived seed, kind, day ordinal]).
@@ -102,17 +102,39 @@ def calibrate(calibration: Sequence[MarketDay], cfg: LabConfig) -> Procedure:
         tape = build_bar_tape([day])
         priced = priced_candidates(alerts, tape, cfg.trading, cfg.pressure.urgency_rules,
                                    empty_skips())
-        if priced.empty:
-            continue
-        keep = provisional_taken(priced["entry_index"].to_numpy(np.int64),
-                                 priced["exit_index"].to_numpy(np.int64),
-                                 cfg.trading.allow_overlap)
-        chosen = priced.iloc[keep]
-        entry_m = tape.minutes_to_expiry[chosen["entry_index"].to_numpy(np.int64)]
-        for u, m in zip(chosen["urgency"].astype(str), entry_m.tolist(), strict=True):
-            minutes.setdefault(u, []).append(float(m))
+        _add_entry_minutes(priced, tape, cfg.trading.allow_overlap, minutes)
     return Procedure(cfg, tuple(d.quote_date for d in days), dict(thresholds),
                      entry_distribution(minutes))
+
+
+def _add_entry_minutes(priced, tape: BarTape, allow_overlap: bool,
+                       minutes: dict[str, list[float]]) -> None:
+    """Append the entry minutes-to-expiry of the trades the one-position rule takes (every
+    size positive) among `priced`, per class."""
+    if priced.empty:
+        return
+    keep = provisional_taken(priced["entry_index"].to_numpy(np.int64),
+                             priced["exit_index"].to_numpy(np.int64), allow_overlap)
+    chosen = priced.iloc[keep]
+    entry_m = tape.minutes_to_expiry[chosen["entry_index"].to_numpy(np.int64)]
+    for u, m in zip(chosen["urgency"].astype(str), entry_m.tolist(), strict=True):
+        minutes.setdefault(u, []).append(float(m))
+
+
+def entry_minutes_under(alerts, tape: BarTape, proc: Procedure,
+                        trading: TradingConfig) -> dict[str, tuple[tuple[float, float], ...]]:
+    """The matched null's entry-minute distribution a run with another trading section (a
+    sweep variant) would calibrate: the procedure's calibration alerts priced under
+    `trading` on `tape` (a position never outlives its day, so one pass over the whole tape
+    takes what the per-day passes of `calibrate` take)."""
+    if trading == proc.cfg.trading:
+        return proc.entry_minutes
+    calib = alerts[alerts["is_calibration"].astype(bool)]
+    priced = priced_candidates(calib, tape, trading, proc.cfg.pressure.urgency_rules,
+                               empty_skips())
+    minutes: dict[str, list[float]] = {}
+    _add_entry_minutes(priced, tape, trading.allow_overlap, minutes)
+    return entry_distribution(minutes)
 
 
 def entry_distribution(minutes: Mapping[str, Sequence[float]]

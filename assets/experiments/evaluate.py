@@ -27,6 +27,7 @@ from assets.common.calendar import expiration_days_per_year
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.engine.aggregate import trades_under
+from assets.engine.procedure import entry_minutes_under
 from assets.engine.run import procedure_for
 from assets.engine.unit import compute_units
 from assets.experiments.benchmark import RandomEntryBenchmark
@@ -48,7 +49,7 @@ class VariantResult:
     mean_pnl_points: float | None
     sharpe_ratio: float  # annualized daily Sharpe, as in the evidence package
     daily_pnl: np.ndarray  # dollars per out-of-sample day, 0 without a trade
-    benchmark_daily_pnl: np.ndarray  # the matched random-entry benchmark, same days
+    benchmark_daily_pnl: np.ndarray  # the matched null's expected dollars, same days
 
     def metrics(self) -> dict[str, Any]:
         return {"n_trades": self.n_trades, "win_rate": self.win_rate,
@@ -94,15 +95,21 @@ def _evaluate_variants(market: Mapping[dt.date, MarketDay],
         for v in group:
             trades = trades_under(units.alerts, units.candidates, units.summaries, tape, proc,
                                   v.config.trading)
-            results[v.digest] = score_variant(v, trades, benchmark, oos_days, periods)
+            entry_minutes = entry_minutes_under(units.alerts, tape, proc, v.config.trading)
+            results[v.digest] = score_variant(v, trades, benchmark, oos_days, periods,
+                                              entry_minutes)
     return [results[v.digest] for v in variants]
 
 
 def score_variant(v: Variant, trades, benchmark: RandomEntryBenchmark,
-                  oos_days: Sequence[dt.date], periods_per_year: float) -> VariantResult:
+                  oos_days: Sequence[dt.date], periods_per_year: float,
+                  entry_minutes: Mapping[str, Sequence[Sequence[float]]]) -> VariantResult:
+    """`entry_minutes`: the variant's calibrated entry-minute distribution (its matched
+    null's, and so its benchmark's)."""
     oos = out_of_sample(trades)
     daily = daily_pnl(oos, oos_days).reindex(oos_days, fill_value=0.0).to_numpy()
-    bench = benchmark.daily_dollars(trades, v.config.pressure.urgency_rules, v.config.trading)
+    bench = benchmark.daily_dollars(trades, v.config.pressure.urgency_rules, v.config.trading,
+                                    entry_minutes)
     n = len(oos)
     points = np.asarray(oos["pnl_points"], dtype=float)
     dollars = np.asarray(oos["pnl_dollars"], dtype=float)

@@ -40,12 +40,15 @@ _DDL = (
 
 @dataclass(frozen=True)
 class VariantTrials:
-    """What the DSR of a package needs: N (never below the config's floor) and, when a
-    sweep exists on the dataset, the variance of its variants' per-day Sharpes."""
+    """What the package's selection adjustment and DSR need: N (never below the config's
+    floor), when a sweep exists on the dataset the variance of its variants' per-day
+    Sharpes, and when a sweep stored this variant's daily series the SPA over that sweep
+    (`assets.experiments.selection.StoredSelection`)."""
 
     count: int
     sharpe_variance: float | None
     source: str
+    selection: Any = None
 
 
 def dataset_id(source: Mapping[str, Any], underlying: str) -> str:

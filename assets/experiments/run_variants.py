@@ -1,13 +1,15 @@
 """A `run` is a trial too: its config is a variant of its dataset, counted in the registry.
 
 The validation stage calls `trials_for_run` before it assembles the package (N for the
-Deflated Sharpe: the registry's count with this config included, the config field as a
-floor, and the latest sweep's Sharpe variance) and `record_run` after it (once per config;
+selection adjustment and the Deflated Sharpe: the registry's count with this config
+included, the config field as a floor; the latest sweep's Sharpe variance; the SPA over a
+sweep that stored this variant's daily series) and `record_run` after it (once per config;
 a nightly run with the same config adds nothing).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,12 +24,18 @@ from assets.experiments.registry import (
     record_variants,
     variant_trials,
 )
+from assets.experiments.selection import stored_selection
 
 
 def trials_for_run(conn: duckdb.DuckDBPyConnection, landing: Path,
                    cfg: LabConfig) -> VariantTrials:
     dataset = landing_dataset_id(landing, cfg.ingestion.underlying)
-    return variant_trials(conn, dataset, strategy_digest(cfg), cfg.validation.n_variants_tried)
+    digest = strategy_digest(cfg)
+    trials = variant_trials(conn, dataset, digest, cfg.validation.n_variants_tried)
+    if trials.count <= 1:
+        return trials
+    return dataclasses.replace(trials, selection=stored_selection(
+        conn, dataset, digest, cfg.experiments.spa_replications, cfg.validation.seed))
 
 
 def record_run(conn: duckdb.DuckDBPyConnection, landing: Path, cfg: LabConfig,

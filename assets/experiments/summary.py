@@ -105,10 +105,11 @@ def build_sweep_document(name: str, dataset: str, grid: Mapping[str, list], base
                 {"value": None, "blocks": ex.pbo_blocks, "n_combinations": 0,
                  "method": "undefined for a single variant", "logit_histogram": None}),
         "spa": {**spa, "benchmark": (
-            "random-entry benchmark matched to each variant: its trades re-entered uniformly "
-            "in the same urgency window and day, random direction, same exits, size, "
-            "slippage and commission; its expected dollars per day (exact mean over every "
-            "entry bar and both directions)"),
+            "the package's matched random-entry null, per variant: its trades re-entered "
+            "in the same urgency window and day with the variant's calibrated entry-minute "
+            "frequencies per class, random direction, same exits, size, slippage and "
+            "commission; its expected dollars per day (exact weighted mean over every entry "
+            "bar and both directions)"),
             "method": "Hansen (2005) SPA, arch.bootstrap.SPA, studentized, stationary "
                       "bootstrap; H0: no variant beats its random-entry benchmark"},
         "walk_forward": {

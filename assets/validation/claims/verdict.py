@@ -4,7 +4,10 @@ Verdict (PerformanceMetricsValidator, verbatim in spirit): fewer than `min_trade
 scored trades is INSUFFICIENT_DATA before anything else; VALIDATED needs all three of
 win rate ≥ 0.75, annualized daily Sharpe ≥ 2.0 and p < 0.05 (strict); otherwise REJECTED.
 The verdict's p and the table's p criterion are the same number, edge_vs_random's
-family-adjusted p. A missing number (None / NaN) never passes a threshold.
+family-adjusted p (selection-adjusted first when N > 1 variants were tried). When N > 1,
+VALIDATED also needs the Deflated Sharpe Ratio (N trials) ≥ 0.95: a Sharpe ≥ 2 picked as
+the best of N says little until it beats the best of N zero-skill variants. A missing
+number (None / NaN) never passes a threshold.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ VALIDATED, REJECTED, INSUFFICIENT_DATA = "VALIDATED", "REJECTED", "INSUFFICIENT_
 MIN_TRADES_SUCCESS = 100
 MIN_POINTS_PER_TRADE = 12.0
 MAX_DRAWDOWN_FRACTION = 0.15
+DSR_THRESHOLD = 0.95  # the deflated Sharpe VALIDATED needs when N > 1 variants were tried
 
 
 def _ok(x: Any) -> bool:
@@ -34,14 +38,35 @@ def _ok(x: Any) -> bool:
 
 
 def verdict(n_trades: int, win_rate: float | None, sharpe: float | None,
-            p_value: float | None, cfg: ValidationConfig) -> str:
+            p_value: float | None, cfg: ValidationConfig, n_trials: int = 1,
+            deflated_sharpe: float | None = None) -> str:
     if n_trades < cfg.min_trades:
         return INSUFFICIENT_DATA
+    deflated_ok = n_trials <= 1 or (_ok(deflated_sharpe) and deflated_sharpe >= DSR_THRESHOLD)
     if (_ok(win_rate) and win_rate >= cfg.win_rate_threshold
             and _ok(sharpe) and sharpe >= cfg.sharpe_threshold
-            and _ok(p_value) and p_value < cfg.alpha):
+            and _ok(p_value) and p_value < cfg.alpha and deflated_ok):
         return VALIDATED
     return REJECTED
+
+
+def deflated_gate(n_trials: int, deflated_sharpe: float | None) -> dict[str, Any]:
+    """The DSR condition of VALIDATED, as the package states it."""
+    applies = int(n_trials) > 1
+    return {"applies": applies, "n_trials": int(n_trials), "threshold": DSR_THRESHOLD,
+            "deflated_sharpe_ratio": float(deflated_sharpe) if _ok(deflated_sharpe) else None,
+            "met": (not applies) or (_ok(deflated_sharpe)
+                                     and deflated_sharpe >= DSR_THRESHOLD)}
+
+
+def verdict_rule_text(cfg: ValidationConfig) -> str:
+    return (f"n < {cfg.min_trades} -> INSUFFICIENT_DATA; VALIDATED iff win rate >= "
+            f"{cfg.win_rate_threshold} and annualized daily Sharpe >= {cfg.sharpe_threshold} "
+            f"and the family-adjusted p of edge_vs_random < {cfg.alpha} (selection-adjusted "
+            f"when N > 1 variants were tried) and, when N > 1, the deflated Sharpe (N "
+            f"trials) >= {DSR_THRESHOLD}; else REJECTED"
+            + (f"; INSUFFICIENT_DATA until {cfg.evaluation_horizon_days} scored days "
+               "(pre-registered horizon)" if cfg.evaluation_horizon_days is not None else ""))
 
 
 def _criterion(threshold: float, value: Any, rule: str, met: bool,

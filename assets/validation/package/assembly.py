@@ -22,7 +22,14 @@ from assets.common.config import LabConfig
 from assets.validation.claims.claims import build_claims, run_family
 from assets.validation.claims.claims_family import claim_lookup
 from assets.validation.claims.repeated_looks import add_current_look, looks_section
-from assets.validation.claims.verdict import INSUFFICIENT_DATA, success_criteria, verdict
+from assets.validation.claims.selection import BONFERRONI, select, selection_block
+from assets.validation.claims.verdict import (
+    INSUFFICIENT_DATA,
+    deflated_gate,
+    success_criteria,
+    verdict,
+    verdict_rule_text,
+)
 from assets.validation.package.json_values import finite_or_none, to_jsonable
 from assets.validation.package.measures import performance_metrics, statistical_measures
 from assets.validation.package.publishing import evidence_file_names
@@ -43,7 +50,7 @@ NULL_HISTOGRAM_BINS = 50
 def derived_seeds(seed: int) -> dict[str, int]:
     """One seed per random procedure, all from `ValidationConfig.seed`."""
     return {"mean_bootstrap": seed, "sharpe_bootstrap": seed + 1, "null_model": seed + 2,
-            "direction_null": seed + 3, "oi_placebo": seed + 4, "horizon_null": seed + 5}
+            "direction_null": seed + 3, "oi_placebo": seed + 4}
 
 
 def build_evidence_package(
@@ -63,8 +70,9 @@ def build_evidence_package(
     placebo: Mapping[str, Any] | None = None,
     looks: pd.DataFrame | None = None,
     study: Mapping[str, Any] | None = None,
-    horizon_verdict: Mapping[str, Any] | None = None,
     variant_trials: Any = None,
+    available_days: Sequence | None = None,
+    full_sample: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The evidence package (a JSON-able dict) of one validation run.
 
@@ -74,7 +82,9 @@ def build_evidence_package(
     direction-only null; `placebo`, the OI placebo block. The rest come from `prediction`,
     `secondary` and the other stages, and may be None when unavailable. `looks`: the
     warehouse's recorded looks; `study`: a `pressure-lab study` summary to quote;
-    `horizon_verdict`: the verdict inputs on the pre-registered horizon's days.
+    `available_days`: every scored day available (the looks count them; default
+    `oos_days`, which past a horizon are the horizon's); `full_sample`: the exploratory
+    block of the full sample past a horizon (`horizon.full_sample_block`).
     """
     vc = cfg.validation
     seeds = derived_seeds(vc.seed)
@@ -94,8 +104,14 @@ def build_evidence_package(
     dnull_d = direction_null.to_dict() if direction_null is not None else {"p_value": None}
     secondary = {k: dict(v) for k, v in (secondary or {}).items()}
     opposite = dict(opposite) if opposite else {"direction_test": {}, "pinning": {}}
-    family = run_family(build_claims(null_d, dnull_d, prediction, secondary, opposite,
-                                     placebo, vc.min_class_trades), vc.alpha)
+    raw = build_claims(null_d, dnull_d, prediction, secondary, opposite, placebo,
+                       vc.min_class_trades)
+    raw_p = {c.name: c.p_value for c in raw}
+    selection = selection_block(n_trials, raw_p["edge_vs_random"], raw_p["opposite_direction"],
+                                getattr(variant_trials, "selection", None))
+    family = run_family(select(raw, selection), vc.alpha)
+    family["selection"] = {**selection, "deflated_sharpe_gate": deflated_gate(
+        n_trials, sh["deflated_sharpe_ratio"])}
     claims = claim_lookup(family)
     set_statuses(secondary, {k: claims[f"secondary_{k}"]["adjusted_p_value"]
                              for k in secondary}, vc.alpha)
@@ -105,28 +121,32 @@ def build_evidence_package(
                           claims["settlement_pinning"]["adjusted_p_value"],
                           claims["edge_vs_random"]["claimed"])
     edge_adjusted = claims["edge_vs_random"]["adjusted_p_value"]
-    looks_d = looks_section(looks, vc.evaluation_horizon_days, len(list(oos_days)),
-                            str(max(oos_days)) if len(list(oos_days)) else None)
+    available = list(oos_days if available_days is None else available_days)
+    look_date = str(max(available)) if available else None
+    looks_d = looks_section(looks, vc.evaluation_horizon_days, len(available), look_date)
     if vc.evaluation_horizon_days is not None and not looks_d["horizon_reached"]:
         validity = INSUFFICIENT_DATA
         verdict_basis = "pre-registered horizon not reached"
-    elif horizon_verdict is not None:
-        hv = horizon_verdict
-        validity = verdict(hv["n_trades"], hv["win_rate"], hv["sharpe"], hv["p_value_adjusted"],
-                           vc)
-        verdict_basis = (f"the first {vc.evaluation_horizon_days} scored days (pre-registered "
-                         "horizon); p adjusted by the primary's family weight (Bonferroni)")
     else:
-        validity = verdict(n, wr["win_rate"], sh["annualized_daily_sharpe"], edge_adjusted, vc)
-        verdict_basis = "every scored day; p = edge_vs_random's family-adjusted p-value"
-    add_current_look(looks_d, str(max(oos_days)) if len(list(oos_days)) else None,
-                     len(list(oos_days)), n, p_value, validity)
+        validity = verdict(n, wr["win_rate"], sh["annualized_daily_sharpe"], edge_adjusted, vc,
+                           n_trials, sh["deflated_sharpe_ratio"])
+        verdict_basis = (
+            "every scored day; p = edge_vs_random's family-adjusted p-value"
+            if vc.evaluation_horizon_days is None else
+            f"the first {vc.evaluation_horizon_days} scored days (pre-registered horizon): "
+            "the claims family, the verdict and every figure beside them; p = "
+            "edge_vs_random's family-adjusted p-value"
+            + ("; later days only in exploratory_full_sample" if full_sample else ""))
+    add_current_look(looks_d, look_date, len(available), n, p_value, validity)
     criteria = success_criteria(n, wr["win_rate"], pnl["mean_pnl_points"],
                                 dd["max_drawdown_fraction"], edge_adjusted, vc)
     h = cohens_h(wr["win_rate"], finite_or_none(null.null_win_rate))
-    edge_weight = claims["edge_vs_random"]["initial_weight"] or 1.0
+    # the level edge_vs_random is tested at: its family weight, and Bonferroni's 1/N
+    level = vc.alpha * (claims["edge_vs_random"]["initial_weight"] or 1.0)
+    if selection["claims"]["edge_vs_random"]["method"] == BONFERRONI:
+        level /= n_trials
     mde = minimum_detectable_effect(np.asarray(oos["pnl_points"], dtype=float),
-                                    null_d["null_mean_pnl_points"], vc.alpha * edge_weight)
+                                    null_d["null_mean_pnl_points"], level)
 
     performance = performance_metrics(ts, sh, dd, n, n_cal)
     statistical = statistical_measures(ts, null, null_d, p_value, edge_adjusted, h, mde, n, vc)
@@ -135,16 +155,11 @@ def build_evidence_package(
     null_d["direction_only"] = dnull_d
     package = {
         "experimental_validity": validity,
-        "verdict_rule": (f"n < {vc.min_trades} -> INSUFFICIENT_DATA; VALIDATED iff win rate >= "
-                         f"{vc.win_rate_threshold} and annualized daily Sharpe >= "
-                         f"{vc.sharpe_threshold} and the family-adjusted p of edge_vs_random < "
-                         f"{vc.alpha}; else REJECTED"
-                         + (f"; INSUFFICIENT_DATA until {vc.evaluation_horizon_days} scored "
-                            "days (pre-registered horizon)"
-                            if vc.evaluation_horizon_days is not None else "")),
+        "verdict_rule": verdict_rule_text(vc),
         "verdict_basis": verdict_basis,
         "hypothesis_results": hypothesis_results(validity, performance, statistical, prediction,
-                                                  secondary, opposite, claims, vc),
+                                                  secondary, opposite, claims, vc,
+                                                  full_sample, family["selection"]),
         "claims_family": family,
         "statistical_measures": statistical,
         "performance_metrics": performance,
@@ -156,6 +171,7 @@ def build_evidence_package(
         "controls": {"oi_placebo": dict(placebo) if placebo else {"p_value": None},
                      "direction_only_null": dnull_d},
         "repeated_looks": looks_d,
+        **({"exploratory_full_sample": dict(full_sample)} if full_sample else {}),
         "study_calibration": quote_study(study, cfg),
         "prediction_accuracy": dict(prediction) if prediction else {},
         "opposite_hypothesis": opposite,

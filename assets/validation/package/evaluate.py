@@ -15,37 +15,14 @@ import numpy as np
 
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
-from assets.validation.claims.claims_family import CONFIRMATORY, gatekeeping_graph
-from assets.validation.claims.repeated_looks import horizon_days
 from assets.validation.package.assembly import build_evidence_package
 from assets.validation.package.figures import example_day_heatmap
-from assets.validation.package.json_values import finite_or_none
+from assets.validation.package.horizon import full_sample_block, on_horizon
 from assets.validation.package.publishing import empirical_evidence_files
-from assets.validation.statistics.metrics import out_of_sample, wins_of
+from assets.validation.statistics.metrics import out_of_sample
 from assets.validation.statistics.opposite_hypothesis import opposite_hypothesis
 from assets.validation.statistics.prediction import prediction_accuracy, pressure_vs_move_figure
 from assets.validation.statistics.secondary import secondary_hypotheses
-from assets.validation.statistics.sharpe import sharpe_statistics
-
-
-def _horizon_verdict(agg, cfg: LabConfig, seed: int) -> dict[str, Any] | None:
-    """Verdict inputs on the pre-registered horizon's days when the sample has grown past
-    it (None when there is no horizon or the sample is exactly the horizon)."""
-    vc = cfg.validation
-    if agg.horizon_null is None:
-        return None
-    days = horizon_days(agg.scored_days, vc.evaluation_horizon_days)
-    keep = set(days)
-    oos = out_of_sample(agg.trades)
-    sub = oos.loc[[d in keep for d in oos["quote_date"]]]
-    sh = sharpe_statistics(sub, days, vc.n_variants_tried, 10, seed, vc.alpha,
-                           exchange=cfg.calendar.exchange)
-    weight = gatekeeping_graph([CONFIRMATORY, CONFIRMATORY])[0][0]
-    p = finite_or_none(agg.horizon_null.p_value)
-    return {"n_trades": int(len(sub)),
-            "win_rate": float(wins_of(sub).mean()) if len(sub) else None,
-            "sharpe": sh["annualized_daily_sharpe"],
-            "p_value_adjusted": None if p is None else min(1.0, p / weight)}
 
 
 def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
@@ -57,14 +34,16 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
              ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The whole validation: (package, evidence files) from the engine's `Aggregate`.
 
-    `load_days` gives full MarketDays (for the example day's heat map) when `heatmap` is
-    not passed; `variant_trials`: the variants tried on this dataset, from the registry
-    (`assets.experiments.registry.variant_trials`); None: `validation.n_variants_tried`.
+    Past a pre-registered horizon the package is the horizon's (`on_horizon`), with the
+    full sample's figures in `exploratory_full_sample`. `load_days` gives full MarketDays
+    (for the example day's heat map) when `heatmap` is not passed; `variant_trials`: the
+    variants tried on this dataset, from the registry (`assets.experiments.registry.
+    variant_trials`); None: `validation.n_variants_tried`.
     """
-    from assets.validation.package.assembly import derived_seeds
-
     vc = cfg.validation
-    seeds = derived_seeds(vc.seed)
+    full = agg
+    if agg.horizon is not None:
+        agg = on_horizon(agg)
     trades, outcomes = agg.trades, agg.outcomes
     have_outcomes = outcomes is not None and len(outcomes) > 0
     prediction = (prediction_accuracy(outcomes, vc.alpha, vc.min_class_trades) if have_outcomes
@@ -74,8 +53,11 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
     daily = summaries.loc[[d in scored for d in summaries["quote_date"]],
                           ["quote_date", "hhi", "top_share", "steering_velocity"]]
     daily = daily.reset_index(drop=True)
+    known = set(agg.days)
     secondary = secondary_hypotheses(outcomes if have_outcomes else None, daily, vc,
-                                     cfg.pressure.urgency_rules, days=tape_days(agg.tape))
+                                     cfg.pressure.urgency_rules,
+                                     days=[d for d in tape_days(agg.tape)
+                                           if d.quote_date in known])
     closes = np.array([c for d, c, n in zip(summaries["quote_date"],
                                              summaries["settlement_close"],
                                              summaries["n_bars"], strict=True)
@@ -90,8 +72,8 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
         trades, agg.scored_days, agg.null, cfg, risk_management, reproducibility_protocol,
         prediction, secondary, opposite, pvm, heatmap, validation_timestamp,
         direction_null=agg.direction_null, placebo=agg.placebo, looks=looks, study=study,
-        variant_trials=variant_trials,
-        horizon_verdict=_horizon_verdict(agg, cfg, seeds["horizon_null"]))
+        variant_trials=variant_trials, available_days=full.scored_days,
+        full_sample=full_sample_block(full, cfg) if full is not agg else None)
     return package, empirical_evidence_files(package, trades)
 
 

@@ -63,7 +63,9 @@ def statistical_measures(ts: Mapping[str, Any], null: NullResult, null_d: Mappin
         "p_value_source": (f"matched random-entry null model, one-sided, B = {null.B}: "
                            "(1 + #{null mean pnl_points >= observed}) / (B + 1)"),
         "p_value_adjusted": edge_adjusted,
-        "p_value_adjusted_source": "the claims family (claims_family), claim edge_vs_random",
+        "p_value_adjusted_source": ("the claims family (claims_family), claim edge_vs_random, "
+                                    "after the selection adjustment over the variants tried "
+                                    "(claims_family.selection)"),
         "observed_mean_pnl_points": null_d["observed"],
         "null_mean_pnl_points": null_d["null_mean_pnl_points"],
         "confidence_interval": mt["bootstrap_ci"],

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from assets.common.config import LabConfig
-from assets.validation.claims.verdict import INSUFFICIENT_DATA, VALIDATED
+from assets.validation.claims.verdict import DSR_THRESHOLD, INSUFFICIENT_DATA, VALIDATED
 from assets.validation.package.json_values import finite_or_none
 from assets.validation.statistics.metrics import win_rate_stats, wins_of
 from assets.validation.statistics.null_model import NullResult
@@ -98,20 +98,38 @@ def _label(claimed: bool) -> str:
 
 def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapping | None,
                         secondary: Mapping | None, opposite: Mapping | None,
-                        claims: Mapping[str, Mapping[str, Any]], vc) -> dict[str, str]:
+                        claims: Mapping[str, Mapping[str, Any]], vc,
+                        full_sample: Mapping[str, Any] | None = None,
+                        selection: Mapping[str, Any] | None = None) -> dict[str, str]:
     """One line per hypothesis; every SUPPORTED or detected comes from a claim
-    whose family-adjusted p-value is below alpha."""
+    whose family-adjusted p-value is below alpha. Past a horizon every figure is the
+    horizon's, and the primary line quotes the full sample's as exploratory. With N > 1
+    variants tried, the lines show the selection-adjusted p and the deflated Sharpe."""
     n = perf["total_sample_size"]
     wr, ci = perf["win_rate"], perf["win_rate_confidence_interval"]
     edge = claims["edge_vs_random"]
+    chosen = bool(selection and selection.get("applied"))
+    picked = (f", selection-adjusted over N = {selection['n_variants']} variants ("
+              f"{selection['claims']['edge_vs_random']['method']}) "
+              f"{number_text(edge['p_value'])}" if chosen else "")
     core = (f"win rate {percent_text(wr)} (Wilson CI {percent_text(ci[0])}-"
             f"{percent_text(ci[1])}), annualized daily Sharpe "
             f"{number_text(perf['sharpe_ratio'])}, matched random-entry null p = "
-            f"{number_text(stats_['p_value'])} (family-adjusted "
+            f"{number_text(stats_['p_value'])}{picked} (family-adjusted "
             f"{number_text(edge['adjusted_p_value'])}), n = {n}")
+    if chosen:
+        gate = selection["deflated_sharpe_gate"]
+        core += (f", deflated Sharpe {number_text(gate['deflated_sharpe_ratio'])} "
+                 f"(N = {gate['n_trials']})")
     bar = (f"the strategy specification's performance bar (win rate >= "
            f"{vc.win_rate_threshold}, Sharpe >= {vc.sharpe_threshold}, adjusted p < "
-           f"{vc.alpha})")
+           f"{vc.alpha}" + (f", deflated Sharpe >= {DSR_THRESHOLD}" if chosen else "") + ")")
+    if full_sample:
+        core += (f" (first {vc.evaluation_horizon_days} scored days); full sample, "
+                 f"exploratory and not claimed: win rate {percent_text(full_sample['win_rate'])}"
+                 f", Sharpe {number_text(full_sample['annualized_daily_sharpe'])}, "
+                 f"unadjusted p = {number_text(full_sample['matched_null_p_value'])}, "
+                 f"n = {full_sample['n_trades']} over {full_sample['scored_days']} days")
     if validity == INSUFFICIENT_DATA:
         primary = f"INSUFFICIENT DATA - {bar} is not evaluated yet; {core}"
     elif validity == VALIDATED:
@@ -123,7 +141,7 @@ def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapp
             f"{_label(edge['claimed'])} - the alerts "
             + ("carry" if edge["claimed"] else "show no")
             + " information beyond random entries with the same exits, sizes and costs "
-            f"(matched null p = {number_text(edge['p_value'])}, family-adjusted "
+            f"(matched null p = {number_text(stats_['p_value'])}{picked}, family-adjusted "
             f"{number_text(edge['adjusted_p_value'])}, mean "
             f"{number_text(stats_['observed_mean_pnl_points'])} vs null "
             f"{number_text(stats_['null_mean_pnl_points'])} points/trade)"),
