@@ -4,7 +4,7 @@ import datetime as dt
 
 from assets.common import calendar
 from assets.common.config import LabConfig
-from assets.common.partitions import build_expiration_partitions, expiration_partitions
+from assets.dagster_common.partitions import build_expiration_partitions, expiration_partitions
 from assets.ingestion.adapters import landing_days
 from orchestration.cli import plan_days
 
