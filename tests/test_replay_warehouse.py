@@ -24,7 +24,7 @@ from assets.common.warehouse_io import read_table
 from assets.engine.replay import replay_day, summary
 from assets.engine.replay_inputs import NotReplayable, replay_inputs
 from tests.support.lab_env import child_environment
-from tests.support.warehouse_world import build_world
+from tests.support.warehouse_world import build_world, comparable
 
 CLI = str(Path(sys.executable).with_name("pressure-lab"))
 
@@ -39,15 +39,6 @@ def _cli(world, tmp_path, *args) -> subprocess.CompletedProcess:
     user.mkdir(exist_ok=True)
     return subprocess.run([CLI, "replay", *args], env=child_environment(world.home, user),
                           cwd=user, capture_output=True, text=True, timeout=300)
-
-
-def comparable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows as the warehouse stores them (timestamps in UTC, dates as dates)."""
-    out = frame.reset_index(drop=True).copy()
-    for c in out.columns:
-        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
-            out[c] = out[c].dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-    return out
 
 
 def stored(conn, table: str, day: dt.date, order: str) -> pd.DataFrame:

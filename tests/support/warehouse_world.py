@@ -76,3 +76,12 @@ def build_world(home: Path, start: str = "2024-01-02", end: str = "2024-01-19",
         trades, _ = sequential_trades(units.candidates, units.summaries, tape, proc)
         replace_rows(conn, tables.TRADES, trades)
     return World(home, cfg, market)
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows as the warehouse gives them back (timestamps in UTC at ns, a fresh index)."""
+    out = frame.reset_index(drop=True).copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+            out[c] = out[c].dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    return out
