@@ -111,8 +111,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not args.json:
         thresholds = ", ".join(f"{k} {v:.4g}" for k, v in sorted(proc.thresholds.items()))
         print(f"replaying {day.quote_date}: {day.n_bars} bars, {day.strikes.size} strikes, "
-              f"the run's thresholds ({thresholds}), sizing from the "
-              f"{len(proc.calibration_days)} calibration days on", flush=True)
+              f"the run's thresholds ({thresholds}), the sizing state of its open (the "
+              f"signals of the {start.earlier_days} earlier days)", flush=True)
     result = summary(replay_day(day, proc, start, last, on_event=emit))
     if args.json:
         print(json.dumps(result))

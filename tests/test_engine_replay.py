@@ -153,6 +153,12 @@ def test_until_stops_the_feed_and_reports_open_positions(world):
                       opening(units.candidates, n_bars, day, cfg.trading), last_bar=stop)
     assert part.latency_ms.size == stop + 1
     assert list(part.open_trades["alert_id"]) == [replays[day].trades["alert_id"].iloc[0]]
+    # what was known at the entry is the final trade's; its exit is not known yet
+    held, final = part.open_trades.iloc[0], replays[day].trades.iloc[0]
+    for column in ("entry_ts", "entry_index", "entry_price", "size", "recent_accuracy",
+                   "stop_price", "target_price"):
+        assert held[column] == final[column], column
+    assert np.isnan(held["exit_price"]) and held["exit_reason"] is None
     assert part.trades.empty or part.trades["exit_index"].max() < exit_[0] + \
         agg.tape.day_start[agg.tape.day_position(day)]
     s = summary(part)

@@ -55,6 +55,7 @@ class Opening:
 
     accuracy: RecentAccuracy
     offset: int = 0
+    earlier_days: int = 0
 
 
 def opening(candidates: pd.DataFrame, n_bars: Mapping[dt.date, int], day: dt.date,
@@ -76,7 +77,7 @@ def opening(candidates: pd.DataFrame, n_bars: Mapping[dt.date, int], day: dt.dat
             entry_index=earlier["entry_index"].to_numpy(np.int64) + shift,
             exit_index=earlier["exit_index"].to_numpy(np.int64) + shift),
             cfg, empty_skips(), tracker)
-    return Opening(tracker.settled(), int(starts[day]))
+    return Opening(tracker.settled(), int(starts[day]), sum(1 for d in days if d < day))
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Replay:
     day: dt.date
     alerts: pd.DataFrame  # as they appeared, the alerts table's columns
     trades: pd.DataFrame  # exited trades, the trades table's columns (warehouse tape indices)
-    open_trades: pd.DataFrame  # entered and not exited when the feed stopped
+    open_trades: pd.DataFrame  # entered, not exited when the feed stopped (exit unknown)
     events: list[dict] = field(default_factory=list)
     latency_ms: np.ndarray = field(default_factory=lambda: np.empty(0))
 
@@ -133,8 +134,14 @@ def replay_day(day: MarketDay, proc: Procedure, start: Opening, last_bar: int | 
     still_open = [feed.entered[a] for a in sorted(feed.open_ids)]
     return Replay(day.quote_date, _concat(feed.alerts, empty_alerts()),
                   _on_warehouse_tape(_concat(feed.exited, empty_trades()), start.offset),
-                  _on_warehouse_tape(pd.DataFrame(still_open), start.offset) if still_open
-                  else empty_trades(), events, latency)
+                  _unknown_exits(_on_warehouse_tape(pd.DataFrame(still_open), start.offset))
+                  if still_open else empty_trades(), events, latency)
+
+
+def _unknown_exits(trades: pd.DataFrame) -> pd.DataFrame:
+    """Positions still open: their exit is not known yet."""
+    return trades.assign(exit_ts=pd.NaT, exit_index=-1, exit_price=np.nan, exit_reason=None,
+                         hold_minutes=-1, pnl_points=np.nan, pnl_dollars=np.nan, win=False)
 
 
 class _Feed:
