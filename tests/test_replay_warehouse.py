@@ -71,6 +71,10 @@ def test_a_day_the_warehouse_cannot_replay_is_refused_with_the_days_it_can(world
             replay_inputs(conn, world.cfg, dt.date(2024, 1, 6))
         with pytest.raises(NotReplayable, match="calibration day.*never scored"):
             replay_inputs(conn, world.cfg, dt.date(2024, 1, 3))
+        other = world.cfg.model_copy(update={"trading": world.cfg.trading.model_copy(
+            update={"max_size": 2.0})})
+        with pytest.raises(NotReplayable, match="another config"):
+            replay_inputs(conn, other, dt.date(2024, 1, 16))
 
 
 def test_the_command_prints_the_stored_alerts_and_trades_as_json_lines(world, tmp_path):

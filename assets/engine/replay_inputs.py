@@ -54,7 +54,10 @@ def replay_inputs(conn: duckdb.DuckDBPyConnection, cfg: LabConfig,
     """The day as published, the run's procedure and the state of the day's open."""
     if not table_exists(conn, tables.ENGINE_PROCEDURE):
         raise NotReplayable("the warehouse holds no run yet: run `pressure-lab run` first")
-    proc = saved_procedure(conn, cfg)
+    try:
+        proc = saved_procedure(conn, cfg)
+    except ValueError as exc:  # the config changed since the run
+        raise NotReplayable(str(exc)) from exc
     scored = replayable_days(conn, proc)
     can = f"days that can be replayed: {describe_days(scored)}"
     days = available_days(conn)
