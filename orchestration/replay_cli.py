@@ -81,7 +81,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 2
     import duckdb
 
-    from assets.engine.replay import last_bar_at, replay_day, summary
+    from assets.engine.replay import last_bar_at, replay_day
+    from assets.engine.replay_events import summary
     from assets.engine.replay_inputs import NotReplayable, replay_inputs
 
     cfg = load_config()

@@ -17,7 +17,8 @@ import pytest
 
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
-from assets.engine.replay import Opening, last_bar_at, opening, replay_day, summary
+from assets.engine.replay import Opening, last_bar_at, opening, replay_day
+from assets.engine.replay_events import summary
 from assets.engine.run import run_engine
 from assets.engine.unit import compute_units
 from assets.synthetic_market.in_memory_days import synthetic_market

@@ -21,7 +21,8 @@ import pytest
 
 from assets.common import tables
 from assets.common.warehouse_io import read_table
-from assets.engine.replay import replay_day, summary
+from assets.engine.replay import replay_day
+from assets.engine.replay_events import summary
 from assets.engine.replay_inputs import NotReplayable, replay_inputs
 from tests.support.lab_env import child_environment
 from tests.support.warehouse_world import build_world, comparable

@@ -34,6 +34,7 @@ from assets.common.calendar import EXCHANGE_TZ
 from assets.common.config import TradingConfig
 from assets.common.market_day import MarketDay
 from assets.engine.procedure import Procedure
+from assets.engine.replay_events import alert_event, entry_event, exit_event, iso
 from assets.pressure.alerts import alert_columns, alerts_frame, empty_alerts
 from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.trading.exits import first_exits
@@ -125,7 +126,7 @@ def replay_day(day: MarketDay, proc: Procedure, start: Opening, last_bar: int | 
             began = time.perf_counter()
             now = feed.minute(t)
             latency[t] = 1000.0 * (time.perf_counter() - began)
-            now.append({"event": "minute", "time": _iso(day.ts[t]), "bar_index": t,
+            now.append({"event": "minute", "time": iso(day.ts[t]), "bar_index": t,
                         "latency_ms": float(latency[t])})
             for event in now:
                 events.append(event)
@@ -223,52 +224,3 @@ def _on_warehouse_tape(trades: pd.DataFrame, offset: int) -> pd.DataFrame:
     return trades.assign(entry_index=trades["entry_index"].to_numpy(np.int64) + offset,
                          exit_index=trades["exit_index"].to_numpy(np.int64) + offset
                          ).reset_index(drop=True)
-
-
-def _iso(ts) -> str:
-    stamp = pd.Timestamp(ts)
-    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-            ).isoformat()
-
-
-def alert_event(row: pd.Series) -> dict:
-    return {"event": "alert", "time": _iso(row["ts"]), "bar_index": int(row["bar_index"]),
-            "alert_id": row["alert_id"], "strike": float(row["strike"]),
-            "class": row["urgency"], "direction": row["direction_label"],
-            "pressure": float(row["pressure"]), "confidence": float(row["confidence"]),
-            "price": float(row["price"]), "minutes_to_expiry": float(row["minutes_to_expiry"])}
-
-
-def _direction(value) -> str:
-    return "UP" if int(value) > 0 else "DOWN"
-
-
-def entry_event(row: pd.Series) -> dict:
-    return {"event": "entry", "time": _iso(row["entry_ts"]), "alert_id": row["alert_id"],
-            "class": row["urgency"], "direction": _direction(row["predicted_direction"]),
-            "size": float(row["size"]), "price": float(row["entry_price"]),
-            "stop_price": float(row["stop_price"]), "target_price": float(row["target_price"]),
-            "recent_accuracy": float(row["recent_accuracy"])}
-
-
-def exit_event(row: pd.Series) -> dict:
-    return {"event": "exit", "time": _iso(row["exit_ts"]), "alert_id": row["alert_id"],
-            "class": row["urgency"], "direction": _direction(row["predicted_direction"]),
-            "size": float(row["size"]), "price": float(row["exit_price"]),
-            "reason": row["exit_reason"], "hold_minutes": int(row["hold_minutes"]),
-            "pnl_points": float(row["pnl_points"]), "pnl_dollars": float(row["pnl_dollars"])}
-
-
-def summary(replay: Replay) -> dict:
-    """Alerts by class, trades and their P&L, and the per-minute latency percentiles."""
-    lat = replay.latency_ms
-    trades = replay.trades
-    return {"event": "summary", "day": replay.day.isoformat(), "minutes": int(lat.size),
-            "alerts": int(len(replay.alerts)),
-            "alerts_by_class": {str(k): int(v) for k, v in
-                                replay.alerts["urgency"].value_counts().sort_index().items()},
-            "trades": int(len(trades)), "wins": int(trades["win"].sum()) if len(trades) else 0,
-            "pnl_dollars": float(trades["pnl_dollars"].sum()) if len(trades) else 0.0,
-            "open_trades": int(len(replay.open_trades)),
-            "latency_ms": {k: float(np.percentile(lat, q)) if lat.size else None
-                           for k, q in (("p50", 50), ("p99", 99), ("max", 100))}}
