@@ -361,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the two grid paths of the page's Sharpe heat map")
     sweep.set_defaults(func=cmd_sweep)
 
+    from orchestration.replay_cli import add_parser as add_replay
+
+    add_replay(sub, _date)
+
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)

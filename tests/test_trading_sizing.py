@@ -66,3 +66,20 @@ def test_prior_weight_shrinks_towards_prior():
     plain = RecentAccuracy(window=20, prior=0.5)
     plain.register(exit_idx=1, win=False)
     assert plain.at(5) == 0.0  # the specification's formula: one loss -> accuracy 0
+
+
+def test_settled_closes_everything_in_exit_order_and_restarts_the_clock():
+    acc = RecentAccuracy(window=3, prior=0.5, prior_weight=1.0)
+    acc.at(40)
+    acc.register(exit_idx=90, win=False)  # registered first, closes last
+    acc.register(exit_idx=60, win=True)
+    acc.register(exit_idx=60, win=True)  # same exit bar: opening order
+    acc.register(exit_idx=75, win=True)
+    day2 = acc.settled()
+    again = day2.settled()
+    # A later day's bar 0 sees all four closed, by exit then opening order: the window
+    # keeps the last three (T at 60, T at 75, F at 90).
+    expected = (2 + 1.0 * 0.5) / (3 + 1.0)
+    assert day2.at(0) == pytest.approx(expected)
+    assert acc.at(10_000) == day2.at(5)  # what the tracker itself says once all have closed
+    assert again.at(0) == day2.at(7)  # a copy, queried from bar 0 on its own

@@ -1,8 +1,9 @@
 """The lab's figures as PNG bytes: one figure size, one style, no global pyplot state.
 
-Every page (the reviewer's report, the study page, the sweep page, the day pages) draws
-through `new_figure` and `draw`, so a user's matplotlibrc cannot change the bytes and the
-same inputs give the same picture.
+Every page (the reviewer's report, the study page, the sweep page) draws through
+`new_figure` and `draw`, so a user's matplotlibrc cannot change the bytes and the same
+inputs give the same picture. The day pages, drawn by the hundred, are SVG written
+directly (`assets.report.svg`).
 """
 
 from __future__ import annotations

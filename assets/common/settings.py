@@ -15,6 +15,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EVIDENCE_PACKAGE_FILE = "evidence_package.json"
+DAY_PAGES_DIR = "days"  # under the evidence folder: one page per expiration day
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class LabPaths:
     @property
     def evidence(self) -> Path:
         return self.home / "evidence"
+
+    def day_page(self, day) -> Path:
+        """The page of one expiration day (a date)."""
+        return self.evidence / DAY_PAGES_DIR / f"{day.isoformat()}.html"
 
     @property
     def cache(self) -> Path:

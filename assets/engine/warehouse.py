@@ -29,11 +29,11 @@ from assets.common.warehouse_io import (
     replace_rows,
     table_exists,
 )
-from assets.engine.aggregate import Aggregate
+from assets.engine.aggregate import Aggregate, sequential_trades
 from assets.engine.procedure import Procedure, calibrate
 from assets.engine.run import aggregate
 from assets.engine.store import WarehouseShares, read_units, stale_days, write_units
-from assets.engine.unit import compute_units
+from assets.engine.unit import SUMMARY_COLUMNS, compute_units
 from assets.pressure.calibration import split_calibration_days
 from assets.pressure.kernel import GridWorkspace
 
@@ -151,3 +151,21 @@ def stored_aggregate(conn: duckdb.DuckDBPyConnection, proc: Procedure) -> Aggreg
         return aggregate(proc, load_bar_tape(conn, units.days, exchange), units.alerts,
                          units.outcomes, units.candidates, units.summaries, shares,
                          lambda ds: load_market_days(conn, ds, exchange), shares.stored)
+
+
+def trades_through(conn: duckdb.DuckDBPyConnection, proc: Procedure,
+                   last: dt.date) -> pd.DataFrame | None:
+    """The batch's trades of every day up to `last` from the stored units (sizing runs
+    across days, so a day's trades need every earlier unit); None while an earlier day's
+    unit is missing or stale (the pressure stage brings it up to the procedure)."""
+    days = [d for d in available_days(conn) if d <= last]
+    stale, _ = stale_days(conn, days, proc.digest)
+    if stale or not days:
+        return None
+    summaries = conn.execute(f"select {', '.join(SUMMARY_COLUMNS)} from {tables.ENGINE_UNITS} "
+                             "where digest = ? and quote_date <= ? order by quote_date",
+                             [proc.digest, last]).df()
+    candidates = read_table(conn, tables.ENGINE_CANDIDATES, where="quote_date <= ?",
+                            params=[last], order="quote_date, entry_index")
+    tape = load_bar_tape(conn, days, proc.cfg.calendar.exchange)
+    return sequential_trades(candidates, summaries, tape, proc)[0]

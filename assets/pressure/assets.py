@@ -27,6 +27,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.common import tables
+from assets.common.settings import lab_paths
 from assets.common.warehouse_io import as_dates, available_days, replace_rows
 from assets.dagster_common.pools import DUCKDB_POOL
 from assets.dagster_common.resources import LabConfigResource
@@ -60,12 +61,14 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
                               metadata={"missing_days": missing})
             proc = current_procedure(conn, cfg)
             workspace = GridWorkspace()
+            max_pressure: dict = {}
 
             def store_surfaces(market) -> None:
                 frames = []
                 for day in market.values():
                     grid = pressure_grid(day, cfg.pressure, workspace=workspace)
                     stats["cells"] += grid.pressure.size
+                    max_pressure[day.quote_date] = float(grid.pressure.max(initial=0.0))
                     frames.append(stored_cells(day, grid, cfg.pressure))
                 stored = pd.concat(frames, ignore_index=True)
                 stats["rows"] += len(stored)
@@ -73,12 +76,42 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
 
             computed = refresh_units(conn, days, proc, on_chunk=store_surfaces)
             record_refresh(conn, context.run_id, proc.digest, computed, 0)
+            for key, metadata in partition_summaries(conn, proc, days, max_pressure).items():
+                context.add_asset_metadata(metadata, partition_key=key)
         return MaterializeResult(metadata={"days": len(days), "strike_minutes": stats["cells"],
                                            "stored_rows": stats["rows"], "units": computed,
                                            "procedure_digest": proc.digest[:16],
                                            "model": cfg.pressure.probability_model})
 
     return pressure_series
+
+
+def partition_summaries(conn, proc, days, max_pressure) -> dict[str, dict]:
+    """Each partition's own metadata: its maximum pressure, alerts, trades (the batch's,
+    once every earlier day's unit is current) and the path of its day page (written by
+    `day_pages` later in the run)."""
+    from assets.engine.warehouse import trades_through
+
+    alerts = dict(conn.execute(f"select quote_date, count(*) from {tables.ALERTS} where "
+                               "quote_date in (select unnest(?::date[])) group by 1",
+                               [list(days)]).fetchall())
+    trades = trades_through(conn, proc, max(days)) if days else None
+    paths = lab_paths()
+    out = {}
+    for day in days:
+        meta = {"max_pressure": max_pressure.get(day, float("nan")),
+                "alerts": int(alerts.get(day, 0)),
+                "calibration_day": proc.is_calibration(day),
+                "day_page": MetadataValue.path(str(paths.day_page(day)))}
+        if trades is None:
+            meta["trades"] = MetadataValue.text("known once pressure_alerts has brought the "
+                                                "earlier days' units up to the procedure")
+        else:
+            mine = trades[[q == day for q in trades["quote_date"]]]
+            meta["trades"] = int(len(mine))
+            meta["pnl_dollars"] = float(mine["pnl_dollars"].sum())
+        out[day.isoformat()] = meta
+    return out
 
 
 @asset(pool=DUCKDB_POOL, group_name=GROUP, kinds={"numpy", "duckdb"},

@@ -1,16 +1,36 @@
-"""The reviewer's report: built from the published evidence package alone."""
+"""The reviewer's report, built from the published evidence package alone, and the day
+pages, built from the warehouse (redrawn only where a day's stored inputs changed)."""
 
 import json
 
-from dagster import MaterializeResult, MetadataValue, asset
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
 
 from assets.common.settings import lab_paths
+from assets.dagster_common.pools import DUCKDB_POOL
+from assets.dagster_common.resources import LabConfigResource
 from assets.validation.assets import PACKAGE_FILE, evidence_package
+
+
+@asset(pool=DUCKDB_POOL, group_name="validation", kinds={"html"},
+       deps=[AssetKey("simulated_trades"), AssetKey("prediction_outcomes")])
+def day_pages(duckdb: DuckDBResource, lab_config: LabConfigResource) -> MaterializeResult:
+    """One self-contained page per expiration day (evidence/days/DAY.html): the price over
+    the strike ladder, the pressure surface, alerts, trades and the day's outcome."""
+    from assets.report.day_pages import DAYS_DIR, refresh_day_pages  # matplotlib: lazily
+
+    evidence = lab_paths().evidence
+    with duckdb.get_connection() as conn:
+        done = refresh_day_pages(conn, evidence, lab_config.load())
+    return MaterializeResult(metadata={
+        "pages": done.days, "redrawn_this_run": len(done.built), "seconds": done.seconds,
+        "redrawn_days": MetadataValue.json([d.isoformat() for d in done.built[:50]]),
+        "folder": MetadataValue.path(str(evidence / DAYS_DIR))})
 
 REPORT_FILE = "report.html"
 
 
-@asset(group_name="validation", kinds={"html"}, deps=[evidence_package])
+@asset(group_name="validation", kinds={"html"}, deps=[evidence_package, day_pages])
 def reviewer_report() -> MaterializeResult:
     """Self-contained HTML (figures embedded) beside the package; also kept per run."""
     from assets.report.sections import write_report  # matplotlib: only when the report is built

@@ -25,6 +25,7 @@ from typing import Any
 
 from assets.common.atomic_files import write_text_atomic
 from assets.report import figures as fig
+from assets.report.day_links import day_links_html
 from assets.report.figure_section import figures_html, min_class_trades
 from assets.report.renderer import (
     NA,
@@ -215,7 +216,8 @@ def _nav() -> str:
              ("claims", "Claims family"), ("controls", "Controls"),
              ("secondary", "Secondary hypotheses"), ("risk", "Risk management"),
              ("null", "Null model"), ("prediction", "Prediction accuracy"),
-             ("opposite", "Opposite hypothesis"), ("reproducibility", "Reproducibility")]
+             ("opposite", "Opposite hypothesis"), ("days", "Day pages"),
+             ("reproducibility", "Reproducibility")]
     return "<nav>" + "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in links) + "</nav>"
 
 
@@ -265,6 +267,8 @@ def render_report(package: Mapping[str, Any], evidence_dir: Path | None = None) 
         _section("prediction", "Prediction accuracy", _block(package, "prediction_accuracy")),
         _section("opposite", "Opposite hypothesis (pinning toward strikes)",
                  _block(package, "opposite_hypothesis")),
+        _section("days", "Day pages: strongest pressure, largest wins and losses",
+                 day_links_html(evidence_dir)),
         _section("statistics", "Statistical measures", _block(package, "statistical_measures")),
         _section("performance", "Performance metrics", _block(package, "performance_metrics")),
         _section("reproducibility", "Reproducibility protocol",

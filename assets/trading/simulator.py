@@ -143,20 +143,19 @@ def price_candidates(cand: pd.DataFrame, tape: BarTape, cfg: TradingConfig,
 
 
 def take_trades(priced: pd.DataFrame, tape: BarTape, cfg: TradingConfig,
-                skipped: dict[str, int]) -> pd.DataFrame:
+                skipped: dict[str, int], tracker: RecentAccuracy | None = None) -> pd.DataFrame:
     """The sequential pass over priced candidates (in the simulator's order, indices on
-    `tape`): one position at a time, recent accuracy, size; the trades table."""
+    `tape`): one position at a time, recent accuracy, size; the trades table. `tracker`
+    (default: a fresh one) is what sizing knew before the first candidate, and is left as
+    the pass leaves it."""
     if priced.empty:
-        return _empty_trades()
+        return empty_trades()
     exit_idx = priced["exit_index"].to_numpy(np.int64)
     exit_price = priced["exit_price"].to_numpy(float)
     reason = priced["exit_code"].to_numpy(np.int64)
     direction = priced["direction"].to_numpy(np.int64)
     pnl_points = priced["pnl_points"].to_numpy(float)
-    taken, sizes, accuracies = _sequential_pass(
-        priced["entry_index"].to_numpy(np.int64), exit_idx, pnl_points,
-        priced["confidence"].to_numpy(float), priced["multiplier"].to_numpy(float), cfg,
-        skipped)
+    taken, sizes, accuracies = sequential_pass(priced, cfg, skipped, tracker)
 
     sel = np.asarray(taken, dtype=np.int64)
     c = priced.iloc[sel].reset_index(drop=True)
@@ -253,12 +252,29 @@ def trade_dollars(size, pnl_points, cfg: TradingConfig):
     return size * cfg.point_value * pnl_points - 2.0 * cfg.commission_per_contract * size
 
 
+def sequential_pass(priced: pd.DataFrame, cfg: TradingConfig, skipped: dict[str, int],
+                    tracker: RecentAccuracy | None = None
+                    ) -> tuple[list[int], list[float], list[float]]:
+    """`take_trades`'s walk alone (no bars needed): the positions taken, their sizes and
+    the accuracy each was sized with; `tracker` is left as the walk leaves it."""
+    return _sequential_pass(
+        priced["entry_index"].to_numpy(np.int64), priced["exit_index"].to_numpy(np.int64),
+        priced["pnl_points"].to_numpy(float), priced["confidence"].to_numpy(float),
+        priced["multiplier"].to_numpy(float), cfg, skipped, tracker)
+
+
+def new_tracker(cfg: TradingConfig) -> RecentAccuracy:
+    """Recent accuracy before any signal has closed."""
+    return RecentAccuracy(cfg.accuracy_window, cfg.prior_accuracy, cfg.accuracy_prior_weight)
+
+
 def _sequential_pass(entry_idx: np.ndarray, exit_idx: np.ndarray, pnl_points: np.ndarray,
                      confidence: np.ndarray, multiplier: np.ndarray, cfg: TradingConfig,
-                     skipped: dict[str, int]) -> tuple[list[int], list[float], list[float]]:
+                     skipped: dict[str, int], tracker: RecentAccuracy | None = None
+                     ) -> tuple[list[int], list[float], list[float]]:
     """Walk candidates in time order: overlap rule, recent accuracy, size. Returns the
     taken candidates' positions, sizes and the accuracy each was sized with."""
-    tracker = RecentAccuracy(cfg.accuracy_window, cfg.prior_accuracy, cfg.accuracy_prior_weight)
+    tracker = new_tracker(cfg) if tracker is None else tracker
     by_signal = cfg.accuracy_source == "signals"
     busy_until = -1  # exit bar of the open position (held through its close)
     taken: list[int] = []
@@ -293,7 +309,7 @@ _BOOL_COLUMNS = {"win", "is_calibration"}
 _TEXT_COLUMNS = {"experiment_id", "alert_id", "quote_date", "urgency", "exit_reason"}
 
 
-def _empty_trades() -> pd.DataFrame:
+def empty_trades() -> pd.DataFrame:
     """No trades, with the columns' dtypes (so downstream arithmetic still works)."""
     def dtype(c: str):
         if c in _INT_COLUMNS:

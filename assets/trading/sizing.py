@@ -73,6 +73,15 @@ class RecentAccuracy:
         heapq.heappush(self._pending, (int(exit_idx), self._seq, bool(win)))
         self._seq += 1
 
+    def settled(self) -> RecentAccuracy:
+        """A copy with every registered outcome closed, queried from bar 0 again: the state
+        a later day opens with, in that day's own bar indices (no position outlives its
+        day, so the next day's first query closes them all, in this order)."""
+        out = RecentAccuracy(self._closed.maxlen or 0, self.prior, self.prior_weight)
+        out._closed.extend(self._closed)
+        out._closed.extend(win for _, _, win in sorted(self._pending))
+        return out
+
     def at(self, entry_idx: int) -> float:
         if entry_idx < self._last_query:
             raise ValueError("RecentAccuracy queried out of time order")
