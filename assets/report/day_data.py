@@ -50,22 +50,29 @@ class DayView:
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, table: str, days: Sequence[dt.date],
-          columns: str = "*", order: str = "quote_date") -> pd.DataFrame | None:
+          columns: str = "*", order: str = "quote_date") -> dict[dt.date, pd.DataFrame] | None:
+    """The table's rows of `days`, split by day in one pass (a chunk of pages reads each
+    table once; the per-day split is by position, not by comparing dates row by row)."""
     if not table_exists(conn, table):
         return None
-    if columns == "*":
-        return read_table(conn, table, where="quote_date in (select unnest(?::date[]))",
-                          params=[list(days)], order=order)
     frame = conn.execute(f"select {columns} from {table} where quote_date in "
                          f"(select unnest(?::date[])) order by {order}", [list(days)]).df()
-    frame["quote_date"] = [pd.Timestamp(v).date() for v in frame["quote_date"]]
-    return frame
+    stamp = pd.to_datetime(frame["quote_date"]).to_numpy("datetime64[D]")
+    wanted = np.array(sorted(days), dtype="datetime64[D]")
+    bounds = np.searchsorted(stamp, np.r_[wanted, wanted[-1] + 1] if len(wanted) else [])
+    empty = frame.iloc[0:0].assign(quote_date=pd.Series(dtype=object))
+    out = {}
+    for i, day in enumerate(sorted(days)):
+        part = frame.iloc[bounds[i]:bounds[i + 1]]
+        out[day] = part.assign(quote_date=[day] * len(part)).reset_index(drop=True) \
+            if len(part) else empty
+    return out
 
 
-def _by_day(frame: pd.DataFrame | None, day: dt.date) -> pd.DataFrame:
-    if frame is None or frame.empty:
-        return pd.DataFrame() if frame is None else frame.iloc[0:0]
-    return frame[frame["quote_date"] == day].reset_index(drop=True)
+def _by_day(frames: dict[dt.date, pd.DataFrame] | None, day: dt.date) -> pd.DataFrame:
+    if frames is None:
+        return pd.DataFrame()
+    return frames[day]
 
 
 def stored_thresholds(conn: duckdb.DuckDBPyConnection) -> dict[str, float]:
@@ -85,7 +92,7 @@ def load_day_views(conn: duckdb.DuckDBPyConnection, days: Sequence[dt.date],
         return {}
     days = sorted(market)
     units = _rows(conn, tables.ENGINE_UNITS, days, "quote_date, is_calibration")
-    calibration = dict(zip(units["quote_date"], units["is_calibration"], strict=True)) \
+    calibration = {d: bool(f["is_calibration"].iloc[0]) for d, f in units.items() if len(f)} \
         if units is not None else {}
     cells = _rows(conn, tables.PRESSURE_SERIES, days,
                   "quote_date, bar_index, strike, pressure, urgency", "quote_date, bar_index")
