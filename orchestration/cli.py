@@ -365,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_replay(sub, _date)
 
+    from orchestration.pages_cli import add_parser as add_pages
+
+    add_pages(sub)
+
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)

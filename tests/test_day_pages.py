@@ -184,3 +184,16 @@ def test_the_report_links_the_strongest_days_and_the_largest_wins_and_losses(bui
         assert not anchor or f'id="{anchor}"' in text
     index = json.loads((evidence / "days" / "index.json").read_text())
     assert sorted(index["pages"]) == [d.isoformat() for d in sorted(world.market)]
+
+
+def test_a_limited_refresh_draws_the_newest_pages_and_leaves_the_rest_pending(built):
+    world, evidence, _ = built
+    days = sorted(dt.date.fromisoformat(p.stem) for p in (evidence / "days").glob("*.html"))
+    for d in days[:5]:
+        page_path(evidence, d).unlink()
+    with world.connect() as conn:
+        first = refresh_day_pages(conn, evidence, world.cfg, limit=2)
+        assert first.built == days[3:5] and first.pending == 3
+        assert not page_path(evidence, days[0]).exists()
+        rest = refresh_day_pages(conn, evidence, world.cfg)
+    assert rest.built == days[:3] and rest.pending == 0

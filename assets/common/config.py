@@ -164,6 +164,15 @@ class ValidationConfig(_Section):
     evaluation_horizon_days: int | None = None
 
 
+class ReportConfig(_Section):
+    """The reviewer's pages."""
+
+    # Day pages drawn per run, newest stale days first (~30 ms a page): a night draws its
+    # own day; a decade's first run draws the latest year and later nights (or
+    # `pressure-lab pages`) draw the rest, so the pages never dominate a run.
+    day_pages_per_run: int = Field(300, ge=0)
+
+
 class ExperimentsConfig(_Section):
     """Sweeps (assets/experiments): how their overfitting statistics are computed."""
 
@@ -179,6 +188,7 @@ class LabConfig(_Section):
     trading: TradingConfig = TradingConfig()
     validation: ValidationConfig = ValidationConfig()
     experiments: ExperimentsConfig = ExperimentsConfig()
+    report: ReportConfig = ReportConfig()
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form, recorded in the evidence package."""

@@ -107,7 +107,7 @@ def refreshes_of(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]
     return {"computed": int(got[0]), "recomputed": int(got[1])}
 
 
-def save_procedure(conn: duckdb.DuckDBPyConnection, proc: Procedure, source: str) -> None:
+def save_procedure(conn: duckdb.DuckDBPyConnection, proc: Procedure, source: str = "") -> None:
     """The one stored procedure (the table is rebuilt: its columns are the record's)."""
     conn.execute(f"drop table if exists {tables.ENGINE_PROCEDURE}")
     replace_rows(conn, tables.ENGINE_PROCEDURE, pd.DataFrame(
@@ -133,8 +133,9 @@ def saved_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig) -> Procedur
     """The procedure the pressure stage stored, under today's `cfg`."""
     proc = _stored_procedure(conn, cfg)
     if proc is None:
-        raise ValueError("no procedure stored under this config: rerun the pressure stage "
-                         "(pressure_alerts)")
+        why = ("the stored procedure was calibrated under another config"
+               if table_exists(conn, tables.ENGINE_PROCEDURE) else "no procedure is stored")
+        raise ValueError(f"{why}: rerun the pressure stage (pressure_alerts)")
     return proc
 
 

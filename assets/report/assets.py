@@ -16,14 +16,19 @@ from assets.validation.assets import PACKAGE_FILE, evidence_package
        deps=[AssetKey("simulated_trades"), AssetKey("prediction_outcomes")])
 def day_pages(duckdb: DuckDBResource, lab_config: LabConfigResource) -> MaterializeResult:
     """One self-contained page per expiration day (evidence/days/DAY.html): the price over
-    the strike ladder, the pressure surface, alerts, trades and the day's outcome."""
+    the strike ladder, the pressure surface, alerts, trades and the day's outcome. At most
+    `report.day_pages_per_run` pages a run, newest first."""
     from assets.report.day_pages import DAYS_DIR, refresh_day_pages  # matplotlib: lazily
 
     evidence = lab_paths().evidence
+    cfg = lab_config.load()
     with duckdb.get_connection() as conn:
-        done = refresh_day_pages(conn, evidence, lab_config.load())
+        done = refresh_day_pages(conn, evidence, cfg, limit=cfg.report.day_pages_per_run)
     return MaterializeResult(metadata={
         "pages": done.days, "redrawn_this_run": len(done.built), "seconds": done.seconds,
+        "pending": MetadataValue.text(
+            f"{done.pending} older pages left for the next runs (report.day_pages_per_run) "
+            "or `pressure-lab pages`" if done.pending else "none"),
         "redrawn_days": MetadataValue.json([d.isoformat() for d in done.built[:50]]),
         "folder": MetadataValue.path(str(evidence / DAYS_DIR))})
 

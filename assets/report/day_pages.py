@@ -58,6 +58,7 @@ class PageRefresh:
     built: list[dt.date] = field(default_factory=list)
     seconds: float = 0.0
     index: dict = field(default_factory=dict)
+    pending: int = 0  # stale pages left for a later call (the per-run limit)
 
 
 def fingerprints(conn: duckdb.DuckDBPyConnection) -> dict[dt.date, str]:
@@ -100,9 +101,11 @@ def index_entry(view: DayView, fingerprint: str) -> dict:
 
 
 def refresh_day_pages(conn: duckdb.DuckDBPyConnection, evidence: Path, cfg: LabConfig,
-                      only: Sequence[dt.date] | None = None) -> PageRefresh:
+                      only: Sequence[dt.date] | None = None,
+                      limit: int | None = None) -> PageRefresh:
     """Redraw the pages whose inputs changed (or are missing) and rewrite the index;
-    `only` limits the redraw to those days (the others keep their pages as they are)."""
+    `only` limits the redraw to those days (the others keep their pages as they are),
+    `limit` to the newest that many (the rest stay pending for a later call)."""
     started = time.perf_counter()
     evidence = Path(evidence)
     current = fingerprints(conn)
@@ -113,6 +116,10 @@ def refresh_day_pages(conn: duckdb.DuckDBPyConnection, evidence: Path, cfg: LabC
                    or not page_path(evidence, d).exists())
     if only is not None:
         stale = sorted(set(stale) & set(only))
+    pending = 0
+    if limit is not None and len(stale) > limit:
+        pending = len(stale) - limit
+        stale = stale[pending:]
     pages = {k: v for k, v in old.items() if dt.date.fromisoformat(k) in current}
     for i in range(0, len(stale), LOAD_CHUNK_DAYS):
         for day, view in load_day_views(conn, stale[i:i + LOAD_CHUNK_DAYS], cfg).items():
@@ -125,4 +132,5 @@ def refresh_day_pages(conn: duckdb.DuckDBPyConnection, evidence: Path, cfg: LabC
     index = {"version": PAGE_VERSION, "pages": dict(sorted(pages.items()))}
     write_text_atomic(evidence / DAYS_DIR / INDEX_FILE, json.dumps(index, indent=1) + "\n",
                       mode=PAGE_FILE_MODE)
-    return PageRefresh(len(current), stale, round(time.perf_counter() - started, 3), index)
+    return PageRefresh(len(current), stale, round(time.perf_counter() - started, 3), index,
+                       pending)
