@@ -168,9 +168,9 @@ class ReportConfig(_Section):
     """The reviewer's pages."""
 
     # Day pages drawn per run, newest stale days first (~30 ms a page): a night draws its
-    # own day; a decade's first run draws the latest year and later nights (or
-    # `pressure-lab pages`) draw the rest, so the pages never dominate a run.
-    day_pages_per_run: int = Field(300, ge=0)
+    # own day and works off any backlog 60 pages at a time; a decade's first run draws its
+    # latest 60 days, `pressure-lab pages` every pending page at once.
+    day_pages_per_run: int = Field(60, ge=0)
 
 
 class ExperimentsConfig(_Section):

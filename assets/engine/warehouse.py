@@ -37,7 +37,7 @@ from assets.engine.unit import SUMMARY_COLUMNS, compute_units
 from assets.pressure.calibration import split_calibration_days
 from assets.pressure.kernel import GridWorkspace
 
-LOAD_CHUNK_DAYS = 128
+LOAD_CHUNK_DAYS = 64
 
 
 def current_procedure(conn: duckdb.DuckDBPyConnection, cfg: LabConfig) -> Procedure:
