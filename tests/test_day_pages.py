@@ -197,3 +197,9 @@ def test_a_limited_refresh_draws_the_newest_pages_and_leaves_the_rest_pending(bu
         assert not page_path(evidence, days[0]).exists()
         rest = refresh_day_pages(conn, evidence, world.cfg)
     assert rest.built == days[:3] and rest.pending == 0
+    page_path(evidence, days[0]).unlink()  # a calibration day, the oldest
+    page_path(evidence, days[-1]).unlink()  # the newest scored day
+    with world.connect() as conn:
+        scored_first = refresh_day_pages(conn, evidence, world.cfg, limit=1)
+        assert scored_first.built == [days[-1]] and scored_first.pending == 1
+        refresh_day_pages(conn, evidence, world.cfg)

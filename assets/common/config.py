@@ -167,10 +167,10 @@ class ValidationConfig(_Section):
 class ReportConfig(_Section):
     """The reviewer's pages."""
 
-    # Day pages drawn per run, newest stale days first (~30 ms a page): a night draws its
-    # own day and works off any backlog 60 pages at a time; a decade's first run draws its
-    # latest 60 days, `pressure-lab pages` every pending page at once.
-    day_pages_per_run: int = Field(60, ge=0)
+    # Day pages drawn per run, scored days newest first (~30 ms a page): a night draws its
+    # own day and works off any backlog 130 pages at a time; a decade's first run draws its
+    # latest half year, `pressure-lab pages` every pending page at once.
+    day_pages_per_run: int = Field(130, ge=0)
 
 
 class ExperimentsConfig(_Section):

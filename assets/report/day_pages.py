@@ -78,6 +78,11 @@ def fingerprints(conn: duckdb.DuckDBPyConnection) -> dict[dt.date, str]:
             for d, v in parts.items()}
 
 
+def _calibration_days(conn: duckdb.DuckDBPyConnection) -> set[dt.date]:
+    return {r[0] for r in conn.execute(
+        f"select quote_date from {tables.ENGINE_UNITS} where is_calibration").fetchall()}
+
+
 def read_index(evidence: Path) -> dict:
     path = Path(evidence) / DAYS_DIR / INDEX_FILE
     try:
@@ -118,8 +123,11 @@ def refresh_day_pages(conn: duckdb.DuckDBPyConnection, evidence: Path, cfg: LabC
         stale = sorted(set(stale) & set(only))
     pending = 0
     if limit is not None and len(stale) > limit:
+        # scored days first, newest first: calibration days are never scored
+        calibration = _calibration_days(conn)
+        keep = sorted(stale, key=lambda d: (d not in calibration, d))[-limit:]
         pending = len(stale) - limit
-        stale = stale[pending:]
+        stale = sorted(keep)
     pages = {k: v for k, v in old.items() if dt.date.fromisoformat(k) in current}
     for i in range(0, len(stale), LOAD_CHUNK_DAYS):
         for day, view in load_day_views(conn, stale[i:i + LOAD_CHUNK_DAYS], cfg).items():
