@@ -15,22 +15,15 @@ def add_parser(sub) -> None:
 def cmd_pages(args: argparse.Namespace) -> int:
     from assets.common.config import load_config
     from assets.common.settings import configure_environment
+    from assets.report.day_pages import DAYS_DIR, refresh_day_pages
+    from orchestration.warehouse_cli import WarehouseUnavailable, read_only_warehouse
 
     paths = configure_environment()
-    if not paths.duckdb.exists():
-        print(f"error: no warehouse at {paths.duckdb}: run `pressure-lab run` first",
-              file=sys.stderr)
-        return 2
-    import duckdb
-
-    from assets.report.day_pages import DAYS_DIR, refresh_day_pages
-
     try:
-        with duckdb.connect(str(paths.duckdb), read_only=True) as conn:
+        with read_only_warehouse(paths.duckdb) as conn:
             done = refresh_day_pages(conn, paths.evidence, load_config())
-    except duckdb.IOException as exc:
-        print(f"error: the warehouse {paths.duckdb} cannot be read now (is a run writing "
-              f"it?): {exc}", file=sys.stderr)
+    except WarehouseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{len(done.built)} day pages drawn in {done.seconds:.1f}s; {done.days} days have a "
           f"page under {paths.evidence / DAYS_DIR}")

@@ -73,28 +73,18 @@ def human_summary(s: dict) -> list[str]:
 def cmd_replay(args: argparse.Namespace) -> int:
     from assets.common.config import load_config
     from assets.common.settings import configure_environment
-
-    paths = configure_environment()
-    if not paths.duckdb.exists():
-        print(f"error: no warehouse at {paths.duckdb}: run `pressure-lab run` first",
-              file=sys.stderr)
-        return 2
-    import duckdb
-
     from assets.engine.replay import last_bar_at, replay_day
     from assets.engine.replay_events import summary
     from assets.engine.replay_inputs import NotReplayable, replay_inputs
+    from orchestration.warehouse_cli import WarehouseUnavailable, read_only_warehouse
 
+    paths = configure_environment()
     cfg = load_config()
     try:
-        with duckdb.connect(str(paths.duckdb), read_only=True) as conn:
+        with read_only_warehouse(paths.duckdb) as conn:
             day, proc, start = replay_inputs(conn, cfg, args.day)
-    except NotReplayable as exc:
+    except (WarehouseUnavailable, NotReplayable) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except duckdb.IOException as exc:
-        print(f"error: the warehouse {paths.duckdb} cannot be read now (is a run writing "
-              f"it?): {exc}", file=sys.stderr)
         return 2
     last = None
     if args.until is not None:

@@ -35,6 +35,7 @@ from assets.common.config import TradingConfig
 from assets.common.market_day import MarketDay
 from assets.engine.procedure import Procedure
 from assets.engine.replay_events import alert_event, entry_event, exit_event, iso
+from assets.engine.unit import concat_frames
 from assets.pressure.alerts import alert_columns, alerts_frame, empty_alerts
 from assets.pressure.kernel import GridWorkspace, pressure_grid
 from assets.trading.exits import first_exits
@@ -133,8 +134,8 @@ def replay_day(day: MarketDay, proc: Procedure, start: Opening, last_bar: int | 
                 if on_event is not None:
                     on_event(event)
     still_open = [feed.entered[a] for a in sorted(feed.open_ids)]
-    return Replay(day.quote_date, _concat(feed.alerts, empty_alerts()),
-                  _on_warehouse_tape(_concat(feed.exited, empty_trades()), start.offset),
+    return Replay(day.quote_date, concat_frames(feed.alerts, empty_alerts()),
+                  _on_warehouse_tape(concat_frames(feed.exited, empty_trades()), start.offset),
                   _unknown_exits(_on_warehouse_tape(pd.DataFrame(still_open), start.offset))
                   if still_open else empty_trades(), events, latency)
 
@@ -211,11 +212,6 @@ class _Feed:
             p["target_points"].to_numpy(float), p["hold_bars"].to_numpy(np.int64),
             p["last_index"].to_numpy(np.int64))
         return bool(np.any(exit_idx <= t))
-
-
-def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
-    found = [f for f in frames if len(f)]
-    return pd.concat(found, ignore_index=True) if found else empty
 
 
 def _on_warehouse_tape(trades: pd.DataFrame, offset: int) -> pd.DataFrame:

@@ -82,17 +82,18 @@ class Units:
         shares: dict[dt.date, Shares] = {}
         for p in parts:
             shares.update(p.shares)
-        return Units(_concat([p.alerts for p in parts], empty_alerts()),
-                     _concat([p.outcomes for p in parts], _empty(OUTCOME_COLUMNS)),
-                     _concat([p.candidates for p in parts], _empty(CANDIDATE_COLUMNS)),
-                     _concat([p.summaries for p in parts], _empty(SUMMARY_COLUMNS)), shares)
+        return Units(concat_frames([p.alerts for p in parts], empty_alerts()),
+                     concat_frames([p.outcomes for p in parts], _empty(OUTCOME_COLUMNS)),
+                     concat_frames([p.candidates for p in parts], _empty(CANDIDATE_COLUMNS)),
+                     concat_frames([p.summaries for p in parts], _empty(SUMMARY_COLUMNS)), shares)
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-def _concat(frames: Sequence[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+def concat_frames(frames: Sequence[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    """The non-empty frames stacked (pandas warns on empty ones), else `empty`."""
     found = [f for f in frames if len(f)]
     return pd.concat(found, ignore_index=True) if found else empty
 
