@@ -68,3 +68,22 @@ def expiration_partitions() -> DailyPartitionsDefinition:
     """The lab's partitions definition (from the lab config and the landing zone's first
     day), built once per process."""
     return build_expiration_partitions(load_config(), landing=lab_paths().landing)
+
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
+
+def run_window(tags: dict[str, str]) -> tuple[dt.date, dt.date] | None:
+    """The first and last expiration day a run was launched for (a single-run backfill's
+    range or one partition), read from its tags; None for a run over no partitions. An
+    unpartitioned step of the run (day pages, the report) uses it to keep a night's work
+    to the night's days."""
+    if PARTITION_TAG in tags:
+        day = dt.date.fromisoformat(tags[PARTITION_TAG])
+        return day, day
+    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
+        return (dt.date.fromisoformat(tags[RANGE_START_TAG]),
+                dt.date.fromisoformat(tags[RANGE_END_TAG]))
+    return None

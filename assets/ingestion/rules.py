@@ -318,3 +318,29 @@ def bar_day_frame(frame: pd.DataFrame, days: list[dt.date], cfg: LabConfig) -> p
                "warn_up_to", "fail_above", "missing"]
     out = pd.DataFrame(rows, columns=columns)
     return out
+
+
+def merge_reports(reports: list[ValidationReport]) -> ValidationReport:
+    """Reports of consecutive day chunks as one: a rule passes only where it passed on every
+    chunk; counts add up and the first offending rows are the earliest chunks'. (The rules
+    are per row or per day, so validating a range chunk by chunk finds what one pass finds,
+    with memory bounded by the chunk.)"""
+    if len(reports) == 1:
+        return reports[0]
+    merged: dict[str, RuleResult] = {}
+    for report in reports:
+        for r in report.results:
+            m = merged.get(r.rule)
+            if m is None:
+                merged[r.rule] = RuleResult(r.rule, r.passed, r.severity, r.unexpected_count,
+                                            list(r.first_rows[:FIRST_ROWS]), r.description,
+                                            r.detail)
+                continue
+            m.passed = m.passed and r.passed
+            m.unexpected_count += r.unexpected_count
+            m.first_rows.extend(r.first_rows[:FIRST_ROWS - len(m.first_rows)])
+            if r.detail and r.detail not in m.detail:
+                m.detail = "; ".join(filter(None, [m.detail, r.detail]))
+    return ValidationReport(reports[0].kind, [d for r in reports for d in r.days],
+                            sum(r.rows for r in reports), list(merged.values()),
+                            sum(r.elapsed_seconds for r in reports))
