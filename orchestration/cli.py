@@ -25,12 +25,14 @@ def _date(text: str) -> dt.date:
 
 
 def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
-              partition_keys: list[str], bars_only_ok: bool = False
-              ) -> tuple[list[str], list[str]]:
+              partition_keys: list[str], bars_only_ok: bool = False,
+              calendar_placebo: bool = False) -> tuple[list[str], list[str]]:
     """The partition keys to run and the problems that stop the run before it starts.
 
     `bars_only_ok`: bars files alone on other days are expected (the previous sessions
-    whose close a futures basis is measured at) and are not listed as problems."""
+    whose close a futures basis is measured at) and are not listed as problems.
+    `calendar_placebo`: the partitions are every session (the placebo days included), so
+    a run's range needs every session's files."""
     from assets.ingestion.adapters import landing_days
 
     found = landing_days(landing)
@@ -65,7 +67,10 @@ def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
         problems.append(f"{len(missing)} expiration day(s) between {lo} and {hi} have no landing "
                         f"files: {shown}. Add them, narrow --start/--end, or set "
-                        "calendar.expiration_rule in the config")
+                        "calendar.expiration_rule in the config"
+                        + ("; with validation.calendar_placebo every session of the range "
+                           "(placebo days included) needs its files" if calendar_placebo
+                           else ""))
     return run_keys, problems
 
 
@@ -80,6 +85,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
     try:
         written = write_synthetic_landing(paths.landing, scenario=args.scenario, start=args.start,
                                           end=args.end, seed=args.seed, strength=args.strength,
+                                          placebo_days=getattr(args, "placebo_days", False),
+                                          placebo_effect=getattr(args, "placebo_effect", False),
                                           fmt=args.format, force=args.force)
     except LandingConflictError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -97,9 +104,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.dagster_common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph
 
+    cfg = load_config()
     keys, problems = plan_days(paths.landing, args.start, args.end,
                                expiration_partitions().get_partition_keys(),
-                               bars_only_ok=load_config().ingestion.basis_method != "none")
+                               bars_only_ok=cfg.ingestion.basis_method != "none",
+                               calendar_placebo=cfg.validation.calendar_placebo)
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
@@ -302,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=DEMO_SEED)
     synth.add_argument("--strength", type=float, default=None)
     synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    synth.add_argument("--placebo-days", action="store_true",
+                       help="also write every non-expiration session (the calendar placebo's "
+                            "days: the next expiration's chain); run them with "
+                            "validation.calendar_placebo: true")
+    synth.add_argument("--placebo-effect", action="store_true",
+                       help="plant the scenario's steering on the placebo days too (default: "
+                            "none there)")
     synth.add_argument("--force", action="store_true",
                        help="overwrite landing files that differ from the ones generated")
     synth.set_defaults(func=cmd_synth)

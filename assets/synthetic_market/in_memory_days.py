@@ -18,7 +18,8 @@ from assets.synthetic_market.generator import SyntheticDay, generate_market
 
 def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE) -> MarketDay:
     sess = calendar.session(day.day, exchange)
-    zero_dte = day.chains[day.chains["expiration"] == day.chains["quote_date"]]
+    # the front expiration: the 0DTE rows, or a placebo day's next expiration
+    zero_dte = day.chains[day.chains["expiration"] == day.chains["expiration"].min()]
     pivot = (zero_dte.pivot_table(index="strike", columns="option_type", values="open_interest",
                                   aggfunc="sum", fill_value=0).sort_index())
     ts = pd.DatetimeIndex(day.bars["ts"])
@@ -39,8 +40,10 @@ def market_days(days: Iterable[SyntheticDay]) -> dict[dt.date, MarketDay]:
 
 
 def synthetic_market(start, end, scenario: str = "null", seed: int = 0,
-                     strength: float | None = None) -> dict[dt.date, MarketDay]:
-    return market_days(generate_market(start, end, scenario=scenario, seed=seed, strength=strength))
+                     strength: float | None = None, placebo_days: bool = False,
+                     placebo_effect: bool = False) -> dict[dt.date, MarketDay]:
+    return market_days(generate_market(start, end, scenario=scenario, seed=seed, strength=strength,
+                                       placebo_days=placebo_days, placebo_effect=placebo_effect))
 
 
 __all__ = ["market_day", "market_days", "synthetic_market"]
