@@ -280,7 +280,8 @@ def cmd_study(args: argparse.Namespace) -> int:
                       strengths=tuple(args.strengths), ladder_seeds=args.ladder_seeds,
                       start=args.start.isoformat(), end=args.end.isoformat(), jobs=args.jobs,
                       null_replications=args.null_replications,
-                      placebo_replications=args.placebo_replications)
+                      placebo_replications=args.placebo_replications,
+                      placebo_worlds=args.calendar_placebo_worlds)
     seconds = _time.perf_counter() - started
     fp = study["false_positive_rates"]
     print(f"study: {study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
@@ -297,6 +298,15 @@ def cmd_study(args: argparse.Namespace) -> int:
                   f"{c.get('edge_vs_random', {}).get('rate')}, opposite_direction "
                   f"{c.get('opposite_direction', {}).get('rate')}, VALIDATED "
                   f"{c['verdict_validated']['rate']}, any claim {c['any_claim']['rate']}")
+    cp = study["calendar_placebo"]
+    for label, key in (("power (steering on expiration days only)", "power_expiration_only"),
+                       ("FP (steering on every session)", "false_positive_every_session"),
+                       ("FP (no steering)", "false_positive_null")):
+        r = cp[key]
+        lo, hi = r["clopper_pearson"]
+        ci = "" if lo is None else f" [{lo:.3f}, {hi:.3f}]"
+        print(f"  calendar placebo x{cp['strength']:g}, expiration_specific {label}: "
+              f"{r['count']}/{r['n']}{ci}")
     return 0
 
 
@@ -351,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--jobs", type=int, default=2)
     study.add_argument("--null-replications", type=int, default=499)
     study.add_argument("--placebo-replications", type=int, default=39)
+    study.add_argument("--calendar-placebo-worlds", type=int, default=5,
+                       help="worlds per calendar placebo scenario (2020-2021, every session)")
     study.add_argument("--out", default=None, help="directory (default: the evidence folder)")
     study.set_defaults(func=cmd_study)
 
