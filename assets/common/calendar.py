@@ -117,12 +117,21 @@ def next_expiration_day(day, rule: ExpirationRule = "spxw",
                         exchange: str = DEFAULT_EXCHANGE) -> dt.date:
     """The first expiration session strictly after `day`: whose contracts a placebo day's
     chain holds (a day is never more than a few sessions from the next expiration)."""
-    start = _as_date(day) + dt.timedelta(days=1)
-    found = expiration_days(start, start + dt.timedelta(days=21), rule, exchange)
-    if not found:
-        raise ValueError(f"no expiration session within three weeks after {day} "
-                         f"(rule {rule}, {exchange})")
-    return found[0]
+    day = _as_date(day)
+    for year in (day.year, day.year + 1):
+        days = year_session_days(year, exchange)
+        later = days[np.searchsorted(np.array(days, dtype="datetime64[D]"),
+                                     np.datetime64(day, "D"), side="right"):]
+        found = next((d for d in later if is_expiration_day(d, rule)), None)
+        if found is not None:
+            return found
+    raise ValueError(f"no expiration session after {day} (rule {rule}, {exchange})")
+
+
+@lru_cache(maxsize=32)
+def year_session_days(year: int, exchange: str) -> tuple[dt.date, ...]:
+    """A calendar year's session days, once per process (placebo days ask per day)."""
+    return tuple(s.day for s in sessions(dt.date(year, 1, 1), dt.date(year, 12, 31), exchange))
 
 
 def scored_expiration(day, rule: ExpirationRule = "spxw",

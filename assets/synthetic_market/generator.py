@@ -157,7 +157,10 @@ def _chain_expiration(day: dt.date, expiring: set, placebo_days: bool, rule, exc
     if not placebo_days:
         return None, 0
     target = calendar.next_expiration_day(day, rule, exchange)
-    return target, len(calendar.sessions(day, target, exchange))
+    years = range(day.year, target.year + 1)
+    between = [d for y in years for d in calendar.year_session_days(y, exchange)
+               if day <= d <= target]
+    return target, len(between)
 
 
 def _generate(start, end, force_scale: float, seed: int, rule: calendar.ExpirationRule,

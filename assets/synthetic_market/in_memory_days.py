@@ -16,8 +16,9 @@ from assets.common.market_day import MarketDay
 from assets.synthetic_market.generator import SyntheticDay, generate_market
 
 
-def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE) -> MarketDay:
-    sess = calendar.session(day.day, exchange)
+def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE,
+               sess: calendar.Session | None = None) -> MarketDay:
+    sess = sess or calendar.session(day.day, exchange)
     # the front expiration: the 0DTE rows, or a placebo day's next expiration
     zero_dte = day.chains[day.chains["expiration"] == day.chains["expiration"].min()]
     pivot = (zero_dte.pivot_table(index="strike", columns="option_type", values="open_interest",
@@ -36,7 +37,14 @@ def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE) -> 
 
 
 def market_days(days: Iterable[SyntheticDay]) -> dict[dt.date, MarketDay]:
-    return {d.day: market_day(d) for d in days}
+    """The days as MarketDays, their sessions read from the calendar once (a lookup per
+    day costs the calendar library a schedule each)."""
+    days = list(days)
+    if not days:
+        return {}
+    found = {s.day: s for s in calendar.sessions(min(d.day for d in days),
+                                                 max(d.day for d in days))}
+    return {d.day: market_day(d, sess=found[d.day]) for d in days}
 
 
 def synthetic_market(start, end, scenario: str = "null", seed: int = 0,
