@@ -201,3 +201,37 @@ def test_test_block_needs_both_samples_and_names_why_not():
     assert few["p_value"] is None and "too few placebo days trades" in few["reason"]
     off = expiration_specific_test(None, None, 0.05, reason="flag off")
     assert off["p_value"] is None and off["reason"] == "flag off"
+
+
+# ------------------------------------------------------------------ the synthetic market
+
+def _days(scenario, **kw):
+    return {d.day: d for d in generate_market("2021-01-04", "2021-01-15", scenario, seed=9,
+                                              strength=None if scenario == "null" else 8.0,
+                                              **kw)}
+
+
+def test_synthetic_placebo_days_hold_the_next_expiration_and_no_steering_by_default():
+    plain, null = _days("steer"), _days("null", placebo_days=True)
+    steer, steer_all = _days("steer", placebo_days=True), _days("steer", placebo_days=True,
+                                                                 placebo_effect=True)
+    assert set(steer) - set(plain) == {TUESDAY, dt.date(2021, 1, 7), dt.date(2021, 1, 12),
+                                       dt.date(2021, 1, 14)}
+    for d in plain:  # writing placebo days changes no expiration day
+        pd.testing.assert_frame_equal(plain[d].bars, steer[d].bars)
+        pd.testing.assert_frame_equal(plain[d].chains, steer[d].chains)
+    tue = steer[TUESDAY]
+    assert set(tue.chains["expiration"]) == {WEDNESDAY}
+    assert set(tue.chains["quote_date"]) == {TUESDAY}
+    # built from the previous session's close, like every chain
+    assert tue.chains["underlying_price"].iloc[0] == pytest.approx(
+        steer[dt.date(2021, 1, 4)].bars["close"].iloc[-1])
+
+    def log_path(day):  # the day's path relative to its open: the noise plus any push
+        return np.log(day.bars["close"].to_numpy() / day.bars["open"].iloc[0])
+
+    # no push on a placebo day by default: its path is the null world's draw
+    np.testing.assert_allclose(log_path(steer[TUESDAY]), log_path(null[TUESDAY]), atol=1e-5)
+    assert np.abs(log_path(steer_all[TUESDAY]) - log_path(null[TUESDAY])).max() > 1e-3
+    with pytest.raises(ValueError, match="placebo_days"):
+        generate_market("2021-01-04", "2021-01-08", "steer", placebo_effect=True)
