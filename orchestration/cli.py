@@ -114,7 +114,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {p}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    print(f"running the asset graph over {len(keys)} expiration days ({keys[0]} .. {keys[-1]}) "
+    what = _days_text(keys, cfg)
+    print(f"running the asset graph over {what} ({keys[0]} .. {keys[-1]}) "
           f"in one Dagster run; logs: --log-level INFO, or the UI (pressure-lab ui)", flush=True)
     outcome = run_full_graph(keys[0], keys[-1], log_level=args.log_level)
     elapsed = time.perf_counter() - started
@@ -126,10 +127,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         if outcome.stdout_log:
             print(f"dbt and step output: {outcome.stdout_log}", file=sys.stderr)
         return 1
-    print(f"run {outcome.run_id} succeeded over {len(keys)} expiration days "
+    print(f"run {outcome.run_id} succeeded over {what} "
           f"({keys[0]} .. {keys[-1]}) in {elapsed:.1f}s")
     _print_summary(paths.evidence)
     return 0
+
+
+def _days_text(keys: list[str], cfg) -> str:
+    """"N expiration days", and the calendar placebo days among the keys when the flag is on."""
+    if not cfg.validation.calendar_placebo:
+        return f"{len(keys)} expiration days"
+    from assets.common.calendar import is_expiration_day
+
+    placebo = sum(not is_expiration_day(dt.date.fromisoformat(k), cfg.calendar.expiration_rule)
+                  for k in keys)
+    return f"{len(keys) - placebo} expiration days and {placebo} calendar placebo days"
 
 
 def _print_summary(evidence_dir: Path) -> None:
@@ -152,7 +164,10 @@ def _print_summary(evidence_dir: Path) -> None:
     print(f"  p-value (matched random-entry null): {fmt(stats.get('p_value'), '.4f')} "
           f"(family-adjusted {fmt(stats.get('p_value_adjusted'), '.4f')})")
     hyp = pkg.get("hypothesis_results", {})
-    for key in ("edge_vs_random", "primary"):
+    shown = ("edge_vs_random", "primary") + (
+        ("expiration_specific",) if (pkg.get("controls", {}).get("calendar_placebo") or {})
+        .get("tested") else ())
+    for key in shown:
         if key in hyp:
             print(f"  {key}: {hyp[key].split(' - ')[0]}")
     looks = pkg.get("repeated_looks", {})
