@@ -25,12 +25,14 @@ def _date(text: str) -> dt.date:
 
 
 def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
-              partition_keys: list[str], bars_only_ok: bool = False
-              ) -> tuple[list[str], list[str]]:
+              partition_keys: list[str], bars_only_ok: bool = False,
+              calendar_placebo: bool = False) -> tuple[list[str], list[str]]:
     """The partition keys to run and the problems that stop the run before it starts.
 
     `bars_only_ok`: bars files alone on other days are expected (the previous sessions
-    whose close a futures basis is measured at) and are not listed as problems."""
+    whose close a futures basis is measured at) and are not listed as problems.
+    `calendar_placebo`: the partitions are every session (the placebo days included), so
+    a run's range needs every session's files."""
     from assets.ingestion.adapters import landing_days
 
     found = landing_days(landing)
@@ -65,7 +67,10 @@ def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
         problems.append(f"{len(missing)} expiration day(s) between {lo} and {hi} have no landing "
                         f"files: {shown}. Add them, narrow --start/--end, or set "
-                        "calendar.expiration_rule in the config")
+                        "calendar.expiration_rule in the config"
+                        + ("; with validation.calendar_placebo every session of the range "
+                           "(placebo days included) needs its files" if calendar_placebo
+                           else ""))
     return run_keys, problems
 
 
@@ -80,6 +85,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
     try:
         written = write_synthetic_landing(paths.landing, scenario=args.scenario, start=args.start,
                                           end=args.end, seed=args.seed, strength=args.strength,
+                                          placebo_days=getattr(args, "placebo_days", False),
+                                          placebo_effect=getattr(args, "placebo_effect", False),
                                           fmt=args.format, force=args.force)
     except LandingConflictError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -97,15 +104,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.dagster_common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph
 
+    cfg = load_config()
     keys, problems = plan_days(paths.landing, args.start, args.end,
                                expiration_partitions().get_partition_keys(),
-                               bars_only_ok=load_config().ingestion.basis_method != "none")
+                               bars_only_ok=cfg.ingestion.basis_method != "none",
+                               calendar_placebo=cfg.validation.calendar_placebo)
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    print(f"running the asset graph over {len(keys)} expiration days ({keys[0]} .. {keys[-1]}) "
+    what = _days_text(keys, cfg)
+    print(f"running the asset graph over {what} ({keys[0]} .. {keys[-1]}) "
           f"in one Dagster run; logs: --log-level INFO, or the UI (pressure-lab ui)", flush=True)
     outcome = run_full_graph(keys[0], keys[-1], log_level=args.log_level)
     elapsed = time.perf_counter() - started
@@ -117,10 +127,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         if outcome.stdout_log:
             print(f"dbt and step output: {outcome.stdout_log}", file=sys.stderr)
         return 1
-    print(f"run {outcome.run_id} succeeded over {len(keys)} expiration days "
+    print(f"run {outcome.run_id} succeeded over {what} "
           f"({keys[0]} .. {keys[-1]}) in {elapsed:.1f}s")
     _print_summary(paths.evidence)
     return 0
+
+
+def _days_text(keys: list[str], cfg) -> str:
+    """"N expiration days", and the calendar placebo days among the keys when the flag is on."""
+    if not cfg.validation.calendar_placebo:
+        return f"{len(keys)} expiration days"
+    from assets.common.calendar import is_expiration_day
+
+    placebo = sum(not is_expiration_day(dt.date.fromisoformat(k), cfg.calendar.expiration_rule)
+                  for k in keys)
+    return f"{len(keys) - placebo} expiration days and {placebo} calendar placebo days"
 
 
 def _print_summary(evidence_dir: Path) -> None:
@@ -143,7 +164,10 @@ def _print_summary(evidence_dir: Path) -> None:
     print(f"  p-value (matched random-entry null): {fmt(stats.get('p_value'), '.4f')} "
           f"(family-adjusted {fmt(stats.get('p_value_adjusted'), '.4f')})")
     hyp = pkg.get("hypothesis_results", {})
-    for key in ("edge_vs_random", "primary"):
+    shown = ("edge_vs_random", "primary") + (
+        ("expiration_specific",) if (pkg.get("controls", {}).get("calendar_placebo") or {})
+        .get("tested") else ())
+    for key in shown:
         if key in hyp:
             print(f"  {key}: {hyp[key].split(' - ')[0]}")
     looks = pkg.get("repeated_looks", {})
@@ -271,7 +295,8 @@ def cmd_study(args: argparse.Namespace) -> int:
                       strengths=tuple(args.strengths), ladder_seeds=args.ladder_seeds,
                       start=args.start.isoformat(), end=args.end.isoformat(), jobs=args.jobs,
                       null_replications=args.null_replications,
-                      placebo_replications=args.placebo_replications)
+                      placebo_replications=args.placebo_replications,
+                      placebo_worlds=args.calendar_placebo_worlds)
     seconds = _time.perf_counter() - started
     fp = study["false_positive_rates"]
     print(f"study: {study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
@@ -288,6 +313,15 @@ def cmd_study(args: argparse.Namespace) -> int:
                   f"{c.get('edge_vs_random', {}).get('rate')}, opposite_direction "
                   f"{c.get('opposite_direction', {}).get('rate')}, VALIDATED "
                   f"{c['verdict_validated']['rate']}, any claim {c['any_claim']['rate']}")
+    cp = study["calendar_placebo"]
+    for label, key in (("power (steering on expiration days only)", "power_expiration_only"),
+                       ("FP (steering on every session)", "false_positive_every_session"),
+                       ("FP (no steering)", "false_positive_null")):
+        r = cp[key]
+        lo, hi = r["clopper_pearson"]
+        ci = "" if lo is None else f" [{lo:.3f}, {hi:.3f}]"
+        print(f"  calendar placebo x{cp['strength']:g}, expiration_specific {label}: "
+              f"{r['count']}/{r['n']}{ci}")
     return 0
 
 
@@ -302,6 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=DEMO_SEED)
     synth.add_argument("--strength", type=float, default=None)
     synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    synth.add_argument("--placebo-days", action="store_true",
+                       help="also write every non-expiration session (the calendar placebo's "
+                            "days: the next expiration's chain); run them with "
+                            "validation.calendar_placebo: true")
+    synth.add_argument("--placebo-effect", action="store_true",
+                       help="plant the scenario's steering on the placebo days too (default: "
+                            "none there)")
     synth.add_argument("--force", action="store_true",
                        help="overwrite landing files that differ from the ones generated")
     synth.set_defaults(func=cmd_synth)
@@ -335,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--jobs", type=int, default=2)
     study.add_argument("--null-replications", type=int, default=499)
     study.add_argument("--placebo-replications", type=int, default=39)
+    study.add_argument("--calendar-placebo-worlds", type=int, default=5,
+                       help="worlds per calendar placebo scenario (2020-2021, every session)")
     study.add_argument("--out", default=None, help="directory (default: the evidence folder)")
     study.set_defaults(func=cmd_study)
 

@@ -24,6 +24,7 @@ from assets.engine.aggregate import (
     redrawn,
     sequential_trades,
 )
+from assets.engine.calendar_placebo import calendar_placebo_block, split_market
 from assets.engine.procedure import Procedure, calibrate, entry_distribution
 from assets.engine.unit import Shares, Units, compute_units, day_shares
 from assets.pressure.calibration import split_calibration_days
@@ -66,6 +67,9 @@ def aggregate_in_memory(units: Units, market: Mapping[dt.date, MarketDay],
 
 
 def run_engine(market: Mapping[dt.date, MarketDay], cfg) -> Aggregate:
+    """The primary sample: the expiration days of `market` (calendar placebo days, when
+    the flag is on, are `calendar_placebo_block`'s)."""
+    market, _ = split_market(market, cfg)
     proc = procedure_for(market, cfg)
     with threadpool_limits(limits=1, user_api="blas"):
         units = compute_units([market[d] for d in sorted(market)], proc)
@@ -96,10 +100,14 @@ def run_in_memory(market: Mapping[dt.date, MarketDay], cfg,
     from assets.validation.package.evaluate import evaluate
 
     agg = run_engine(market, cfg)
+    _, placebo = split_market(market, cfg)
     record = dict(protocol or {"calibration_split": calibration_record(agg)})
     record.setdefault("engine", engine_record(agg))
+    with threadpool_limits(limits=1, user_api="blas"):
+        block = calendar_placebo_block(agg, placebo)
     package, _ = evaluate(agg, cfg, risk_report(agg), record, validation_timestamp="",
-                          load_days=lambda ds: {d: market[d] for d in ds})
+                          load_days=lambda ds: {d: market[d] for d in ds},
+                          calendar_placebo=block)
     return package
 
 

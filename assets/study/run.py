@@ -17,12 +17,17 @@ from typing import Any
 
 from assets.common.config import LabConfig
 from assets.study.page import write_study_page
-from assets.study.summary import summarize
-from assets.study.units import load_results, run_units, study_units
+from assets.study.summary import calendar_placebo_summary, summarize
+from assets.study.units import calendar_placebo_units, load_results, run_units, study_units
 from assets.validation.package.study_quote import procedure_digest
 
 STUDY_FILE, STUDY_PAGE = "study.json", "study.html"
 DEFAULT_STRENGTHS = (0.5, 1.0, 2.0, 4.0)
+# The calendar placebo's worlds need sessions that are not expiration days: two years before
+# SPXW listed Tuesdays and Thursdays (~300 expiration days, ~200 placebo days; one year
+# leaves the claim's power near a coin flip at 4x the default strength).
+PLACEBO_SPAN = ("2020-01-02", "2021-12-31")
+PLACEBO_STRENGTH = 4.0
 
 
 def study_config(cfg: LabConfig, null_replications: int, placebo_replications: int,
@@ -38,18 +43,25 @@ def run_study(cfg: LabConfig, out_dir: str | Path, n_null: int = 50,
               strengths: Sequence[float] = DEFAULT_STRENGTHS, ladder_seeds: int = 5,
               start: str = "2024-01-01", end: str = "2024-06-30", jobs: int = 2,
               null_replications: int = 499, placebo_replications: int = 39,
-              bootstrap_replications: int = 200) -> dict[str, Any]:
+              bootstrap_replications: int = 200, placebo_worlds: int = 5,
+              placebo_strength: float = PLACEBO_STRENGTH,
+              placebo_span: Sequence[str] = PLACEBO_SPAN) -> dict[str, Any]:
     """Run the study and write `study.json` and `study.html` into `out_dir`."""
     out_dir = Path(out_dir)
     scfg = study_config(cfg, null_replications, placebo_replications, bootstrap_replications)
     units = study_units(n_null, strengths, ladder_seeds, start, end)
-    paths = run_units(units, scfg, out_dir / "study_units", jobs=jobs)
+    # the longest units first, so the pool's last minutes are not one long world
+    placebo = calendar_placebo_units(placebo_worlds, placebo_strength, *placebo_span)
+    paths = run_units(placebo + units, scfg, out_dir / "study_units", jobs=jobs)
     meta = {"created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "procedure_digest": procedure_digest(cfg), "config_digest": scfg.digest(),
             "span": [start, end], "strengths": list(strengths), "ladder_seeds": ladder_seeds,
             "replications": {"null": null_replications, "oi_placebo": placebo_replications,
                              "bootstrap": bootstrap_replications}}
-    study = summarize(load_results(paths), meta, cfg.validation.alpha)
+    rows = load_results(paths)
+    study = summarize(rows, meta, cfg.validation.alpha)
+    study["calendar_placebo"] = calendar_placebo_summary(
+        rows, cfg.validation.alpha, placebo_strength, list(placebo_span))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / STUDY_FILE).write_text(json.dumps(study, indent=2, sort_keys=True) + "\n")
     write_study_page(study, out_dir / STUDY_PAGE)

@@ -50,6 +50,28 @@ def _quantiles(x: Sequence[float | None]) -> dict[str, Any]:
             "q75": float(q[3]), "q95": float(q[4]), "values": [float(a) for a in v]}
 
 
+def calendar_placebo_summary(rows: Sequence[Mapping[str, Any]], alpha: float,
+                             strength: float, span: Sequence[str]) -> dict[str, Any]:
+    """`expiration_specific` over the calendar placebo's worlds: its power (SUPPORTED rate
+    with steering on expiration days only) and false-positive rates (steering on every
+    session; no steering), each over every world of the scenario (a world where the claim
+    could not be tested counts as not claimed), with Clopper-Pearson intervals."""
+    def rate(scenario: str, name: str = "expiration_specific") -> dict[str, Any]:
+        rs = [r for r in rows if r["scenario"] == scenario]
+        return _rate(sum(bool((r["claims"].get(name) or {}).get("claimed")) for r in rs),
+                     len(rs), alpha)
+
+    return {"strength": strength, "span": list(span),
+            "claim": "expiration_specific",
+            "power_expiration_only": rate("calendar_placebo_expiration_only"),
+            "false_positive_every_session": rate("calendar_placebo_every_session"),
+            "false_positive_null": rate("calendar_placebo_null"),
+            "edge_vs_random_expiration_only": rate("calendar_placebo_expiration_only",
+                                                   "edge_vs_random"),
+            "edge_vs_random_every_session": rate("calendar_placebo_every_session",
+                                                 "edge_vs_random")}
+
+
 def summarize(rows: Sequence[Mapping[str, Any]], meta: Mapping[str, Any],
               alpha: float = 0.05) -> dict[str, Any]:
     """The study document from the unit results (`meta`: digests, span, replications)."""

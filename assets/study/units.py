@@ -23,7 +23,7 @@ from assets.common.config import LabConfig
 
 @dataclass(frozen=True)
 class StudyUnit:
-    scenario: str  # null | steer | pin
+    scenario: str  # null | steer | pin | calendar_placebo_* (CALENDAR_PLACEBO_SCENARIOS)
     strength: float  # multiple of the generator's default strength (0 for null)
     seed: int
     start: str
@@ -44,6 +44,22 @@ def study_units(n_null: int, strengths: Sequence[float], ladder_seeds: int, star
             units += [StudyUnit(scenario, float(s), first_seed + 10_000 + i, start, end)
                       for i in range(ladder_seeds)]
     return units
+
+
+# The calendar placebo's worlds (non-expiration sessions written and scored, under
+# `validation.calendar_placebo`): steering on expiration days only (the claim's power),
+# on every session and none at all (its false-positive rates).
+CALENDAR_PLACEBO_SCENARIOS = {"calendar_placebo_expiration_only": ("steer", False),
+                              "calendar_placebo_every_session": ("steer", True),
+                              "calendar_placebo_null": ("null", False)}
+
+
+def calendar_placebo_units(worlds: int, strength: float, start: str, end: str,
+                           first_seed: int = 30_000) -> list[StudyUnit]:
+    """`worlds` seeded worlds per calendar placebo scenario (the same seeds in each)."""
+    return [StudyUnit(name, 0.0 if base == "null" else float(strength), first_seed + i,
+                      start, end)
+            for name, (base, _) in CALENDAR_PLACEBO_SCENARIOS.items() for i in range(worlds)]
 
 
 def unit_result(package: dict[str, Any], unit: StudyUnit) -> dict[str, Any]:
@@ -76,16 +92,21 @@ def run_unit(unit: StudyUnit, cfg: LabConfig, out_dir: str | Path) -> Path:
     path = Path(out_dir) / "units" / f"{unit.unit_id}.json"
     if path.exists():
         return path
-    strength = (None if unit.scenario == "null"
-                else unit.strength * DEFAULT_STRENGTH[unit.scenario])
+    base, effect = CALENDAR_PLACEBO_SCENARIOS.get(unit.scenario, (unit.scenario, False))
+    placebo = unit.scenario in CALENDAR_PLACEBO_SCENARIOS
+    if placebo:
+        cfg = cfg.model_copy(update={"validation": cfg.validation.model_copy(
+            update={"calendar_placebo": True})})
+    strength = None if base == "null" else unit.strength * DEFAULT_STRENGTH[base]
     from threadpoolctl import threadpool_limits
 
     # one BLAS thread per world: the worlds run in parallel processes, and the pipeline's
     # many small matrix updates are slower multi-threaded
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore")
-        market = synthetic_market(unit.start, unit.end, unit.scenario, seed=unit.seed,
-                                  strength=strength)
+        market = synthetic_market(unit.start, unit.end, base, seed=unit.seed,
+                                  strength=strength, placebo_days=placebo,
+                                  placebo_effect=effect)
         package = run_in_memory(market, cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -8,8 +8,13 @@ The model, in words (S = index level, tau = minutes left to the day's real close
 
 * Days. Every exchange session in [start, end] is simulated, as the index trades every
   day; files are yielded for the expiration sessions of
-  `assets.common.calendar.expiration_sessions(start, end, rule, exchange)` only. Bars run
-  from the open to the real close (13:00 ET on early closes).
+  `assets.common.calendar.expiration_sessions(start, end, rule, exchange)` only, unless
+  `placebo_days` (the calendar placebo): then for every session, a non-expiration
+  session's chain holding the *next* expiration's contracts, built from the previous
+  session's close like the others. Its steering is off unless `placebo_effect`, which
+  plants the same force there (the OI of the next expiration, the minutes to the day's
+  close): "steering on every session", the world where the effect is not expiration's.
+  Bars run from the open to the real close (13:00 ET on early closes).
 * Volatility. Close-to-close volatility is `annual_vol`; a fraction
   `OVERNIGHT_VARIANCE_SHARE` (20 %) of each day's variance is spent overnight, the rest
   intraday. A daily level v_d multiplies it: log v_d is an AR(1) (phi = 0.9 per session,
@@ -122,7 +127,8 @@ def _day_streams(seed: int, day: dt.date) -> tuple[np.random.Generator, np.rando
 def generate_market(start, end, scenario: Scenario = "null", seed: int = 0,
                     strength: float | None = None, rule: calendar.ExpirationRule = "spxw",
                     exchange: str = calendar.DEFAULT_EXCHANGE, spot0: float = 5000.0,
-                    annual_vol: float = 0.15) -> Iterator[SyntheticDay]:
+                    annual_vol: float = 0.15, placebo_days: bool = False,
+                    placebo_effect: bool = False) -> Iterator[SyntheticDay]:
     """Yield one `SyntheticDay` per expiration session in [start, end] (see module docs).
 
     `spot0` is the close before the first day. Everything is determined by the arguments.
@@ -136,12 +142,30 @@ def generate_market(start, end, scenario: Scenario = "null", seed: int = 0,
     if rule not in calendar.EXPIRATION_RULES:
         raise ValueError(f"unknown expiration rule {rule!r}; "
                          f"expected one of {calendar.EXPIRATION_RULES}")
+    if placebo_effect and not placebo_days:
+        raise ValueError("placebo_effect plants steering on placebo days: set placebo_days too")
     return _generate(start, end, force_scale, int(seed), rule, exchange, float(spot0),
-                     float(annual_vol))
+                     float(annual_vol), bool(placebo_days), bool(placebo_effect))
+
+
+def _chain_expiration(day: dt.date, expiring: set, placebo_days: bool, rule, exchange
+                      ) -> tuple[dt.date | None, int]:
+    """(the expiration of the day's chain, sessions to it): the day's own, a placebo day's
+    next one, or None (no chain)."""
+    if day in expiring:
+        return day, 1
+    if not placebo_days:
+        return None, 0
+    target = calendar.next_expiration_day(day, rule, exchange)
+    years = range(day.year, target.year + 1)
+    between = [d for y in years for d in calendar.year_session_days(y, exchange)
+               if day <= d <= target]
+    return target, len(between)
 
 
 def _generate(start, end, force_scale: float, seed: int, rule: calendar.ExpirationRule,
-              exchange: str, spot0: float, annual_vol: float) -> Iterator[SyntheticDay]:
+              exchange: str, spot0: float, annual_vol: float, placebo_days: bool = False,
+              placebo_effect: bool = False) -> Iterator[SyntheticDay]:
     expiring = {s.day for s in calendar.expiration_sessions(start, end, rule, exchange)}
     sigma_day = annual_vol / math.sqrt(TRADING_DAYS_PER_YEAR)
     sigma_minute = per_minute_sigma(annual_vol)
@@ -164,11 +188,15 @@ def _generate(start, end, force_scale: float, seed: int, rule: calendar.Expirati
 
         minutes = sess.minutes
         chain = None
-        if sess.day in expiring:
+        expiration, n_sessions = _chain_expiration(sess.day, expiring, placebo_days, rule,
+                                                   exchange)
+        if expiration is not None:
             chain = build_chain(sess.day, prev_close,
                                 iv_atm=IV_PREMIUM * expected_intraday_annual * v_forecast,
-                                session_minutes=minutes, rng=rng_chain,
-                                year_minutes=TRADING_DAYS_PER_YEAR * REGULAR_SESSION_MINUTES)
+                                session_minutes=minutes + REGULAR_SESSION_MINUTES
+                                * (n_sessions - 1), rng=rng_chain,
+                                year_minutes=TRADING_DAYS_PER_YEAR * REGULAR_SESSION_MINUTES,
+                                expiration=expiration if expiration != sess.day else None)
 
         open_price = prev_close * math.exp(sigma_day * v * math.sqrt(OVERNIGHT_VARIANCE_SHARE)
                                            * z_gap)
@@ -176,10 +204,12 @@ def _generate(start, end, force_scale: float, seed: int, rule: calendar.Expirati
         sub_sd = np.repeat(minute_sd / math.sqrt(n_sub), n_sub)
         log_inc = sub_sd * rng_path.standard_normal(minutes * n_sub)
 
-        # The planted force acts on expiring OI only: none on a session without a chain.
+        # The planted force acts on expiring OI only: none on a session without a chain,
+        # nor on a placebo day unless `placebo_effect`.
         force = None
         push = np.zeros(minutes * n_sub)
-        if force_scale != 0.0 and chain is not None:
+        steered = chain is not None and (sess.day in expiring or placebo_effect)
+        if force_scale != 0.0 and steered:
             strikes, total_oi = total_oi_by_strike(chain)
             force = SteeringForce(strikes, total_oi / STEERING_REFERENCE_OI)
             tau = minutes - np.arange(minutes * n_sub) / n_sub

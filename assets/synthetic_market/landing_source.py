@@ -30,12 +30,14 @@ class LandingConflictError(RuntimeError):
 
 def write_synthetic_landing(landing: Path, *, scenario: str, start, end, seed: int,
                             strength: float | None = None, fmt: str = "csv",
-                            force: bool = False) -> list[Path]:
+                            force: bool = False, placebo_days: bool = False,
+                            placebo_effect: bool = False) -> list[Path]:
     landing = Path(landing)
     landing.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=landing))
     try:
-        days = generate_market(start, end, scenario=scenario, seed=seed, strength=strength)
+        days = generate_market(start, end, scenario=scenario, seed=seed, strength=strength,
+                               placebo_days=placebo_days, placebo_effect=placebo_effect)
         staged = write_landing(staging, days, fmt=fmt)
         plan, conflicts = [], []
         for src in staged:
@@ -61,7 +63,9 @@ def write_synthetic_landing(landing: Path, *, scenario: str, start, end, seed: i
         _record(landing, {"kind": "synthetic", "generator": generate_market.__module__,
                           "scenario": scenario, "seed": int(seed),
                           "strength": resolve_strength(scenario, strength),
-                          "start": str(start), "end": str(end), "format": fmt})
+                          "start": str(start), "end": str(end), "format": fmt,
+                          **({"placebo_days": True, "placebo_effect": bool(placebo_effect)}
+                             if placebo_days else {})})
         return [dst for _, dst in plan]
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -64,12 +64,15 @@ def _tick_ceil(x: np.ndarray) -> np.ndarray:
 
 def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes: int,
                 rng: np.random.Generator, *, underlying: str = "SPX", root: str = "SPXW",
-                year_minutes: float = 252 * 390) -> pd.DataFrame:
+                year_minutes: float = 252 * 390,
+                expiration: dt.date | None = None) -> pd.DataFrame:
     """The 0DTE chain of `day` in the canonical contract (columns `CHAIN_COLUMNS`).
 
     `prev_close` is the last close before the open, `iv_atm` the pre-open at-the-money
     implied volatility (annualized). `rng` is this day's chain stream; the number and order
-    of draws do not depend on the price level (below ~70,000 points).
+    of draws do not depend on the price level (below ~70,000 points). `expiration`: a later
+    expiration's contracts instead (a calendar placebo day's chain); `session_minutes` is
+    then the trading minutes to that expiration, the options' tenor.
     """
     atm = round(prev_close / STRIKE_GRID) * STRIKE_GRID
     per_side = max(int(np.ceil(HALF_WIDTH_FRACTION * prev_close / STRIKE_GRID)),
@@ -119,7 +122,7 @@ def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes:
         "quote_date": [day] * (2 * n),
         "underlying": underlying,
         "root": root,
-        "expiration": [day] * (2 * n),
+        "expiration": [expiration or day] * (2 * n),
         "strike": np.concatenate([strikes, strikes]).astype(float),
         "option_type": np.repeat(np.array(["C", "P"]), n),
         "open_interest": np.concatenate([call_oi, put_oi]),
@@ -133,7 +136,8 @@ def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes:
 
 
 def total_oi_by_strike(chain: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Ascending strikes of the 0DTE rows and their call + put OI."""
-    zero_dte = chain[chain["expiration"] == chain["quote_date"]]
+    """Ascending strikes of the front expiration's rows (0DTE; a placebo day's next
+    expiration) and their call + put OI."""
+    zero_dte = chain[chain["expiration"] == chain["expiration"].min()]
     total = zero_dte.groupby("strike")["open_interest"].sum().sort_index()
     return total.index.to_numpy(dtype=float), total.to_numpy(dtype=float)

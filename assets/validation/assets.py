@@ -24,6 +24,7 @@ from assets.common import tables
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 from assets.common.warehouse_io import (
     load_market_days,
+    placebo_days,
     read_table,
     replace_rows,
     table_exists,
@@ -48,6 +49,7 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
                           lab_config: LabConfigResource,
                           experiments: ExperimentRecordsResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
+    from assets.engine.calendar_placebo import calendar_placebo_block
     from assets.engine.run import engine_record
     from assets.engine.warehouse import refreshes_of, saved_procedure, stored_aggregate
     from assets.validation.claims.repeated_looks import add_look
@@ -80,11 +82,15 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
         # what the bars are of, and any basis taken off
         protocol["bars_underlying"] = bar_sources.package_section(conn, days)
         trials = experiments.trials(conn, paths.landing, cfg)
+        placebo = (load_market_days(conn, placebo_days(conn), cfg.calendar.exchange)
+                   if cfg.validation.calendar_placebo else {})
+        calendar = calendar_placebo_block(agg, placebo)
         package, files = evaluate(agg, cfg, risk, protocol, validation_timestamp="",
                                   looks=looks, study=experiments.study(paths.evidence),
                                   variant_trials=trials,
                                   load_days=lambda ds: load_market_days(
-                                      conn, ds, cfg.calendar.exchange))
+                                      conn, ds, cfg.calendar.exchange),
+                                  calendar_placebo=calendar)
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
     look = {"look_date": scored[-1].isoformat() if scored else None,

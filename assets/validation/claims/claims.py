@@ -12,7 +12,9 @@ Members (role, p-value):
 - secondary_<name>: the three secondary hypotheses (one-sided; distinct urgency patterns:
   the largest p of its intersection-union components);
 - settlement_pinning: one KS test over all half-widths;
-- oi_placebo: the OI placebo control's p.
+- oi_placebo: the OI placebo control's p;
+- expiration_specific: the calendar placebo, the expiration-day edge over the placebo-day
+  edge (date-clustered, one-sided); NOT_TESTED without `validation.calendar_placebo`.
 The verdict (VALIDATED) is not a separate member: it requires `edge_vs_random` to be
 claimed, so it inherits its control.
 """
@@ -34,7 +36,8 @@ from assets.validation.claims.claims_family import (
 def build_claims(null: Mapping[str, Any], direction_null: Mapping[str, Any],
                  prediction: Mapping[str, Any] | None, secondary: Mapping[str, Any],
                  opposite: Mapping[str, Any], placebo: Mapping[str, Any] | None,
-                 min_class_trades: int) -> list[Claim]:
+                 min_class_trades: int,
+                 calendar_placebo: Mapping[str, Any] | None = None) -> list[Claim]:
     claims = [
         Claim("edge_vs_random", CONFIRMATORY, null.get("p_value"),
               "matched random-entry null, one-sided (mean pnl_points >= observed)",
@@ -76,6 +79,11 @@ def build_claims(null: Mapping[str, Any], direction_null: Mapping[str, Any],
     claims.append(Claim("oi_placebo", EXPLORATORY, (placebo or {}).get("p_value"),
                         "OI placebo (mirrored / shifted OI), one-sided",
                         "the edge needs the real open interest, not just any OI profile"))
+    claims.append(Claim("expiration_specific", EXPLORATORY,
+                        (calendar_placebo or {}).get("p_value"),
+                        str((calendar_placebo or {}).get("test", "calendar placebo")),
+                        "the expiration-day edge exceeds the placebo-day edge (the effect "
+                        "needs an expiration)"))
     return claims
 
 

@@ -30,6 +30,7 @@ from assets.validation.claims.verdict import (
     verdict,
     verdict_rule_text,
 )
+from assets.validation.package.calendar_placebo_line import expiration_specific_line
 from assets.validation.package.json_values import finite_or_none, to_jsonable
 from assets.validation.package.measures import performance_metrics, statistical_measures
 from assets.validation.package.publishing import evidence_file_names
@@ -73,6 +74,7 @@ def build_evidence_package(
     variant_trials: Any = None,
     available_days: Sequence | None = None,
     full_sample: Mapping[str, Any] | None = None,
+    calendar_placebo: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The evidence package (a JSON-able dict) of one validation run.
 
@@ -84,7 +86,8 @@ def build_evidence_package(
     warehouse's recorded looks; `study`: a `pressure-lab study` summary to quote;
     `available_days`: every scored day available (the looks count them; default
     `oos_days`, which past a horizon are the horizon's); `full_sample`: the exploratory
-    block of the full sample past a horizon (`horizon.full_sample_block`).
+    block of the full sample past a horizon (`horizon.full_sample_block`);
+    `calendar_placebo`: the engine's `calendar_placebo_block` (None: not tested).
     """
     vc = cfg.validation
     seeds = derived_seeds(vc.seed)
@@ -104,8 +107,11 @@ def build_evidence_package(
     dnull_d = direction_null.to_dict() if direction_null is not None else {"p_value": None}
     secondary = {k: dict(v) for k, v in (secondary or {}).items()}
     opposite = dict(opposite) if opposite else {"direction_test": {}, "pinning": {}}
+    calendar_placebo = dict(calendar_placebo) if calendar_placebo else {
+        "p_value": None, "tested": False, "reason": "the calendar placebo was not computed",
+        "expiration_days": {}, "placebo_days": {}}
     raw = build_claims(null_d, dnull_d, prediction, secondary, opposite, placebo,
-                       vc.min_class_trades)
+                       vc.min_class_trades, calendar_placebo)
     raw_p = {c.name: c.p_value for c in raw}
     selection = selection_block(n_trials, raw_p["edge_vs_random"], raw_p["opposite_direction"],
                                 getattr(variant_trials, "selection", None))
@@ -153,13 +159,15 @@ def build_evidence_package(
     null_d["primary_p_value"] = ("this matched random-entry null's p_value is the package's "
                                  "primary p_value (statistical_measures.p_value)")
     null_d["direction_only"] = dnull_d
+    results = hypothesis_results(validity, performance, statistical, prediction, secondary,
+                                 opposite, claims, vc, full_sample, family["selection"])
+    results["expiration_specific"] = expiration_specific_line(calendar_placebo,
+                                                              claims["expiration_specific"])
     package = {
         "experimental_validity": validity,
         "verdict_rule": verdict_rule_text(vc),
         "verdict_basis": verdict_basis,
-        "hypothesis_results": hypothesis_results(validity, performance, statistical, prediction,
-                                                  secondary, opposite, claims, vc,
-                                                  full_sample, family["selection"]),
+        "hypothesis_results": results,
         "claims_family": family,
         "statistical_measures": statistical,
         "performance_metrics": performance,
@@ -169,7 +177,7 @@ def build_evidence_package(
         "risk_management": dict(risk_management),
         "null_model": null_d,
         "controls": {"oi_placebo": dict(placebo) if placebo else {"p_value": None},
-                     "direction_only_null": dnull_d},
+                     "direction_only_null": dnull_d, "calendar_placebo": calendar_placebo},
         "repeated_looks": looks_d,
         **({"exploratory_full_sample": dict(full_sample)} if full_sample else {}),
         "study_calibration": quote_study(study, cfg),

@@ -30,7 +30,8 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
              heatmap: Mapping[str, Any] | None = None,
              validation_timestamp: str | None = None, looks=None,
              study: Mapping[str, Any] | None = None, variant_trials: Any = None,
-             load_days: Callable[[list], Mapping[Any, MarketDay]] | None = None
+             load_days: Callable[[list], Mapping[Any, MarketDay]] | None = None,
+             calendar_placebo: Mapping[str, Any] | None = None
              ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The whole validation: (package, evidence files) from the engine's `Aggregate`.
 
@@ -38,7 +39,8 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
     full sample's figures in `exploratory_full_sample`. `load_days` gives full MarketDays
     (for the example day's heat map) when `heatmap` is not passed; `variant_trials`: the
     variants tried on this dataset, from the registry (`assets.experiments.registry.
-    variant_trials`); None: `validation.n_variants_tried`.
+    variant_trials`); None: `validation.n_variants_tried`; `calendar_placebo`: the engine's
+    `calendar_placebo_block` (both edges and the expiration_specific test).
     """
     vc = cfg.validation
     full = agg
@@ -73,7 +75,8 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
         prediction, secondary, opposite, pvm, heatmap, validation_timestamp,
         direction_null=agg.direction_null, placebo=agg.placebo, looks=looks, study=study,
         variant_trials=variant_trials, available_days=full.scored_days,
-        full_sample=full_sample_block(full, cfg) if full is not agg else None)
+        full_sample=full_sample_block(full, cfg) if full is not agg else None,
+        calendar_placebo=calendar_placebo)
     return package, empirical_evidence_files(package, trades)
 
 

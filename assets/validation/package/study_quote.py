@@ -45,4 +45,5 @@ def quote_study(study: Mapping[str, Any] | None, cfg: LabConfig) -> dict[str, An
             "n_null_worlds": study.get("n_null_worlds"),
             "false_positive_rates": study.get("false_positive_rates"),
             "primary_p_uniformity": study.get("primary_p_uniformity"),
-            "power": study.get("power")}
+            "power": study.get("power"),
+            "calendar_placebo": study.get("calendar_placebo")}
