@@ -124,3 +124,22 @@ def test_synth_cli_writes_one_folder_per_underlying(lab_home, capsys):
     assert top["generations"][0]["underlyings"] == ["SPX", "SPY"]
     assert main(["synth", "--underlyings", "SPX,SPY", "--steer", "QQQ"]) == 2
     assert "selects none" in capsys.readouterr().err
+
+
+def test_the_variant_registry_keys_each_underlying_and_world_apart(tmp_path):
+    from assets.experiments.registry import landing_dataset_id
+
+    ids = {}
+    for strength in (2.0, 3.0):
+        landing = tmp_path / f"s{strength}"
+        write_synthetic_landing(landing, scenario="null", start=START, end="2024-01-03",
+                                seed=7, strength=strength, underlyings=["SPX", "SPY"],
+                                steer="SPY")
+        for u in ("SPX", "SPY"):
+            ids[(strength, u, "top")] = landing_dataset_id(landing, u)
+            ids[(strength, u, "own")] = landing_dataset_id(landing / u, u)
+    # SPX's files are the same in both worlds (SPY's steering never moves SPX): one dataset
+    assert ids[(2.0, "SPX", "own")] == ids[(3.0, "SPX", "own")]
+    others = [v for key, v in ids.items() if key[1:] != ("SPX", "own")]
+    assert len(set(others)) == len(others)  # every other (world, underlying) its own dataset
+    assert ids[(2.0, "SPY", "own")].endswith("| SPY") and "steer" in ids[(2.0, "SPY", "own")]

@@ -115,7 +115,9 @@ def write_synthetic_landing(landing: Path, *, scenario: str, start, end, seed: i
             _record(landing, {**common, "underlyings": names,
                               "scenario": ",".join(f"{n}:{s}" for n, (s, _) in
                                                    plan_scen.items()),
-                              "strengths": {n: v for n, (_, v) in plan_scen.items()}})
+                              # per underlying: the variant registry names a dataset by
+                              # scenario, seed and strength
+                              "strength": {n: v for n, (_, v) in plan_scen.items()}})
         return [dst for _, dst in plan]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
