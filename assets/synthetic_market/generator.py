@@ -43,6 +43,12 @@ The model, in words (S = index level, tau = minutes left to the day's real close
   rising to 88 % far above; each contract's OI gets its own mean-one lognormal noise (sd
   0.45). Volume, implied volatility (a smile around 1.1 x the expected intraday vol) and
   bid/ask (Black-Scholes, SPX ticks) come from the same pre-open information only.
+* Several underlyings (`generate_markets`, `underlyings.py`): an underlying tied to a
+  parent (SPY on SPX) takes the parent's log increments plus a mean-reverting tracking
+  error, opens at the parent's open times its ratio, and builds its own chain from its own
+  previous close on its own grid; its force is SPX's at its scale k (push x k, reach x k,
+  reference OI / k). Each draws from `SeedSequence([seed, day ordinal, crc32(name)])`;
+  SPX keeps the streams below, so SPX alone is what it always was.
 * Randomness. One `np.random.SeedSequence([seed, day ordinal])` per session, split into a
   path stream and a chain stream; the draws never depend on the scenario or on which
   sessions expire (a `null` world's Monday is the same under "mwf" and "daily"), and the
