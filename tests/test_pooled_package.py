@@ -219,3 +219,43 @@ def test_bad_inputs_name_the_file_and_the_rule(tmp_path):
                    "2024-01-02,1,1.0,0.5,5000\n2024-01-03,2,1.0,0.5,-1\n")
     with pytest.raises(DailyEdgeError, match=r"bad.csv, line 3: open -1.* not a price > 0"):
         read_daily_edge(bad)
+
+
+def test_the_schema_refuses_a_broken_pooled_package(tmp_path):
+    from jsonschema import ValidationError
+
+    from assets.validation.package.schema import validate_pooled_package
+
+    rng = np.random.default_rng(8)
+    dates = _dates(rng, 8)
+    for name in ("SPX", "SPY"):
+        _write(tmp_path, name, _trades(rng, dates, name), dates)
+    pkg = build_pooled_package([read_underlying(tmp_path, n) for n in ("SPX", "SPY")], CFG)
+    validate_pooled_package(pkg)
+    broken = json.loads(json.dumps(pkg))
+    broken["hypothesis_results"]["settlement_contrast"] = "PROBABLY - it looks larger"
+    with pytest.raises(ValidationError):
+        validate_pooled_package(broken)
+    broken = json.loads(json.dumps(pkg))
+    broken["underlyings"][0]["settlement"] = "futures"
+    with pytest.raises(ValidationError):
+        validate_pooled_package(broken)
+
+
+def test_pool_command_pools_every_underlying_folder(lab_home, capsys):
+    from orchestration.cli import main
+
+    evidence = lab_home / "evidence"
+    rng = np.random.default_rng(4)
+    dates = _dates(rng, 10)
+    for name in ("SPX", "SPY"):
+        _write(evidence, name, _trades(rng, dates, name, 8.0 if name == "SPY" else 0.0),
+               dates)
+    assert main(["pool"]) == 0
+    out = capsys.readouterr().out
+    assert "POOLED over SPX, SPY" in out and "settlement_contrast:" in out
+    pooled = json.loads((evidence / "evidence_package.json").read_text())
+    assert [r["underlying"] for r in pooled["underlyings"]] == ["SPX", "SPY"]
+    assert (evidence / "report.html").is_file()
+    assert main(["pool", "--underlyings", "SPX,QQQ"]) == 2
+    assert "QQQ/evidence_package.json: missing" in capsys.readouterr().err

@@ -50,6 +50,7 @@ from assets.validation.package.daily_edge import (
     read_daily_edge,
 )
 from assets.validation.package.json_values import canonical_dumps, to_jsonable
+from assets.validation.package.schema import validate_pooled_package
 from assets.validation.statistics.clustered_edge import (
     METHOD,
     clustered_mean,
@@ -263,6 +264,7 @@ def write_pooled_package(evidence_root: Path, underlyings: list[str], cfg) -> di
         raise PooledInputError(f"an underlying is named twice: {names}")
     inputs = [read_underlying(evidence_root, n) for n in names]
     package = build_pooled_package(inputs, cfg)
+    validate_pooled_package(package)  # publish nothing that breaks the schema
     write_text_atomic(evidence_root / EVIDENCE_PACKAGE_FILE, canonical_dumps(package))
     write_text_atomic(evidence_root / POOLED_REPORT_FILE, render_pooled_report(package))
     return package
