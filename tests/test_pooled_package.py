@@ -259,3 +259,13 @@ def test_pool_command_pools_every_underlying_folder(lab_home, capsys):
     assert (evidence / "report.html").is_file()
     assert main(["pool", "--underlyings", "SPX,QQQ"]) == 2
     assert "QQQ/evidence_package.json: missing" in capsys.readouterr().err
+
+
+def test_the_family_names_its_own_procedure(tmp_path):
+    rng = np.random.default_rng(2)
+    dates = _dates(rng, 8)
+    for name in ("SPX", "SPY"):
+        _write(tmp_path, name, _trades(rng, dates, name), dates)
+    pkg = build_pooled_package([read_underlying(tmp_path, n) for n in ("SPX", "SPY")], CFG)
+    assert "settlement_contrast" in pkg["claims_family"]["procedure"]
+    assert "opposite_direction start" not in pkg["claims_family"]["procedure"]

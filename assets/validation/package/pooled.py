@@ -59,6 +59,13 @@ from assets.validation.statistics.clustered_edge import (
 )
 
 POOLED_REPORT_FILE = "report.html"
+POOLED_PROCEDURE = ("graphical gatekeeping (Bretz et al. 2009): confirmatory claims "
+                    "edge_vs_random (pooled) and settlement_contrast start with weight 1/2 each "
+                    "(a confirmatory claim that cannot be tested leaves the graph and the "
+                    "other gets its weight); a rejected confirmatory claim passes its weight "
+                    "to the exploratory per-underlying claims (edge_vs_random:<U>, "
+                    "opposite_direction:<U>) in equal parts, Holm among them. Strong FWER "
+                    "control at alpha.")
 SETTLEMENTS = ("cash", "physical")
 SCALING_KEYS = ("points_scale", "oi_scale", "scaling_rule")
 
@@ -181,6 +188,7 @@ def build_pooled_package(inputs: Sequence[UnderlyingInput], cfg) -> dict[str, An
                               "both settlement types"}
     n_var = max(_n_variants(u.package) for u in inputs)
     family = evaluate_family(pooled_claims(inputs, pooled, contrast, n_var), alpha)
+    family["procedure"] = POOLED_PROCEDURE
     family["selection"] = {"n_variants": n_var, "applied": n_var > 1,
                            "method": "bonferroni" if n_var > 1 else "none",
                            "why": "the largest number of variants tried on any of the "
