@@ -86,6 +86,15 @@ def _dates(rng, n=25):
     return {d.isoformat(): rng.normal(0, 15.0) for d in days}
 
 
+def _null_pair(root: Path, seed: int) -> dict:
+    """The pooled package of a small SPX + SPY pair without an edge."""
+    rng = np.random.default_rng(seed)
+    dates = _dates(rng, 8)
+    for name in ("SPX", "SPY"):
+        _write(root, name, _trades(rng, dates, name), dates)
+    return build_pooled_package([read_underlying(root, n) for n in ("SPX", "SPY")], CFG)
+
+
 def _cr1(y, x, groups):
     """Hand-computed CR1 sandwich: G/(G-1) (N-1)/(N-K) (X'X)^-1 sum_g X_g'e_g e_g'X_g (X'X)^-1."""
     xtx_inv = np.linalg.inv(x.T @ x)
@@ -226,11 +235,7 @@ def test_the_schema_refuses_a_broken_pooled_package(tmp_path):
 
     from assets.validation.package.schema import validate_pooled_package
 
-    rng = np.random.default_rng(8)
-    dates = _dates(rng, 8)
-    for name in ("SPX", "SPY"):
-        _write(tmp_path, name, _trades(rng, dates, name), dates)
-    pkg = build_pooled_package([read_underlying(tmp_path, n) for n in ("SPX", "SPY")], CFG)
+    pkg = _null_pair(tmp_path, 8)
     validate_pooled_package(pkg)
     broken = json.loads(json.dumps(pkg))
     broken["hypothesis_results"]["settlement_contrast"] = "PROBABLY - it looks larger"
@@ -262,10 +267,6 @@ def test_pool_command_pools_every_underlying_folder(lab_home, capsys):
 
 
 def test_the_family_names_its_own_procedure(tmp_path):
-    rng = np.random.default_rng(2)
-    dates = _dates(rng, 8)
-    for name in ("SPX", "SPY"):
-        _write(tmp_path, name, _trades(rng, dates, name), dates)
-    pkg = build_pooled_package([read_underlying(tmp_path, n) for n in ("SPX", "SPY")], CFG)
+    pkg = _null_pair(tmp_path, 2)
     assert "settlement_contrast" in pkg["claims_family"]["procedure"]
     assert "opposite_direction start" not in pkg["claims_family"]["procedure"]
