@@ -87,12 +87,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
                                           end=args.end, seed=args.seed, strength=args.strength,
                                           placebo_days=getattr(args, "placebo_days", False),
                                           placebo_effect=getattr(args, "placebo_effect", False),
-                                          fmt=args.format, force=args.force)
-    except LandingConflictError as exc:
+                                          fmt=args.format, force=args.force,
+                                          underlyings=getattr(args, "underlyings", None),
+                                          steer=getattr(args, "steer", None))
+    except (LandingConflictError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    names, steer = getattr(args, "underlyings", None), getattr(args, "steer", None)
+    world = "" if names in (None, ["SPX"]) else f", underlyings={','.join(names)}"
+    steer = "" if steer is None else f", steer={steer}"
     print(f"wrote {len(written)} landing files under {paths.landing} "
-          f"(scenario={args.scenario}, seed={args.seed})")
+          f"(scenario={args.scenario}, seed={args.seed}{world}{steer})")
     return 0
 
 
@@ -187,11 +192,51 @@ def _print_summary(evidence_dir: Path) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     synth = argparse.Namespace(scenario=args.scenario, start=args.start, end=args.end,
                                seed=args.seed, strength=args.strength, format="csv",
-                               force=args.force)
+                               force=args.force, underlyings=args.underlyings, steer=args.steer)
     rc = cmd_synth(synth)
     if rc:
         return rc
-    return cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level))
+    rc = cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level))
+    if rc or not args.underlyings or len(args.underlyings) < 2:
+        return rc
+    return cmd_pool(argparse.Namespace(underlyings=args.underlyings))
+
+
+def cmd_pool(args: argparse.Namespace) -> int:
+    """The pooled package over the per-underlying packages under `evidence/<U>/`."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+    from assets.validation.package.pooled import PooledInputError, write_pooled_package
+
+    paths = configure_environment()
+    names = args.underlyings or sorted(p.parent.name for p in
+                                       paths.evidence.glob("*/evidence_package.json"))
+    try:
+        pooled = write_pooled_package(paths.evidence, names, load_config())
+    except PooledInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"\nPOOLED over {', '.join(names)} (edge over random entries in bp of the "
+          "underlying, clustered by date):")
+    for row in pooled["underlyings"]:
+        print(f"  {row['underlying']:>5} ({row['settlement']}): {row['n_trades']} trades, "
+              f"edge {_num(row['edge_bp'])} bp  95% CI [{_num(row['edge_bp_ci'][0])}, "
+              f"{_num(row['edge_bp_ci'][1])}]  {row['verdict']}")
+    for key in ("edge_vs_random", "settlement_contrast"):
+        print(f"  {key}: {pooled['hypothesis_results'][key].split(' - ')[0]}")
+    print(f"pooled package: {paths.evidence / 'evidence_package.json'}")
+    return 0
+
+
+def _num(value, spec=".2f"):
+    return "n/a" if value is None else format(value, spec)
+
+
+def _underlyings(text: str) -> list[str]:
+    names = [t.strip().upper() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one underlying, e.g. SPX,SPY")
+    return names
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -325,6 +370,15 @@ def cmd_study(args: argparse.Namespace) -> int:
     return 0
 
 
+def _world_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--underlyings", type=_underlyings, default=None,
+                        help="comma-separated, e.g. SPX,SPY (default SPX alone, landing flat; "
+                             "several land in landing/<U>/)")
+    parser.add_argument("--steer", default=None,
+                        help="plant the force on these only: names or settlement types, "
+                             "e.g. SPY or physical (the force: --scenario, steer when null)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressure-lab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -345,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "none there)")
     synth.add_argument("--force", action="store_true",
                        help="overwrite landing files that differ from the ones generated")
+    _world_arguments(synth)
     synth.set_defaults(func=cmd_synth)
 
     run = sub.add_parser("run", help="materialize the whole asset graph in one Dagster run")
@@ -364,7 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true")
     demo.add_argument("--log-level", default="CRITICAL",
                       choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+    _world_arguments(demo)
     demo.set_defaults(func=cmd_demo)
+
+    pool = sub.add_parser("pool", help="the pooled package over the per-underlying packages "
+                                       "under evidence/<U>/")
+    pool.add_argument("--underlyings", type=_underlyings, default=None,
+                      help="comma-separated (default: every evidence/<U>/ with a package)")
+    pool.set_defaults(func=cmd_pool)
 
     study = sub.add_parser("study", help="measure the lab's false-positive rates and power "
                                          "on seeded synthetic worlds")

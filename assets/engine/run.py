@@ -55,7 +55,8 @@ def aggregate(proc: Procedure, tape: BarTape, alerts: pd.DataFrame, outcomes: pd
                          stored_shares(again))
     null, dnull, placebo, horizon = monte_carlo(trades, scored, shares, proc)
     return Aggregate(proc, days, scored, tape, alerts, outcomes, trades, summaries, null,
-                     dnull, placebo, horizon, skipped, again)
+                     dnull, placebo, horizon, skipped, again,
+                     null_day_means=shares.null_day_means(scored))
 
 
 def aggregate_in_memory(units: Units, market: Mapping[dt.date, MarketDay],
@@ -147,11 +148,12 @@ def score_trades(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
             if d in set(scored):
                 mine = trades[[q == d for q in trades["quote_date"]]]
                 shares[d] = day_shares(market[d], pos, tape, mine, proc)
-    null, dnull, placebo, horizon = monte_carlo(trades, scored, InMemoryShares(shares, proc),
-                                                proc)
+    source = InMemoryShares(shares, proc)
+    null, dnull, placebo, horizon = monte_carlo(trades, scored, source, proc)
     return Aggregate(proc, days, scored, tape, units.alerts,
                      outcomes if outcomes is not None else units.outcomes.iloc[0:0], trades,
-                     units.summaries, null, dnull, placebo, horizon)
+                     units.summaries, null, dnull, placebo, horizon,
+                     null_day_means=source.null_day_means(scored))
 
 
 def on_this_tape(trades: pd.DataFrame, tape: BarTape) -> pd.DataFrame:

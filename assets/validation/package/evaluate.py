@@ -16,6 +16,7 @@ import numpy as np
 from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.validation.package.assembly import build_evidence_package
+from assets.validation.package.daily_edge import DAILY_EDGE_FILE, daily_edge, daily_edge_csv
 from assets.validation.package.figures import example_day_heatmap
 from assets.validation.package.horizon import full_sample_block, on_horizon
 from assets.validation.package.publishing import empirical_evidence_files
@@ -33,7 +34,8 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
              load_days: Callable[[list], Mapping[Any, MarketDay]] | None = None,
              calendar_placebo: Mapping[str, Any] | None = None
              ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The whole validation: (package, evidence files) from the engine's `Aggregate`.
+    """The whole validation: (package, evidence files) from the engine's `Aggregate`; the
+    files include the per-day `daily_edge.csv` the pooled package reads.
 
     Past a pre-registered horizon the package is the horizon's (`on_horizon`), with the
     full sample's figures in `exploratory_full_sample`. `load_days` gives full MarketDays
@@ -77,7 +79,9 @@ def evaluate(agg, cfg: LabConfig, risk_management: Mapping[str, Any],
         variant_trials=variant_trials, available_days=full.scored_days,
         full_sample=full_sample_block(full, cfg) if full is not agg else None,
         calendar_placebo=calendar_placebo)
-    return package, empirical_evidence_files(package, trades)
+    files = empirical_evidence_files(package, trades)
+    files[DAILY_EDGE_FILE] = daily_edge_csv(daily_edge(agg))
+    return package, files
 
 
 def example_day(trades, scored_days):
