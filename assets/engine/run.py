@@ -91,15 +91,17 @@ def engine_record(agg: Aggregate, computed: int | None = None,
 
 
 def run_in_memory(market: Mapping[dt.date, MarketDay], cfg,
-                  protocol: Mapping | None = None) -> dict:
-    """Every numpy stage on in-memory days; returns the evidence package (no timestamp)."""
+                  protocol: Mapping | None = None, variant_trials=None) -> dict:
+    """Every numpy stage on in-memory days; returns the evidence package (no timestamp).
+    `variant_trials`: the variants tried on these days (N, SPA), None for one."""
     from assets.validation.package.evaluate import evaluate
 
     agg = run_engine(market, cfg)
     record = dict(protocol or {"calibration_split": calibration_record(agg)})
     record.setdefault("engine", engine_record(agg))
     package, _ = evaluate(agg, cfg, risk_report(agg), record, validation_timestamp="",
-                          load_days=lambda ds: {d: market[d] for d in ds})
+                          load_days=lambda ds: {d: market[d] for d in ds},
+                          variant_trials=variant_trials)
     return package
 
 
