@@ -107,6 +107,16 @@ def render_study_page(study: Mapping[str, Any]) -> str:
     if study["power"]:
         parts += ["<h2>Power per claim and of the verdict</h2>",
                   _img(draw(_power_figure, study["power"]), "power")]
+    sel = study.get("selection")
+    if sel:
+        parts += [f"<h2>Selection: the best of {sel['n_variants']} variants on "
+                  f"{sel['n_worlds']} null worlds, run as the config</h2>",
+                  _fp_table({**sel["false_positive_rates"],
+                             "any_confirmatory_claim": sel["any_confirmatory_claim"]})]
+    reach = study.get("verdict_reach")
+    if reach:
+        parts += ["<h2>The verdict's reach</h2>",
+                  f"<p>{html.escape(str(reach['statement']))}</p>"]
     parts += ["<h2>Spread of z</h2>", _img(draw(_z_figure, study["z_spread"]), "z")]
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Calibration study</title>"
             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
