@@ -11,6 +11,7 @@ from scipy import stats
 
 from assets.ingestion.dealer_positioning import DealerFileError, read_dealer_positioning
 from assets.validation.statistics.atm_iv import atm_implied_vol
+from assets.validation.statistics.metrics import out_of_sample
 from assets.validation.statistics.regimes import (
     DEALER,
     ERA,
@@ -19,6 +20,7 @@ from assets.validation.statistics.regimes import (
     iv_tercile_labels,
     regime_test,
     regimes_section,
+    trade_edges,
 )
 
 DAYS = [dt.date(2022, 4, 1) + dt.timedelta(days=3 * i) for i in range(60)]  # spans 2022-05-11
@@ -166,6 +168,15 @@ def test_the_package_carries_the_regimes_and_the_report_shows_their_table():
                               regime_inputs=RegimeInputs(iv=iv, dealer=dealer,
                                                          iv_source="synthetic chains"))
     validate_package(package)
+    # the per-trade expectation is the matched null's: its mean over the trades is the mean
+    # of the engine's Monte Carlo null (B draws), within the draws' error
+    edges = trade_edges(agg.trades, agg.tape, cfg.pressure.urgency_rules, cfg.trading,
+                        agg.procedure.entry_minutes)
+    oos = out_of_sample(agg.trades)
+    expected = oos["pnl_points"].to_numpy(float) - edges["edge_points"].to_numpy(float)
+    draws = agg.null.null_means
+    assert np.isfinite(expected).all() and len(expected) == len(oos) > 50
+    assert abs(expected.mean() - draws.mean()) < 4 * draws.std(ddof=1) / np.sqrt(draws.size)
     splits = package["regimes"]["splits"]
     assert splits[IV]["status"] == "TESTED"
     assert sum(r["n_trades"] for r in splits[IV]["regimes"]) + splits[IV]["unlabelled_trades"] \
@@ -178,3 +189,30 @@ def test_the_package_carries_the_regimes_and_the_report_shows_their_table():
     assert rows[f"regime_{ERA}"]["status"] == "NOT_TESTED"
     html = render_report(package)
     assert 'id="regimes"' in html and "high_iv" in html and "dealers_short" in html
+
+
+def test_the_validation_step_reads_the_iv_from_raw_chains_and_refuses_a_bad_dealer_file(
+        tmp_path):
+    from types import SimpleNamespace
+
+    import duckdb
+    from dagster import Failure
+
+    from assets.validation.assets import _regime_inputs
+
+    day = dt.date(2024, 1, 3)
+    chains = pd.DataFrame({"quote_date": [day] * 4 + [day],
+                           "expiration": [day] * 4 + [dt.date(2024, 1, 5)],
+                           "strike": [4700.0, 4700.0, 4705.0, 4705.0, 4700.0],
+                           "implied_volatility": [0.10, 0.12, 0.2, 0.2, 0.9],
+                           "underlying_price": [None] * 5})
+    conn = duckdb.connect()
+    conn.register("c", chains)
+    conn.execute("create schema raw; create table raw.chains as select * from c")
+    tape = SimpleNamespace(dates=[day], open=np.array([4701.0]), day_start=np.array([0]),
+                           day_len=np.array([1]))
+    inputs = _regime_inputs(conn, SimpleNamespace(tape=tape), tmp_path)
+    assert inputs.iv == {day: pytest.approx(0.11)} and inputs.dealer is None
+    (tmp_path / "dealer_positioning.csv").write_text("date,dealer_net\n03/01/2024,1\n")
+    with pytest.raises(Failure, match=r"dealer_positioning.csv; row=1; rule=dealer_date"):
+        _regime_inputs(conn, SimpleNamespace(tape=tape), tmp_path)
