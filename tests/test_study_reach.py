@@ -26,6 +26,7 @@ ALL_MET = {"n_trades": True, "win_rate": True, "sharpe": True, "p_value": True,
 def _row(strength, seed, fails=(), scenario="steer"):
     crit = {**ALL_MET, **{f: False for f in fails}}
     return {"scenario": scenario, "strength": strength, "seed": seed,
+            "win_rate": 0.6 + 0.01 * seed if "win_rate" in fails else 0.8,
             "verdict": "VALIDATED" if all(crit.values()) else "REJECTED",
             "verdict_criteria": crit}
 
@@ -51,6 +52,10 @@ def test_the_reach_names_the_criterion_failing_most_often_at_the_top_rungs():
     assert [p["validated_power"] for p in reach["ladder"]] == [0.0, 0.2, 0.0]
     assert "cannot be met" in reach["statement"] and "32 x" in reach["statement"]
     assert "S / (S + T)" in reach["reason"] and "stop 10, target 10" in reach["reason"]
+    # top rungs: 0.61..0.64 (x16, seeds 1-4), 0.60..0.64 (x32), 0.8 (x16, seed 0):
+    # sorted, the 5th and 6th are 0.62 and 0.63
+    assert reach["top_rungs_win_rate"] == {"n_worlds": 10, "median": pytest.approx(0.625),
+                                           "max": 0.8}
 
 
 def test_the_reach_is_the_smallest_strength_with_validated_power_at_least_0_8():
@@ -123,3 +128,14 @@ def test_without_a_study_the_package_says_the_reach_is_unknown():
     block = quote_study(None, LabConfig())
     assert block["verdict_reach"]["reachable"] is None
     assert "unknown" in block["verdict_reach"]["statement"]
+
+
+def test_the_report_states_the_reach_or_that_it_is_unknown():
+    from assets.report.sections import render_report
+
+    ladder = [{"strength": 32.0, "rows": [_row(32.0, i, ("win_rate",)) for i in range(5)]}]
+    reach = verdict_reach(ladder, _geometry(), 0.75, 1.0)
+    html = render_report({"study_calibration": {"available": True, "verdict_reach": reach}})
+    assert "cannot be met with this executor up to 32 x" in html
+    unknown = render_report({"study_calibration": quote_study(None, LabConfig())})
+    assert "reach is unknown" in unknown

@@ -20,6 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from scipy.optimize import brentq
 
 POWER_GOAL = 0.8
@@ -84,6 +85,9 @@ def verdict_reach(ladder: Sequence[Mapping[str, Any]], geometry: Mapping[str, An
     fails = _fail_rates(top)
     binding = max(fails, key=lambda c: (fails[c], -CRITERIA.index(c))) if fails else None
     top_strength = rungs[-1]["strength"] if rungs else None
+    rates = sorted(float(r["win_rate"]) for r in top if r.get("win_rate") is not None)
+    top_wr = ({"n_worlds": len(rates), "median": float(np.median(rates)), "max": rates[-1]}
+              if rates else None)
     out: dict[str, Any] = {
         "power_goal": POWER_GOAL, "ladder_top": LADDER_TOP,
         "strength_unit": f"multiples of the generator's default steer strength "
@@ -93,7 +97,8 @@ def verdict_reach(ladder: Sequence[Mapping[str, Any]], geometry: Mapping[str, An
         "smallest_strength": reached[0]["strength"] if reached else None,
         "top_strength_tried": top_strength,
         "binding_criterion": None if reached else binding,
-        "top_rungs_fail_rate": fails, "ladder": powers, "executor": dict(geometry)}
+        "top_rungs_fail_rate": fails, "top_rungs_win_rate": top_wr, "ladder": powers,
+        "executor": dict(geometry)}
     if reached:
         out["statement"] = (f"VALIDATED's power reaches {POWER_GOAL:g} at "
                             f"{reached[0]['strength']:g} x the default strength "
@@ -104,8 +109,10 @@ def verdict_reach(ladder: Sequence[Mapping[str, Any]], geometry: Mapping[str, An
     out["statement"] = (f"the specification's bar cannot be met with this executor up to "
                         f"{top_strength:g} x the default strength: VALIDATED's power stays "
                         f"below {POWER_GOAL:g}; binding criterion: {binding} (fails in "
-                        f"{fails.get(binding, 0):.0%} of the top rungs' worlds). "
-                        + out["reason"])
+                        f"{fails.get(binding, 0):.0%} of the top rungs' worlds"
+                        + (f"; their win rate: median {top_wr['median']:.2f}, at most "
+                           f"{top_wr['max']:.2f}" if top_wr and binding == "win_rate" else "")
+                        + "). " + out["reason"])
     return out
 
 
@@ -118,8 +125,8 @@ def _reason(binding: str | None, fails: Mapping[str, float], geometry: Mapping[s
         return (f"The stop/target geometry caps the win rate: without drift a trade that "
                 f"meets its stop or target wins with probability S / (S + T) ({'; '.join(parts)}"
                 f"), and one the time stop closes first is a coin flip less the costs; "
-                f"{threshold:g} needs the steering to carry every trade to its target three "
-                "times in four, and a stronger push also overshoots the strike's reach")
+                f"{threshold:g} needs the steering to carry trades to their target three "
+                "times in four")
     if binding == "n_trades":
         return "too few out-of-sample trades in the study's span for the verdict's minimum"
     if binding == "sharpe":
