@@ -139,3 +139,41 @@ def test_the_report_states_the_reach_or_that_it_is_unknown():
     assert "cannot be met with this executor up to 32 x" in html
     unknown = render_report({"study_calibration": quote_study(None, LabConfig())})
     assert "reach is unknown" in unknown
+
+
+def test_a_selection_world_tests_the_best_of_48_as_the_selection(tmp_path):
+    """One selection unit through the real sweep machinery and pipeline: the package sees
+    N = 48 and the SPA over the 48 series, so its edge p is never below the SPA's, and
+    the SPA is recomputed here with arch from the variants' series."""
+    import json
+    import warnings
+
+    import numpy as np
+    from arch.bootstrap import SPA
+
+    from assets.experiments.evaluate import evaluate_variants
+    from assets.experiments.grid import expand_grid
+    from assets.study.run import study_config
+    from assets.study.selection import SELECTION_GRID
+    from assets.study.units import StudyUnit, run_unit, study_units, synthetic_world
+
+    units = study_units(3, (1.0,), 1, "2024-01-01", "2024-04-30", n_select=2)
+    sel = [u for u in units if u.scenario == "select"]
+    assert len(sel) == 2 and not {u.seed for u in sel} & {u.seed for u in units
+                                                          if u.scenario != "select"}
+    cfg = study_config(LabConfig(), 199, 19, 50)
+    unit = StudyUnit("select", 0.0, 31_000, "2024-01-01", "2024-04-30")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        row = json.loads(run_unit(unit, cfg, tmp_path).read_text())
+        market, _ = synthetic_world(unit.start, unit.end, "null", unit.seed, None)
+        results = evaluate_variants(market, expand_grid(cfg, SELECTION_GRID))
+    assert row["sweep"]["n_variants"] == 48 == len(results)
+    excess = (np.column_stack([r.daily_pnl for r in results])
+              - np.column_stack([r.benchmark_daily_pnl for r in results]))
+    live = excess.std(axis=0) > 0
+    spa = SPA(np.zeros(excess.shape[0]), -excess[:, live],
+              reps=cfg.experiments.spa_replications, seed=cfg.validation.seed)
+    spa.compute()
+    assert row["sweep"]["spa_p_value"] == pytest.approx(float(spa.pvalues["consistent"]))
+    assert row["claims"]["edge_vs_random"]["p_value"] >= row["sweep"]["spa_p_value"]
