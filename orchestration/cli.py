@@ -341,7 +341,8 @@ def cmd_study(args: argparse.Namespace) -> int:
                       start=args.start.isoformat(), end=args.end.isoformat(), jobs=args.jobs,
                       null_replications=args.null_replications,
                       placebo_replications=args.placebo_replications,
-                      placebo_worlds=args.calendar_placebo_worlds)
+                      placebo_worlds=args.calendar_placebo_worlds,
+                      n_select=args.select_worlds, ladder_top=args.ladder_top)
     seconds = _time.perf_counter() - started
     fp = study["false_positive_rates"]
     print(f"study: {study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
@@ -367,6 +368,15 @@ def cmd_study(args: argparse.Namespace) -> int:
         ci = "" if lo is None else f" [{lo:.3f}, {hi:.3f}]"
         print(f"  calendar placebo x{cp['strength']:g}, expiration_specific {label}: "
               f"{r['count']}/{r['n']}{ci}")
+    sel = study.get("selection")
+    if sel:
+        for name, r in sel["false_positive_rates"].items():
+            lo, hi = r["clopper_pearson"]
+            print(f"  selection (best of {sel['n_variants']}, {sel['n_worlds']} null worlds) "
+                  f"FP {name}: {r['count']}/{r['n']} [{lo:.3f}, {hi:.3f}]")
+    reach = study.get("verdict_reach")
+    if reach:
+        print(f"  verdict's reach: {reach['statement']}")
     return 0
 
 
@@ -436,6 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--start", type=_date, default=_date("2024-01-01"))
     study.add_argument("--end", type=_date, default=_date("2024-06-30"))
     study.add_argument("--jobs", type=int, default=2)
+    study.add_argument("--select-worlds", type=int, default=25,
+                       help="null worlds on which the best of a 48-variant sweep is run")
+    study.add_argument("--ladder-top", type=float, default=32.0,
+                       help="the steer ladder climbs by doubling up to this multiple")
     study.add_argument("--null-replications", type=int, default=499)
     study.add_argument("--placebo-replications", type=int, default=39)
     study.add_argument("--calendar-placebo-worlds", type=int, default=5,

@@ -93,7 +93,8 @@ def test_a_small_study_keeps_claims_rare_on_null_worlds(tmp_path):
 
     study = run_study(LabConfig(), tmp_path, n_null=12, strengths=(4.0,), ladder_seeds=1,
                       start="2024-01-01", end="2024-06-30", jobs=2, null_replications=199,
-                      placebo_replications=19, bootstrap_replications=50, placebo_worlds=0)
+                      placebo_replications=19, bootstrap_replications=50, placebo_worlds=0,
+                      n_select=0, ladder_top=4.0)
     fp = study["false_positive_rates"]
     assert fp["any_claim"]["n"] == 12
     assert fp["any_claim"]["count"] <= 2

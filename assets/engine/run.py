@@ -96,8 +96,11 @@ def engine_record(agg: Aggregate, computed: int | None = None,
 
 
 def run_in_memory(market: Mapping[dt.date, MarketDay], cfg,
-                  protocol: Mapping | None = None) -> dict:
-    """Every numpy stage on in-memory days; returns the evidence package (no timestamp)."""
+                  protocol: Mapping | None = None, variant_trials=None,
+                  regime_inputs=None) -> dict:
+    """Every numpy stage on in-memory days; returns the evidence package (no timestamp).
+    `variant_trials`: the variants tried on these days (N, SPA), None for one;
+    `regime_inputs`: ATM IV / dealer sign per day for the regimes, None for none."""
     from assets.validation.package.evaluate import evaluate
 
     agg = run_engine(market, cfg)
@@ -108,7 +111,8 @@ def run_in_memory(market: Mapping[dt.date, MarketDay], cfg,
         block = calendar_placebo_block(agg, placebo)
     package, _ = evaluate(agg, cfg, risk_report(agg), record, validation_timestamp="",
                           load_days=lambda ds: {d: market[d] for d in ds},
-                          calendar_placebo=block)
+                          calendar_placebo=block, variant_trials=variant_trials,
+                          regime_inputs=regime_inputs)
     return package
 
 

@@ -120,6 +120,16 @@ def render_study_page(study: Mapping[str, Any]) -> str:
                   f"steering x{cp['strength']:g}; claimed over every world of the scenario.</p>"
                   "<table><tr><th>scenario</th><th>claimed / worlds</th><th>rate</th>"
                   f"<th>95 % Clopper-Pearson</th></tr>{rows}</table>"]
+    sel = study.get("selection")
+    if sel:
+        parts += [f"<h2>Selection: the best of {sel['n_variants']} variants on "
+                  f"{sel['n_worlds']} null worlds, run as the config</h2>",
+                  _fp_table({**sel["false_positive_rates"],
+                             "any_confirmatory_claim": sel["any_confirmatory_claim"]})]
+    reach = study.get("verdict_reach")
+    if reach:
+        parts += ["<h2>The verdict's reach</h2>",
+                  f"<p>{html.escape(str(reach['statement']))}</p>"]
     parts += ["<h2>Spread of z</h2>", _img(draw(_z_figure, study["z_spread"]), "z")]
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Calibration study</title>"
             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"

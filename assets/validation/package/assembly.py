@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from assets.common.config import LabConfig
-from assets.validation.claims.claims import build_claims, run_family
+from assets.validation.claims.claims import build_claims, regime_claims, run_family
 from assets.validation.claims.claims_family import claim_lookup
 from assets.validation.claims.repeated_looks import add_current_look, looks_section
 from assets.validation.claims.selection import BONFERRONI, select, selection_block
@@ -42,6 +42,7 @@ from assets.validation.statistics.metrics import cohens_h, out_of_sample, trade_
 from assets.validation.statistics.null_model import NullResult
 from assets.validation.statistics.opposite_hypothesis import set_opposite_statuses
 from assets.validation.statistics.power import minimum_detectable_effect
+from assets.validation.statistics.regimes import set_regime_statuses
 from assets.validation.statistics.secondary import set_statuses
 from assets.validation.statistics.sharpe import sharpe_statistics
 
@@ -75,6 +76,7 @@ def build_evidence_package(
     available_days: Sequence | None = None,
     full_sample: Mapping[str, Any] | None = None,
     calendar_placebo: Mapping[str, Any] | None = None,
+    regimes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The evidence package (a JSON-able dict) of one validation run.
 
@@ -87,7 +89,9 @@ def build_evidence_package(
     `available_days`: every scored day available (the looks count them; default
     `oos_days`, which past a horizon are the horizon's); `full_sample`: the exploratory
     block of the full sample past a horizon (`horizon.full_sample_block`);
-    `calendar_placebo`: the engine's `calendar_placebo_block` (None: not tested).
+    `calendar_placebo`: the engine's `calendar_placebo_block` (None: not tested); `regimes`:
+    the edge per regime (`statistics.regimes.regimes_section`), exploratory members of the
+    family.
     """
     vc = cfg.validation
     seeds = derived_seeds(vc.seed)
@@ -112,6 +116,9 @@ def build_evidence_package(
         "expiration_days": {}, "placebo_days": {}}
     raw = build_claims(null_d, dnull_d, prediction, secondary, opposite, placebo,
                        vc.min_class_trades, calendar_placebo)
+    regimes = {**regimes, "splits": {k: dict(v) for k, v in regimes["splits"].items()}} \
+        if regimes else None
+    raw += regime_claims(regimes)
     raw_p = {c.name: c.p_value for c in raw}
     selection = selection_block(n_trials, raw_p["edge_vs_random"], raw_p["opposite_direction"],
                                 getattr(variant_trials, "selection", None))
@@ -126,6 +133,8 @@ def build_evidence_package(
                           claims["settlement_pinning"]["claimed"],
                           claims["settlement_pinning"]["adjusted_p_value"],
                           claims["edge_vs_random"]["claimed"])
+    if regimes:
+        set_regime_statuses(regimes, claims)
     edge_adjusted = claims["edge_vs_random"]["adjusted_p_value"]
     available = list(oos_days if available_days is None else available_days)
     look_date = str(max(available)) if available else None
@@ -180,6 +189,7 @@ def build_evidence_package(
                      "direction_only_null": dnull_d, "calendar_placebo": calendar_placebo},
         "repeated_looks": looks_d,
         **({"exploratory_full_sample": dict(full_sample)} if full_sample else {}),
+        **({"regimes": regimes} if regimes else {}),
         "study_calibration": quote_study(study, cfg),
         "prediction_accuracy": dict(prediction) if prediction else {},
         "opposite_hypothesis": opposite,
