@@ -22,18 +22,24 @@ import pandas as pd
 def atm_implied_vol(chains: pd.DataFrame,
                     first_open: Mapping[dt.date, float] | None = None) -> dict[dt.date, float]:
     """Day -> ATM IV. `chains`: rows of the expiring contracts with `quote_date`, `strike`,
-    `implied_volatility` and `underlying_price` (either may be null)."""
+    `implied_volatility` and `underlying_price` (either may be null). Vectorized over days
+    (a decade's chains in one pass); on a tie for the nearest strike the lower one."""
     first_open = first_open or {}
-    out: dict[dt.date, float] = {}
     iv = pd.to_numeric(chains["implied_volatility"], errors="coerce")
     ok = chains.loc[np.isfinite(iv) & (iv > 0)].assign(iv=iv)
-    for day, g in ok.groupby("quote_date", sort=True):
-        day = pd.Timestamp(day).date()
-        stamped = pd.to_numeric(g["underlying_price"], errors="coerce").dropna()
-        ref = float(stamped.median()) if len(stamped) else first_open.get(day)
-        if ref is None or not math.isfinite(ref):
-            continue
-        strikes = g["strike"].to_numpy(float)
-        k = strikes[int(np.argmin(np.abs(strikes - ref)))]
-        out[day] = float(g.loc[g["strike"] == k, "iv"].mean())
-    return out
+    if ok.empty:
+        return {}
+    day = pd.to_datetime(ok["quote_date"]).dt.date
+    ok = ok.assign(day=day, price=pd.to_numeric(ok["underlying_price"], errors="coerce"),
+                   strike=ok["strike"].astype(float))
+    ref = ok.groupby("day")["price"].median()
+    ref = ref.fillna(pd.Series({d: first_open.get(d, math.nan) for d in ref.index},
+                               dtype=float))
+    by_strike = ok.groupby(["day", "strike"], sort=True)["iv"].mean().reset_index()
+    by_strike["ref"] = by_strike["day"].map(ref)
+    by_strike = by_strike[np.isfinite(by_strike["ref"])]
+    if by_strike.empty:
+        return {}
+    distance = (by_strike["strike"] - by_strike["ref"]).abs()
+    nearest = by_strike.loc[distance.groupby(by_strike["day"]).idxmin()]
+    return {d: float(v) for d, v in zip(nearest["day"], nearest["iv"], strict=True)}
