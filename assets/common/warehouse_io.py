@@ -101,8 +101,12 @@ def placebo_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
 
 
 def _days_with_oi(conn: duckdb.DuckDBPyConnection, placebo: bool) -> list[dt.date]:
-    if not all(table_exists(conn, t) for t in (RAW_BARS, OI_CONCENTRATION, RAW_CHAINS)):
+    if not all(table_exists(conn, t) for t in (RAW_BARS, OI_CONCENTRATION)):
         return []
+    if not table_exists(conn, RAW_CHAINS):  # OI without its chains: nothing tells a placebo
+        return [] if placebo else [r[0] for r in conn.execute(
+            f"select distinct quote_date from {RAW_BARS} join (select distinct quote_date "
+            f"from {OI_CONCENTRATION}) using (quote_date) order by 1").fetchall()]
     rows = conn.execute(
         f"select distinct b.quote_date from {RAW_BARS} b "
         f"join (select distinct quote_date from {OI_CONCENTRATION}) o using (quote_date) "
