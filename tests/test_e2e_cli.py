@@ -168,3 +168,16 @@ def test_a_night_computes_one_unit_and_a_new_config_recomputes_all(first_run, tm
     assert engine2["procedure_digest"] != engine["procedure_digest"]
     assert engine2["units_computed_this_run"] == 62
     assert engine2["units_recomputed_after_procedure_change"] == 61
+
+    # a new pressure model: the stored surfaces of the earlier days follow their units
+    def cells(day):
+        with duckdb.connect(str(night / "warehouse.duckdb"), read_only=True) as conn:
+            return conn.execute("select count(*), sum(pressure) from pressure.pressure_series "
+                                "where quote_date = ?", [day]).fetchone()
+
+    before = cells("2024-01-10")
+    (night / "config.json").write_text(json.dumps({"pressure": {
+        "threshold_percentile": 80, "probability_model": "itm_normal"}}))
+    model = _cli(night, user_home, "run", "--start", "2024-04-01", "--end", "2024-04-01")
+    assert model.returncode == 0, model.stderr[-3000:]
+    assert cells("2024-01-10") != before

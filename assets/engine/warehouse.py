@@ -83,10 +83,11 @@ def refresh_units(conn: duckdb.DuckDBPyConnection, days: Sequence[dt.date],
 
 
 def refresh_stale(conn: duckdb.DuckDBPyConnection, proc: Procedure,
-                  run_id: str) -> dict[str, int]:
-    """Units for every available day whose stored unit is missing or stale."""
+                  run_id: str, on_chunk=None) -> dict[str, int]:
+    """Units for every available day whose stored unit is missing or stale (`on_chunk` as
+    in `refresh_units`)."""
     stale, changed = stale_days(conn, available_days(conn), proc.digest)
-    computed = refresh_units(conn, stale, proc)
+    computed = refresh_units(conn, stale, proc, on_chunk=on_chunk)
     record_refresh(conn, run_id, proc.digest, computed, changed)
     return {"computed": computed, "recomputed_after_procedure_change": changed}
 

@@ -46,6 +46,31 @@ from assets.pressure.series import stored_cells
 GROUP = "pressure"
 
 
+class SurfaceWriter:
+    """Stores the compact pressure surface of each chunk of loaded days (an `on_chunk` of
+    `refresh_units`): the partition's days, and any day whose unit is recomputed under a
+    new procedure, so the stored cells never lag the pressure config."""
+
+    def __init__(self, conn, cfg) -> None:
+        self.conn, self.cfg = conn, cfg
+        self.workspace = GridWorkspace()
+        self.max_pressure: dict = {}
+        self.cells = self.rows = 0
+
+    def __call__(self, market) -> None:
+        frames = []
+        for day in market.values():
+            grid = pressure_grid(day, self.cfg.pressure, workspace=self.workspace)
+            self.cells += grid.pressure.size
+            self.max_pressure[day.quote_date] = float(grid.pressure.max(initial=0.0))
+            frames.append(stored_cells(day, grid, self.cfg.pressure))
+        if not frames:
+            return
+        stored = pd.concat(frames, ignore_index=True)
+        self.rows += len(stored)
+        replace_rows(self.conn, tables.PRESSURE_SERIES, stored, list(market))
+
+
 def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinition:
     """The partitioned `pressure_series` asset on the given expiration partitions."""
 
@@ -60,7 +85,6 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
 
         cfg = lab_config.load()
         days = as_dates(context.partition_keys)
-        stats = {"cells": 0, "rows": 0}
         with duckdb.get_connection() as conn:
             present = set(available_days(conn))
             placebo = (sorted(set(days) & set(placebo_days(conn)))
@@ -71,20 +95,8 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
                               metadata={"missing_days": missing})
             days = [d for d in days if d in present]
             proc = current_procedure(conn, cfg)
-            workspace = GridWorkspace()
-            max_pressure: dict = {}
-
-            def store_surfaces(market) -> None:
-                frames = []
-                for day in market.values():
-                    grid = pressure_grid(day, cfg.pressure, workspace=workspace)
-                    stats["cells"] += grid.pressure.size
-                    max_pressure[day.quote_date] = float(grid.pressure.max(initial=0.0))
-                    frames.append(stored_cells(day, grid, cfg.pressure))
-                stored = pd.concat(frames, ignore_index=True)
-                stats["rows"] += len(stored)
-                replace_rows(conn, tables.PRESSURE_SERIES, stored, list(market))
-
+            store_surfaces = SurfaceWriter(conn, cfg)
+            max_pressure = store_surfaces.max_pressure
             computed = refresh_units(conn, days, proc, on_chunk=store_surfaces)
             record_refresh(conn, context.run_id, proc.digest, computed, 0)
             for key, metadata in partition_summaries(conn, proc, days, max_pressure).items():
@@ -98,8 +110,9 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
                     context.add_asset_metadata(
                         {"max_pressure": max_pressure.get(d, float("nan")),
                          "calendar_placebo_day": True}, partition_key=d.isoformat())
-        return MaterializeResult(metadata={"days": len(days), "strike_minutes": stats["cells"],
-                                           "stored_rows": stats["rows"], "units": computed,
+        return MaterializeResult(metadata={"days": len(days),
+                                           "strike_minutes": store_surfaces.cells,
+                                           "stored_rows": store_surfaces.rows, "units": computed,
                                            "procedure_digest": proc.digest[:16],
                                            "model": cfg.pressure.probability_model})
 
@@ -153,7 +166,8 @@ def pressure_alerts(context: AssetExecutionContext, duckdb: DuckDBResource,
                                 f"{cfg.pressure.calibration_days}-day calibration window, "
                                 "nothing is out of sample")
         proc = current_procedure(conn, cfg)
-        refreshed = refresh_stale(conn, proc, context.run_id)
+        refreshed = refresh_stale(conn, proc, context.run_id,
+                                  on_chunk=SurfaceWriter(conn, cfg))
         calibration = Calibration(proc.calibration_days,
                                   tuple(d for d in days if d not in set(proc.calibration_days)),
                                   dict(proc.thresholds))
