@@ -226,6 +226,19 @@ def load_config(path: str | Path | None = None) -> LabConfig:
     return scoped_config(cfg, underlying, entries, lab_home())
 
 
+def load_config_for(underlying: str, path: str | Path | None = None) -> LabConfig:
+    """The derived config of one underlying, whatever the process's scope."""
+    from assets.common.underlying_scope import scoped_config
+
+    cfg, entries = _load_file(path)
+    return scoped_config(cfg, underlying, entries, lab_home())
+
+
+def instrument_entries(path: str | Path | None = None) -> dict:
+    """The config's `instruments` object (registry entries), {} when none."""
+    return _load_file(path)[1]
+
+
 def _load_file(path: str | Path | None) -> tuple[LabConfig, dict]:
     path = path or os.environ.get("PRESSURE_LAB_CONFIG")
     candidate = Path(path) if path else lab_home() / "config.json"
