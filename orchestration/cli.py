@@ -335,6 +335,9 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressure-lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--underlying", default=None, dest="scope",
+                        help="several underlyings (landing/<U>/): work on this one only "
+                             "(its landing folder, warehouse, instance and evidence)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     synth = sub.add_parser("synth", help="write a synthetic market into the landing zone")
@@ -423,6 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.scope:  # every command then reads and writes that underlying's scope only
+        import os
+
+        from assets.common.settings import UNDERLYING_ENV
+
+        os.environ[UNDERLYING_ENV] = args.scope.upper()
     return int(args.func(args) or 0)
 
 

@@ -151,3 +151,20 @@ def test_a_file_of_another_underlying_in_a_folder_fails_naming_both(lab_home, mo
         folder_underlying.check(_read("bars", "symbol", "SPX"), spy)
     monkeypatch.delenv("PRESSURE_LAB_UNDERLYING")
     folder_underlying.check(_read("bars", "symbol", "SPY"), load_config())  # flat: old rules
+
+
+def test_the_specification_probability_scales_its_distances():
+    import numpy as np
+
+    from assets.pressure.probability import SpecificationProbability
+
+    # Hand: 8 minutes left (crisis zone, base 0.8, scale 10 SPX points): a strike 3 points
+    # away has max(0.1, 0.8 - 3/10) = 0.5; on SPY (k = 0.1) the same 0.5 is 0.3 points away.
+    strikes = np.array([100.0, 101.0, 102.0])
+    close = np.array([101.3])
+    distance = np.abs(close[:, None] - strikes[None, :])
+    out = np.empty((1, 3))
+    SpecificationProbability(points_scale=0.1).fill(close, strikes, distance,
+                                                    np.array([8.0]), out)
+    assert out[0] == pytest.approx([max(0.1, 0.8 - 1.3 / 1.0), 0.8 - 0.3 / 1.0,
+                                    max(0.1, 0.8 - 0.7 / 1.0)])

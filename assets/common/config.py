@@ -104,6 +104,9 @@ _DEPRECATED_PROBABILITY_MODELS = {"seed": "specification"}
 class PressureConfig(_Section):
     probability_model: Literal["specification", "itm_normal"] = "specification"
     # itm_normal: sigma estimated from the log returns of bars before t (EWMA half-life)
+    # The specification model's distance scales (10/20/30 SPX points) x this: an underlying's
+    # points scale k (assets/common/scaling.py), 1 on SPX.
+    specification_points_scale: float = Field(1.0, gt=0)
     vol_halflife_minutes: float = 30.0
     vol_floor_annual: float = 0.05
     calibration_days: int = 30  # first N expiration days calibrate, never score

@@ -5,10 +5,11 @@ points, moves of 10-35 points, stops and targets, OI > 1,500 and 2,000 contracts
 underlying a point is worth a different share of the price and a contract a different
 notional, so:
 
-- points x k, where k is the underlying's price over SPX's. k is fixed causally, once per
-  underlying and run: the median first-bar open of the underlying over its calibration
-  window divided by SPX's median over the same days when SPX is in the home; else the
-  registry's nominal ratio; or `instruments.<U>.points_scale` when the user fixes it;
+- points x k (the specification probability's 10/20/30-point distance scales too), where
+  k is the underlying's price over SPX's, fixed causally, once per underlying and run:
+  the median first-bar open of the underlying over its calibration window divided by
+  SPX's median over the same days when SPX is in the home; else the registry's nominal
+  ratio; or `instruments.<U>.points_scale` when the user fixes it;
 - OI x 1 / (k x multiplier / 100): thresholds in contracts of equal notional (an SPY
   contract is 100 shares at a tenth of SPX, so 1,500 SPX contracts are 15,000 SPY ones).
 
@@ -83,7 +84,8 @@ def scaled_config(cfg: LabConfig, inst: Instrument, scale: Scale) -> LabConfig:
                              strike_grid_points=inst.strike_grid,
                              index_ticker=f"I:{inst.underlying}")
     data["pressure"].update(urgency_rules=[r.model_dump() for r in rules],
-                            store_within_points=p.store_within_points * k)
+                            store_within_points=p.store_within_points * k,
+                            specification_points_scale=p.specification_points_scale * k)
     data["trading"].update(stop_points={c: x * k for c, x in t.stop_points.items()},
                            target_points={c: x * k for c, x in t.target_points.items()},
                            contract=traded.contract, point_value=traded.point_value,
