@@ -111,9 +111,14 @@ def _run_argv(args: argparse.Namespace) -> list[str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from assets.common.config import load_config
+    from assets.common.instruments import RegistryError
     from assets.common.settings import configure_environment
 
-    underlyings = _home_underlyings()
+    try:
+        underlyings = _home_underlyings()
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if underlyings:  # landing/<U>/ folders: one scoped run per underlying, then the pool
         from orchestration.multi_run import run_underlyings
 

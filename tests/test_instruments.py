@@ -121,8 +121,12 @@ def test_home_underlyings_lists_folders_and_refuses_unknown(tmp_path):
     for u in ("SPY", "SPX"):
         (tmp_path / "landing" / u / "chains").mkdir(parents=True)
     assert home_underlyings(tmp_path / "landing") == ["SPX", "SPY"]
-    (tmp_path / "landing" / "chains").mkdir()  # a flat folder beside them is not one
+    (tmp_path / "landing" / "chains").mkdir()  # an empty flat folder beside them is not one
     assert home_underlyings(tmp_path / "landing") == ["SPX", "SPY"]
+    (tmp_path / "landing" / "chains" / "2024-01-03.csv").write_text("x")
+    with pytest.raises(RegistryError, match="flat layout"):  # but files in both layouts are
+        home_underlyings(tmp_path / "landing")
+    (tmp_path / "landing" / "chains" / "2024-01-03.csv").unlink()
     (tmp_path / "landing" / "ZZZZ" / "bars").mkdir(parents=True)
     with pytest.raises(RegistryError, match="ZZZZ"):
         home_underlyings(tmp_path / "landing")

@@ -67,7 +67,8 @@ def home_underlyings(landing_root: Path, entries: dict[str, Any] | None = None) 
     first, the rest in name order). Empty for the flat layout."""
     if not landing_root.is_dir():
         return []
-    found = []
+    found, flat = [], [landing_root / k for k in ("chains", "bars")
+                        if (landing_root / k).is_dir() and any((landing_root / k).iterdir())]
     for child in sorted(landing_root.iterdir()):
         if child.is_dir() and child.name not in ("chains", "bars") and (
                 (child / "chains").is_dir() or (child / "bars").is_dir()):
@@ -77,4 +78,8 @@ def home_underlyings(landing_root: Path, entries: dict[str, Any] | None = None) 
                     "config's instruments); add it to the config's instruments, e.g. "
                     f'"instruments": {{"{child.name}": {{"kind": "stock"}}}}')
             found.append(child.name.upper())
+    if found and flat:
+        raise RegistryError(
+            f"{flat[0]}: files in the flat layout beside per-underlying folders "
+            f"({', '.join(found)}): move them into landing/<UNDERLYING>/ (one layout per home)")
     return sorted(found, key=lambda u: (u != "SPX", u))
