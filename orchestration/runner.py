@@ -26,9 +26,18 @@ class RunOutcome:
     stdout_log: Path | None = None
 
 
+UNDERLYING_TAG = "pressure_lab/underlying"
+
+
 def range_tags(first_key: str, last_key: str) -> dict[str, str]:
-    """Tags that make one run cover a contiguous range of partitions (a single-run backfill)."""
-    return {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key}
+    """Tags that make one run cover a contiguous range of partitions (a single-run backfill),
+    plus the underlying of a scoped run (shown in the UI's run list)."""
+    from assets.common.settings import current_underlying
+
+    tags = {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key}
+    if current_underlying():
+        tags[UNDERLYING_TAG] = current_underlying()
+    return tags
 
 
 def open_instance() -> DagsterInstance:
