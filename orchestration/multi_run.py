@@ -1,12 +1,15 @@
 """`pressure-lab run` on a home with several underlyings: one scoped run per underlying.
 
 Each underlying (`landing/<U>/`) is planned on its own calendar and run as its own Dagster
-run, in a child process under the scope `PRESSURE_LAB_UNDERLYING=U` (its warehouse,
-instance and evidence folder; assets/common/settings.py). Before any run, each
-underlying's points scale is measured against SPX's calibration window when SPX is in the
-home and recorded (assets/ingestion/scale_source.py). Up to `jobs` underlyings run at once
-(the 2-core default: 2). When all have succeeded, the pooled package is written by
-`assets.validation.package.pooled.write_pooled_package` into `evidence/`.
+run under the scope `PRESSURE_LAB_UNDERLYING=U` (its warehouse, instance and evidence
+folder; assets/common/settings.py). Before any run, each underlying's points scale is
+measured against SPX's calibration window when SPX is in the home and recorded
+(assets/ingestion/scale_source.py). The underlyings are dealt to `jobs` worker processes
+(the 2-core default: 2), and each worker runs its underlyings one after the other in one
+interpreter: most of a night is fixed cost (start-up, imports, the code location), and a
+worker pays it once for all of its underlyings. When all have succeeded, the pooled
+package is written by `assets.validation.package.pooled.write_pooled_package` into
+`evidence/`.
 """
 
 from __future__ import annotations
@@ -53,15 +56,60 @@ def record_scales(home: Path, underlyings: list[str]) -> dict[str, float]:
     return found
 
 
-def _child(underlying: str, argv: list[str], home: Path) -> UnderlyingRun:
-    log = home / "logs" / f"run_{underlying}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, UNDERLYING_ENV: underlying}
-    started = time.perf_counter()
-    with open(log, "w", encoding="utf-8") as sink:
-        rc = subprocess.call([sys.executable, "-m", "orchestration.cli", "run", *argv],
-                             env=env, stdout=sink, stderr=subprocess.STDOUT)
-    return UnderlyingRun(underlying, rc, time.perf_counter() - started, log)
+def _log(home: Path, underlying: str) -> Path:
+    return home / "logs" / f"run_{underlying}.log"
+
+
+def _status(home: Path, underlying: str) -> Path:
+    return home / "logs" / f"run_{underlying}.status.json"
+
+
+def _worker(underlyings: list[str], argv: list[str], home: Path) -> list[UnderlyingRun]:
+    """One child process running `underlyings` one after the other (`python -m
+    orchestration.multi_run U1 U2 -- ARGV`); each one's status from its status file."""
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    for u in underlyings:
+        _status(home, u).unlink(missing_ok=True)
+    worker_log = home / "logs" / f"run_worker_{'_'.join(underlyings)}.log"
+    with open(worker_log, "w", encoding="utf-8") as sink:
+        rc = subprocess.call([sys.executable, "-m", "orchestration.multi_run", *underlyings,
+                              "--", *argv], stdout=sink, stderr=subprocess.STDOUT)
+    runs = []
+    for u in underlyings:
+        path = _status(home, u)
+        if path.exists():
+            status = json.loads(path.read_text())
+            runs.append(UnderlyingRun(u, status["returncode"], status["seconds"], _log(home, u)))
+        else:  # the worker died before it: its own log says why
+            runs.append(UnderlyingRun(u, rc or 1, 0.0, worker_log))
+    return runs
+
+
+def run_in_this_process(underlyings: list[str], argv: list[str]) -> int:
+    """The worker: each underlying's `run` under its scope, output in its own log."""
+    import contextlib
+    import traceback
+
+    from assets.dagster_common.partitions import expiration_partitions
+    from orchestration.cli import build_parser
+
+    home, worst = lab_home(), 0
+    for u in underlyings:
+        os.environ[UNDERLYING_ENV] = u
+        expiration_partitions.cache_clear()  # the scope's own calendar and landing zone
+        started = time.perf_counter()
+        with open(_log(home, u), "w", encoding="utf-8") as sink, \
+                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            try:
+                args = build_parser().parse_args(["run", *argv])
+                rc = int(args.func(args) or 0)
+            except Exception:  # noqa: BLE001 - reported in the underlying's log and status
+                traceback.print_exc()
+                rc = 1
+        _status(home, u).write_text(json.dumps(
+            {"returncode": rc, "seconds": round(time.perf_counter() - started, 2)}))
+        worst = max(worst, rc)
+    return worst
 
 
 def run_underlyings(underlyings: list[str], argv: list[str], jobs: int = 2) -> int:
@@ -72,8 +120,12 @@ def run_underlyings(underlyings: list[str], argv: list[str], jobs: int = 2) -> i
           "time, each its own Dagster run"
           + (f"; points scales vs SPX: {', '.join(f'{u} {k:.4g}' for u, k in scales.items())}"
              if scales else ""), flush=True)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        runs = list(pool.map(lambda u: _child(u, argv, home), underlyings))
+    jobs = max(1, min(jobs, len(underlyings)))
+    shares = [underlyings[i::jobs] for i in range(jobs)]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        dealt = list(pool.map(lambda share: _worker(share, argv, home), shares))
+    order = {u: i for i, u in enumerate(underlyings)}
+    runs = sorted((r for share in dealt for r in share), key=lambda r: order[r.underlying])
     failed = [r for r in runs if r.returncode]
     for r in runs:
         _print_line(home, r)
@@ -113,3 +165,8 @@ def write_pooled(home: Path, underlyings: list[str]) -> Path | None:
 
     path = write_pooled_package(LabPaths(home).evidence_root, underlyings, load_config())
     return Path(path) if path else LabPaths(home).evidence_root / "evidence_package.json"
+
+
+if __name__ == "__main__":
+    cut = sys.argv.index("--") if "--" in sys.argv else len(sys.argv)
+    sys.exit(run_in_this_process(sys.argv[1:cut], sys.argv[cut + 1:]))

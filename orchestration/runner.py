@@ -61,7 +61,7 @@ def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | No
     job = defs().resolve_job_def(job_name)
     # dbt's console lines go to stdout; a quiet run keeps them in a file under the data home.
     quiet = log_level in ("ERROR", "CRITICAL")
-    log_file = lab_paths().home / "logs" / "last_run_stdout.log"
+    log_file = lab_paths().scoped_state / "logs" / "last_run_stdout.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     # One BLAS thread for the whole in-process run: every matrix here is a day's, too small
     # for threads to pay off, and on a busy 2-core machine they cost 8-30x (dbt and the
