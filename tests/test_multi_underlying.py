@@ -79,3 +79,25 @@ def test_a_file_of_another_underlying_fails_naming_both(landed, tmp_path):
     out = _cli(copy, user, "inspect", "--errors-only")
     assert out.returncode == 1
     assert "symbol is SPX but the file is in landing/SPY/" in out.stdout, out.stdout
+
+
+def test_the_price_and_futures_rules_still_refuse_per_underlying(landed, tmp_path):
+    import pandas as pd
+
+    home, user = landed
+    assert _cli(home, user, "--underlying", "SPY", "inspect", "--errors-only").returncode == 0
+    copy = tmp_path / "home"
+    shutil.copytree(home / "landing", copy / "landing")
+    zone = copy / "landing"
+    days = sorted(p.name for p in (zone / "SPY" / "bars").glob("*.csv"))
+    # SPX's prices labelled SPY in SPY's folder: the name passes, the x10 level does not.
+    bars = pd.read_csv(zone / "SPX" / "bars" / days[3])
+    bars.assign(symbol="SPY").to_csv(zone / "SPY" / "bars" / days[3], index=False)
+    out = _cli(copy, user, "inspect", "--errors-only")
+    assert out.returncode == 1 and "bars_match_chain" in out.stdout, out.stdout
+    shutil.copyfile(home / "landing" / "SPY" / "bars" / days[3], zone / "SPY" / "bars" / days[3])
+    # ES futures bars in SPX's folder: a future of SPX's roots, refused by the futures rule.
+    spx_bars = pd.read_csv(zone / "SPX" / "bars" / days[4])
+    spx_bars.assign(symbol="ESH4").to_csv(zone / "SPX" / "bars" / days[4], index=False)
+    out = _cli(copy, user, "inspect", "--errors-only")
+    assert out.returncode == 1 and "future ESH4" in out.stdout, out.stdout
