@@ -14,6 +14,7 @@ package is written by `assets.validation.package.pooled.write_pooled_package` in
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -38,7 +39,7 @@ def record_scales(home: Path, underlyings: list[str]) -> dict[str, float]:
     """Measure and record k for every underlying but SPX, when SPX is in the home."""
     from assets.common.config import load_config_for
     from assets.common.underlying_scope import measured_scale, record_measured_scale
-    from assets.ingestion.scale_source import measure_points_scale
+    from assets.ingestion.scale_source import measure_points_scale, measurement_window
 
     if "SPX" not in underlyings:
         return {}
@@ -46,12 +47,18 @@ def record_scales(home: Path, underlyings: list[str]) -> dict[str, float]:
     for u in underlyings:
         if u == "SPX":
             continue
-        measured = measure_points_scale(home, u, load_config_for(u), spx_cfg)
+        cfg = load_config_for(u)
+        window = [d.isoformat() for d in measurement_window(home, u, cfg)]
+        kept = measured_scale(home, u) or {}
+        if window and kept.get("window") == window:  # same days: k stays as measured
+            found[u] = kept["points_scale"]
+            continue
+        measured = measure_points_scale(home, u, cfg, spx_cfg,
+                                        [dt.date.fromisoformat(d) for d in window])
         if measured is None:
             continue
         k, detail = measured
-        if (measured_scale(home, u) or {}).get("points_scale") != k:
-            record_measured_scale(home, u, k, detail)
+        record_measured_scale(home, u, k, detail, window)
         found[u] = k
     return found
 

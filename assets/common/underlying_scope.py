@@ -41,11 +41,13 @@ def measured_scale(home: Path, underlying: str) -> dict | None:
 
 
 def record_measured_scale(home: Path, underlying: str, points_scale: float,
-                          detail: str) -> Path:
+                          detail: str, window: list[str] | None = None) -> Path:
+    """Store k with the days it was measured on (re-measured only when they change)."""
     path = LabPaths(home, underlying).scale_file
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".scaling.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"points_scale": points_scale, "detail": detail}, indent=2))
+    tmp.write_text(json.dumps({"points_scale": points_scale, "detail": detail,
+                               "window": window or []}, indent=2))
     os.replace(tmp, path)
     return path
 

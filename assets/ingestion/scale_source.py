@@ -37,13 +37,20 @@ def calibration_days(paths: LabPaths, cfg: LabConfig) -> list:
     return [d for d in found if d in expiring][: cfg.pressure.calibration_days]
 
 
+def measurement_window(home: Path, underlying: str, cfg: LabConfig) -> list:
+    """The days k is measured on: the underlying's calibration window's days SPX has too
+    (file names only, no file is read)."""
+    window = calibration_days(LabPaths(home, underlying), cfg)
+    spx_days = set(landing_days(LabPaths(home, "SPX").landing))
+    return [d for d in window if d in spx_days]
+
+
 def measure_points_scale(home: Path, underlying: str, cfg: LabConfig,
-                         spx_cfg: LabConfig) -> tuple[float, str] | None:
+                         spx_cfg: LabConfig, common: list | None = None
+                         ) -> tuple[float, str] | None:
     """(k, how it was measured), or None when SPX has none of the window's days."""
     paths, spx_paths = LabPaths(home, underlying), LabPaths(home, "SPX")
-    window = calibration_days(paths, cfg)
-    spx_days = set(landing_days(spx_paths.landing))
-    common = [d for d in window if d in spx_days]
+    common = measurement_window(home, underlying, cfg) if common is None else common
     if not common:
         return None
     mine, spx = _first_opens(paths, cfg, common), _first_opens(spx_paths, spx_cfg, common)
