@@ -172,3 +172,12 @@ def test_the_specification_probability_scales_its_distances():
                                                     np.array([8.0]), out)
     assert out[0] == pytest.approx([max(0.1, 0.8 - 1.3 / 1.0), 0.8 - 0.3 / 1.0,
                                     max(0.1, 0.8 - 0.7 / 1.0)])
+
+
+def test_placebo_shifts_on_spy_avoid_its_round_strikes(lab_home, monkeypatch):
+    from assets.engine.placebo import placebo_shifts
+
+    monkeypatch.setenv("PRESSURE_LAB_UNDERLYING", "SPY")
+    # Reach 20 x 0.1 = 2 points on a $1 grid: shifts 4..8 strikes, without the multiples
+    # of SPX's 25/50/100-point round strikes at a tenth (2.5, 5, 10): 5 is dropped.
+    assert placebo_shifts(load_config()) == (4, 6, 7, 8)
