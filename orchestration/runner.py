@@ -29,15 +29,18 @@ class RunOutcome:
 UNDERLYING_TAG = "pressure_lab/underlying"
 
 
-def range_tags(first_key: str, last_key: str) -> dict[str, str]:
-    """Tags that make one run cover a contiguous range of partitions (a single-run backfill),
-    plus the underlying of a scoped run (shown in the UI's run list)."""
+def underlying_tags() -> dict[str, str]:
+    """The underlying of a scoped run, as a tag the UI's run list shows ({} when flat)."""
     from assets.common.settings import current_underlying
 
-    tags = {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key}
-    if current_underlying():
-        tags[UNDERLYING_TAG] = current_underlying()
-    return tags
+    scope = current_underlying()
+    return {UNDERLYING_TAG: scope} if scope else {}
+
+
+def range_tags(first_key: str, last_key: str) -> dict[str, str]:
+    """Tags that make one run cover a contiguous range of partitions (a single-run backfill),
+    plus the underlying of a scoped run."""
+    return {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key, **underlying_tags()}
 
 
 def open_instance() -> DagsterInstance:
