@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install manifest demo lint test test-fast test-ui bench ui clean study
+.PHONY: install manifest demo demo-contrast lint test test-fast test-ui bench ui clean study
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ $(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' 2>
 
 demo: install manifest
 	$(VENV)/bin/pressure-lab demo
+
+# Two underlyings, steering planted on the physically settled one only: the contrast.
+demo-contrast: install manifest
+	$(VENV)/bin/pressure-lab demo --underlyings SPX,SPY --steer SPY --strength 3 \
+		--start 2024-01-01 --end 2024-06-30
 
 lint: install
 	$(VENV)/bin/ruff check .

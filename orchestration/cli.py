@@ -25,12 +25,14 @@ def _date(text: str) -> dt.date:
 
 
 def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
-              partition_keys: list[str], bars_only_ok: bool = False
-              ) -> tuple[list[str], list[str]]:
+              partition_keys: list[str], bars_only_ok: bool = False,
+              calendar_placebo: bool = False) -> tuple[list[str], list[str]]:
     """The partition keys to run and the problems that stop the run before it starts.
 
     `bars_only_ok`: bars files alone on other days are expected (the previous sessions
-    whose close a futures basis is measured at) and are not listed as problems."""
+    whose close a futures basis is measured at) and are not listed as problems.
+    `calendar_placebo`: the partitions are every session (the placebo days included), so
+    a run's range needs every session's files."""
     from assets.ingestion.adapters import landing_days
 
     found = landing_days(landing)
@@ -65,7 +67,10 @@ def plan_days(landing: Path, start: dt.date | None, end: dt.date | None,
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
         problems.append(f"{len(missing)} expiration day(s) between {lo} and {hi} have no landing "
                         f"files: {shown}. Add them, narrow --start/--end, or set "
-                        "calendar.expiration_rule in the config")
+                        "calendar.expiration_rule in the config"
+                        + ("; with validation.calendar_placebo every session of the range "
+                           "(placebo days included) needs its files" if calendar_placebo
+                           else ""))
     return run_keys, problems
 
 
@@ -80,12 +85,19 @@ def cmd_synth(args: argparse.Namespace) -> int:
     try:
         written = write_synthetic_landing(paths.landing, scenario=args.scenario, start=args.start,
                                           end=args.end, seed=args.seed, strength=args.strength,
-                                          fmt=args.format, force=args.force)
-    except LandingConflictError as exc:
+                                          placebo_days=getattr(args, "placebo_days", False),
+                                          placebo_effect=getattr(args, "placebo_effect", False),
+                                          fmt=args.format, force=args.force,
+                                          underlyings=getattr(args, "underlyings", None),
+                                          steer=getattr(args, "steer", None))
+    except (LandingConflictError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    names, steer = getattr(args, "underlyings", None), getattr(args, "steer", None)
+    world = "" if names in (None, ["SPX"]) else f", underlyings={','.join(names)}"
+    steer = "" if steer is None else f", steer={steer}"
     print(f"wrote {len(written)} landing files under {paths.landing} "
-          f"(scenario={args.scenario}, seed={args.seed})")
+          f"(scenario={args.scenario}, seed={args.seed}{world}{steer})")
     return 0
 
 
@@ -127,15 +139,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.dagster_common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph
 
+    cfg = load_config()
     keys, problems = plan_days(paths.landing, args.start, args.end,
                                expiration_partitions().get_partition_keys(),
-                               bars_only_ok=load_config().ingestion.basis_method != "none")
+                               bars_only_ok=cfg.ingestion.basis_method != "none",
+                               calendar_placebo=cfg.validation.calendar_placebo)
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    print(f"running the asset graph over {len(keys)} expiration days ({keys[0]} .. {keys[-1]}) "
+    what = _days_text(keys, cfg)
+    print(f"running the asset graph over {what} ({keys[0]} .. {keys[-1]}) "
           f"in one Dagster run; logs: --log-level INFO, or the UI (pressure-lab ui)", flush=True)
     outcome = run_full_graph(keys[0], keys[-1], log_level=args.log_level)
     elapsed = time.perf_counter() - started
@@ -147,10 +162,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         if outcome.stdout_log:
             print(f"dbt and step output: {outcome.stdout_log}", file=sys.stderr)
         return 1
-    print(f"run {outcome.run_id} succeeded over {len(keys)} expiration days "
+    print(f"run {outcome.run_id} succeeded over {what} "
           f"({keys[0]} .. {keys[-1]}) in {elapsed:.1f}s")
     _print_summary(paths.evidence)
     return 0
+
+
+def _days_text(keys: list[str], cfg) -> str:
+    """"N expiration days", and the calendar placebo days among the keys when the flag is on."""
+    if not cfg.validation.calendar_placebo:
+        return f"{len(keys)} expiration days"
+    from assets.common.calendar import is_expiration_day
+
+    placebo = sum(not is_expiration_day(dt.date.fromisoformat(k), cfg.calendar.expiration_rule)
+                  for k in keys)
+    return f"{len(keys) - placebo} expiration days and {placebo} calendar placebo days"
 
 
 def _print_summary(evidence_dir: Path) -> None:
@@ -173,7 +199,10 @@ def _print_summary(evidence_dir: Path) -> None:
     print(f"  p-value (matched random-entry null): {fmt(stats.get('p_value'), '.4f')} "
           f"(family-adjusted {fmt(stats.get('p_value_adjusted'), '.4f')})")
     hyp = pkg.get("hypothesis_results", {})
-    for key in ("edge_vs_random", "primary"):
+    shown = ("edge_vs_random", "primary") + (
+        ("expiration_specific",) if (pkg.get("controls", {}).get("calendar_placebo") or {})
+        .get("tested") else ())
+    for key in shown:
         if key in hyp:
             print(f"  {key}: {hyp[key].split(' - ')[0]}")
     looks = pkg.get("repeated_looks", {})
@@ -193,12 +222,50 @@ def _print_summary(evidence_dir: Path) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     synth = argparse.Namespace(scenario=args.scenario, start=args.start, end=args.end,
                                seed=args.seed, strength=args.strength, format="csv",
-                               force=args.force)
+                               force=args.force, underlyings=args.underlyings, steer=args.steer)
     rc = cmd_synth(synth)
     if rc:
         return rc
+    # Several underlyings land in landing/<U>/: run then runs each and writes the pool.
     return cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level,
                                       jobs=2))
+
+
+def cmd_pool(args: argparse.Namespace) -> int:
+    """The pooled package over the per-underlying packages under `evidence/<U>/`."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+    from assets.validation.package.pooled import PooledInputError, write_pooled_package
+
+    paths = configure_environment()
+    names = args.underlyings or sorted(p.parent.name for p in
+                                       paths.evidence.glob("*/evidence_package.json"))
+    try:
+        pooled = write_pooled_package(paths.evidence, names, load_config())
+    except PooledInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"\nPOOLED over {', '.join(names)} (edge over random entries in bp of the "
+          "underlying, clustered by date):")
+    for row in pooled["underlyings"]:
+        print(f"  {row['underlying']:>5} ({row['settlement']}): {row['n_trades']} trades, "
+              f"edge {_num(row['edge_bp'])} bp  95% CI [{_num(row['edge_bp_ci'][0])}, "
+              f"{_num(row['edge_bp_ci'][1])}]  {row['verdict']}")
+    for key in ("edge_vs_random", "settlement_contrast"):
+        print(f"  {key}: {pooled['hypothesis_results'][key].split(' - ')[0]}")
+    print(f"pooled package: {paths.evidence / 'evidence_package.json'}")
+    return 0
+
+
+def _num(value, spec=".2f"):
+    return "n/a" if value is None else format(value, spec)
+
+
+def _underlyings(text: str) -> list[str]:
+    names = [t.strip().upper() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one underlying, e.g. SPX,SPY")
+    return names
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -318,7 +385,9 @@ def cmd_study(args: argparse.Namespace) -> int:
                       strengths=tuple(args.strengths), ladder_seeds=args.ladder_seeds,
                       start=args.start.isoformat(), end=args.end.isoformat(), jobs=args.jobs,
                       null_replications=args.null_replications,
-                      placebo_replications=args.placebo_replications)
+                      placebo_replications=args.placebo_replications,
+                      placebo_worlds=args.calendar_placebo_worlds,
+                      n_select=args.select_worlds, ladder_top=args.ladder_top)
     seconds = _time.perf_counter() - started
     fp = study["false_positive_rates"]
     print(f"study: {study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
@@ -335,7 +404,34 @@ def cmd_study(args: argparse.Namespace) -> int:
                   f"{c.get('edge_vs_random', {}).get('rate')}, opposite_direction "
                   f"{c.get('opposite_direction', {}).get('rate')}, VALIDATED "
                   f"{c['verdict_validated']['rate']}, any claim {c['any_claim']['rate']}")
+    cp = study["calendar_placebo"]
+    for label, key in (("power (steering on expiration days only)", "power_expiration_only"),
+                       ("FP (steering on every session)", "false_positive_every_session"),
+                       ("FP (no steering)", "false_positive_null")):
+        r = cp[key]
+        lo, hi = r["clopper_pearson"]
+        ci = "" if lo is None else f" [{lo:.3f}, {hi:.3f}]"
+        print(f"  calendar placebo x{cp['strength']:g}, expiration_specific {label}: "
+              f"{r['count']}/{r['n']}{ci}")
+    sel = study.get("selection")
+    if sel:
+        for name, r in sel["false_positive_rates"].items():
+            lo, hi = r["clopper_pearson"]
+            print(f"  selection (best of {sel['n_variants']}, {sel['n_worlds']} null worlds) "
+                  f"FP {name}: {r['count']}/{r['n']} [{lo:.3f}, {hi:.3f}]")
+    reach = study.get("verdict_reach")
+    if reach:
+        print(f"  verdict's reach: {reach['statement']}")
     return 0
+
+
+def _world_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--underlyings", type=_underlyings, default=None,
+                        help="comma-separated, e.g. SPX,SPY (default SPX alone, landing flat; "
+                             "several land in landing/<U>/)")
+    parser.add_argument("--steer", default=None,
+                        help="plant the force on these only: names or settlement types, "
+                             "e.g. SPY or physical (the force: --scenario, steer when null)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -352,8 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=DEMO_SEED)
     synth.add_argument("--strength", type=float, default=None)
     synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    synth.add_argument("--placebo-days", action="store_true",
+                       help="also write every non-expiration session (the calendar placebo's "
+                            "days: the next expiration's chain); run them with "
+                            "validation.calendar_placebo: true")
+    synth.add_argument("--placebo-effect", action="store_true",
+                       help="plant the scenario's steering on the placebo days too (default: "
+                            "none there)")
     synth.add_argument("--force", action="store_true",
                        help="overwrite landing files that differ from the ones generated")
+    _world_arguments(synth)
     synth.set_defaults(func=cmd_synth)
 
     run = sub.add_parser("run", help="materialize the whole asset graph in one Dagster run")
@@ -375,7 +479,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true")
     demo.add_argument("--log-level", default="CRITICAL",
                       choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+    _world_arguments(demo)
     demo.set_defaults(func=cmd_demo)
+
+    pool = sub.add_parser("pool", help="the pooled package over the per-underlying packages "
+                                       "under evidence/<U>/")
+    pool.add_argument("--underlyings", type=_underlyings, default=None,
+                      help="comma-separated (default: every evidence/<U>/ with a package)")
+    pool.set_defaults(func=cmd_pool)
 
     study = sub.add_parser("study", help="measure the lab's false-positive rates and power "
                                          "on seeded synthetic worlds")
@@ -385,8 +496,14 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--start", type=_date, default=_date("2024-01-01"))
     study.add_argument("--end", type=_date, default=_date("2024-06-30"))
     study.add_argument("--jobs", type=int, default=2)
+    study.add_argument("--select-worlds", type=int, default=25,
+                       help="null worlds on which the best of a 48-variant sweep is run")
+    study.add_argument("--ladder-top", type=float, default=32.0,
+                       help="the steer ladder climbs by doubling up to this multiple")
     study.add_argument("--null-replications", type=int, default=499)
     study.add_argument("--placebo-replications", type=int, default=39)
+    study.add_argument("--calendar-placebo-worlds", type=int, default=5,
+                       help="worlds per calendar placebo scenario (2020-2021, every session)")
     study.add_argument("--out", default=None, help="directory (default: the evidence folder)")
     study.set_defaults(func=cmd_study)
 

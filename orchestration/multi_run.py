@@ -8,8 +8,7 @@ measured against SPX's calibration window when SPX is in the home and recorded
 (the 2-core default: 2), and each worker runs its underlyings one after the other in one
 interpreter: most of a night is fixed cost (start-up, imports, the code location), and a
 worker pays it once for all of its underlyings. When all have succeeded, the pooled
-package is written by `assets.validation.package.pooled.write_pooled_package` into
-`evidence/`.
+package is written into `evidence/` (`pressure-lab pool`).
 """
 
 from __future__ import annotations
@@ -143,10 +142,9 @@ def run_underlyings(underlyings: list[str], argv: list[str], jobs: int = 2) -> i
             print("  " + "\n  ".join(r.log.read_text().strip().splitlines()[-8:]),
                   file=sys.stderr)
         return 1 if all(r.returncode == 1 for r in failed) else max(r.returncode for r in failed)
-    pooled = write_pooled(home, underlyings)
-    print(f"{len(underlyings)} underlyings in {time.perf_counter() - started:.1f}s"
-          + (f"; pooled package: {pooled}" if pooled else ""))
-    return 0
+    rc = write_pooled(home, underlyings) if len(underlyings) > 1 else 0
+    print(f"{len(underlyings)} underlyings in {time.perf_counter() - started:.1f}s")
+    return rc
 
 
 def _print_line(home: Path, r: UnderlyingRun) -> None:
@@ -161,18 +159,13 @@ def _print_line(home: Path, r: UnderlyingRun) -> None:
           f"edge_vs_random {edge}; {pkg_path}")
 
 
-def write_pooled(home: Path, underlyings: list[str]) -> Path | None:
-    """The pooled package over the underlyings' packages, when its writer is installed."""
-    try:
-        from assets.validation.package.pooled import write_pooled_package
-    except ImportError:
-        print("(the pooled package writer is not installed: per-underlying packages only)")
-        return None
-    from assets.common.config import load_config
+def write_pooled(home: Path, underlyings: list[str]) -> int:
+    """The pooled package over the underlyings' packages (`pressure-lab pool`)."""
+    import argparse
 
-    path = write_pooled_package(LabPaths(home).evidence_root, underlyings, load_config())
-    return Path(path) if path else LabPaths(home).evidence_root / "evidence_package.json"
+    from orchestration.cli import cmd_pool
 
+    return cmd_pool(argparse.Namespace(underlyings=underlyings))
 
 if __name__ == "__main__":
     cut = sys.argv.index("--") if "--" in sys.argv else len(sys.argv)

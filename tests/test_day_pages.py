@@ -158,6 +158,29 @@ def test_a_refresh_redraws_only_the_days_whose_inputs_changed(built, tmp_path):
     assert again.built == [dt.date(2024, 1, 10), day]
 
 
+def test_a_refresh_limited_to_some_days_leaves_the_others_pending(built, tmp_path):
+    """A night's refresh (`only` its days) draws none of the history's backlog, and counts
+    it as pending."""
+    world, _, first = built
+    fresh = tmp_path / "evidence"
+    night = max(first.index["pages"])
+    with world.connect() as conn:
+        done = refresh_day_pages(conn, fresh, world.cfg, only=[dt.date.fromisoformat(night)])
+    assert [d.isoformat() for d in done.built] == [night]
+    assert done.pending == first.days - 1
+    assert sorted(p.stem for p in (fresh / "days").glob("*.html")) == [night]
+
+
+def test_a_runs_window_comes_from_its_partition_tags():
+    from assets.dagster_common.partitions import run_window
+
+    assert run_window({"dagster/partition": "2024-01-05"}) == (dt.date(2024, 1, 5),) * 2
+    assert run_window({"dagster/asset_partition_range_start": "2024-01-03",
+                       "dagster/asset_partition_range_end": "2024-01-05"}) == (
+        dt.date(2024, 1, 3), dt.date(2024, 1, 5))
+    assert run_window({"dagster/backfill": "x"}) is None
+
+
 def test_the_report_links_the_strongest_days_and_the_largest_wins_and_losses(built):
     world, evidence, _ = built
     with world.connect() as conn:

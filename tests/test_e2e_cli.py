@@ -132,13 +132,14 @@ def test_the_warehouse_run_is_the_engine_in_memory(first_run):
     """Units stored per partition and summed in DuckDB give the in-memory engine's package."""
     from assets.common.config import LabConfig
     from assets.engine.run import run_in_memory
-    from assets.synthetic_market.in_memory_days import synthetic_market
+    from assets.study.units import synthetic_world
 
     home, _, run, _, _ = first_run
     assert run.returncode == 0
     stored = json.loads((home / "evidence" / "evidence_package.json").read_text())
-    market = synthetic_market(RANGE[1], RANGE[3], "steer", seed=11, strength=3.0)
-    memory = run_in_memory(market, LabConfig())
+    # the same days, with their chains' pre-open ATM IV for the regime splits
+    market, regimes = synthetic_world(RANGE[1], RANGE[3], "steer", 11, 3.0)
+    memory = run_in_memory(market, LabConfig(), regime_inputs=regimes)
     for section in ("performance_metrics", "statistical_measures", "controls", "null_model",
                     "claims_family"):
         assert stored[section] == memory[section], section

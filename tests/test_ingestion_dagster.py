@@ -111,3 +111,27 @@ def test_one_run_covers_many_days(lab):
     per_day = _query(db, "SELECT quote_date, count(*) n FROM raw.bars GROUP BY 1 ORDER BY 1")
     assert [d.date() for d in pd.to_datetime(per_day["quote_date"])] == DAYS
     assert per_day["n"].tolist() == [390, 390, 390]
+
+
+def test_a_range_validated_in_day_chunks_reports_every_chunks_defects(lab, monkeypatch):
+    """Chunked validation (bounded memory) finds what one pass over the range finds: two
+    bad days in different chunks fail one rule with both files named and counts added."""
+    from assets.ingestion import checks
+
+    monkeypatch.setattr(checks, "VALIDATION_CHUNK_DAYS", 1)
+    home, db, resources, defs = lab
+    for day, row in ((DAYS[0], 3), (DAYS[2], 5)):
+        bad = fx.chain_frame(day, seed=7)
+        bad.loc[row, "strike"] = bad.loc[row, "strike"] + 2.5  # off the 5-point grid
+        fx.write_csv(bad, home / "landing" / "chains" / f"{day}.csv")
+    result = _run(defs, resources, tags={"dagster/asset_partition_range_start": "2024-01-03",
+                                         "dagster/asset_partition_range_end": "2024-01-05"})
+    assert not result.success
+    check = {e.check_name: e for e in result.get_asset_check_evaluations()}["chains_quality"]
+    assert check.metadata["failed_rules"].value == ["chains_strike_on_grid"]
+    report = check.metadata["report"].value
+    rule = next(r for r in report["results"] if r["rule"] == "chains_strike_on_grid")
+    assert rule["unexpected_count"] == 2
+    assert [(r["source_file"].rsplit("/", 1)[-1], r["source_row"]) for r in rule["first_rows"]] \
+        == [("2024-01-03.csv", 4), ("2024-01-05.csv", 6)]
+    assert report["days"] == [d.isoformat() for d in DAYS]

@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 from assets.common.config import LabConfig
-from assets.study.summary import summarize
-from assets.study.units import study_units
+from assets.study.summary import calendar_placebo_summary, summarize
+from assets.study.units import CALENDAR_PLACEBO_SCENARIOS, calendar_placebo_units, study_units
 from assets.validation.package.study_quote import procedure_digest, quote_study
 
 
@@ -50,6 +50,25 @@ def test_units_cover_null_worlds_and_the_ladder():
     assert len({u.unit_id for u in units}) == len(units)
 
 
+def test_calendar_placebo_units_and_their_rates_against_scipy():
+    units = calendar_placebo_units(3, 4.0, "2021-01-04", "2021-12-31")
+    assert {u.scenario for u in units} == set(CALENDAR_PLACEBO_SCENARIOS)
+    assert {u.strength for u in units if u.scenario.endswith("null")} == {0.0}
+    assert len({u.unit_id for u in units}) == 9
+    rows = [_row("calendar_placebo_expiration_only", 4.0, i, {"expiration_specific": i < 4})
+            for i in range(5)]
+    rows += [_row("calendar_placebo_every_session", 4.0, i, {"expiration_specific": i < 1})
+             for i in range(5)]
+    # a world where the claim was not tested counts as not claimed
+    rows += [_row("calendar_placebo_null", 0.0, i, {}) for i in range(5)]
+    cp = calendar_placebo_summary(rows, 0.05, 4.0, ["2021-01-04", "2021-12-31"])
+    ci = stats.binomtest(4, 5).proportion_ci(0.95, method="exact")
+    assert cp["power_expiration_only"]["count"] == 4
+    assert cp["power_expiration_only"]["clopper_pearson"] == pytest.approx([ci.low, ci.high])
+    assert cp["false_positive_every_session"]["rate"] == pytest.approx(0.2)
+    assert cp["false_positive_null"] == {**cp["false_positive_null"], "count": 0, "n": 5}
+
+
 def test_the_package_quotes_a_study_only_for_its_procedure():
     cfg = LabConfig()
     study = {"procedure_digest": procedure_digest(cfg), "false_positive_rates": {"x": 1},
@@ -74,7 +93,8 @@ def test_a_small_study_keeps_claims_rare_on_null_worlds(tmp_path):
 
     study = run_study(LabConfig(), tmp_path, n_null=12, strengths=(4.0,), ladder_seeds=1,
                       start="2024-01-01", end="2024-06-30", jobs=2, null_replications=199,
-                      placebo_replications=19, bootstrap_replications=50)
+                      placebo_replications=19, bootstrap_replications=50, placebo_worlds=0,
+                      n_select=0, ladder_top=4.0)
     fp = study["false_positive_rates"]
     assert fp["any_claim"]["n"] == 12
     assert fp["any_claim"]["count"] <= 2

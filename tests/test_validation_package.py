@@ -77,7 +77,8 @@ def test_package_has_the_interface_layout_and_validates(inputs):
     pm = pkg["performance_metrics"]
     assert pm["total_sample_size"] == 70  # calibration trades are not scored
     assert pkg["empirical_evidence"][0] == "trade_execution_log_70_trades.json"
-    assert sorted(files) == sorted(pkg["empirical_evidence"])
+    # the specification's five files, and the per-day file the pooled package reads
+    assert sorted(files) == sorted([*pkg["empirical_evidence"], "daily_edge.csv"])
     assert files["trade_execution_log_70_trades.json"]["n_trades"] == 70
     assert pkg["statistical_measures"]["p_value"] == pkg["null_model"]["p_value"]
     assert pkg["experimental_validity"] in {"REJECTED", "INSUFFICIENT_DATA", "VALIDATED"}

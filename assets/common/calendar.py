@@ -118,6 +118,54 @@ def non_expiration_days(start, end, rule: ExpirationRule = "spxw",
     return [d.date() for d in all_days if d.date() not in keep]
 
 
+def placebo_days(start, end, rule: ExpirationRule = "spxw",
+                 exchange: str = DEFAULT_EXCHANGE) -> list[dt.date]:
+    """Sessions in [start, end] that are not expiration days under the rule: the calendar
+    placebo's days (`validation.calendar_placebo`)."""
+    return [s.day for s in sessions(start, end, exchange) if not is_expiration_day(s.day, rule)]
+
+
+def next_expiration_day(day, rule: ExpirationRule = "spxw",
+                        exchange: str = DEFAULT_EXCHANGE) -> dt.date:
+    """The first expiration session strictly after `day`: whose contracts a placebo day's
+    chain holds (a day is never more than a few sessions from the next expiration)."""
+    day = _as_date(day)
+    for year in (day.year, day.year + 1):
+        days = year_session_days(year, exchange)
+        later = days[np.searchsorted(np.array(days, dtype="datetime64[D]"),
+                                     np.datetime64(day, "D"), side="right"):]
+        found = next((d for d in later if is_expiration_day(d, rule)), None)
+        if found is not None:
+            return found
+    raise ValueError(f"no expiration session after {day} (rule {rule}, {exchange})")
+
+
+@lru_cache(maxsize=32)
+def year_session_days(year: int, exchange: str) -> tuple[dt.date, ...]:
+    """A calendar year's session days, once per process (placebo days ask per day)."""
+    return tuple(s.day for s in sessions(dt.date(year, 1, 1), dt.date(year, 12, 31), exchange))
+
+
+def scored_expiration(day, rule: ExpirationRule = "spxw",
+                      exchange: str = DEFAULT_EXCHANGE) -> dt.date:
+    """The expiration whose contracts a session is scored on: its own on an expiration
+    day, the next one on a placebo day."""
+    day = _as_date(day)
+    return day if is_expiration_day(day, rule) else next_expiration_day(day, rule, exchange)
+
+
+def partition_exclusions(start, end, rule: ExpirationRule = "spxw",
+                         exchange: str = DEFAULT_EXCHANGE,
+                         calendar_placebo: bool = False) -> list[dt.date]:
+    """Calendar days that are not partitions: every non-expiration day, or, with the
+    calendar placebo, only the days without a session (weekends, holidays)."""
+    if not calendar_placebo:
+        return non_expiration_days(start, end, rule, exchange)
+    keep = {s.day for s in sessions(start, end, exchange)}
+    all_days = pd.date_range(_as_date(start), _as_date(end), freq="D")
+    return [d.date() for d in all_days if d.date() not in keep]
+
+
 def minutes_to_close(bar_starts: pd.DatetimeIndex | np.ndarray, close: pd.Timestamp,
                      bar_minutes: float = 1.0) -> np.ndarray:
     """Minutes from the *end* of each bar to the session close.

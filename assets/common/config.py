@@ -168,6 +168,10 @@ class ValidationConfig(_Section):
     # Repeated looks: the verdict is made once, on the first N scored expiration days
     # (INSUFFICIENT_DATA before); None = the sample at hand is the single planned look.
     evaluation_horizon_days: int | None = None
+    # Calendar placebo (Ni, Pearson & Poteshman's control): also ingest and score the
+    # sessions that are not expiration days, as if the next expiration's contracts expired
+    # at their close, and test that the edge is specific to expiration days.
+    calendar_placebo: bool = False
 
 
 class ReportConfig(_Section):

@@ -16,7 +16,7 @@ import pandas as pd
 from assets.common import calendar
 from assets.common.bar_tape import BarTape
 from assets.common.market_day import MarketDay
-from assets.common.tables import OI_CONCENTRATION, RAW_BARS
+from assets.common.tables import OI_CONCENTRATION, RAW_BARS, RAW_CHAINS
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -89,12 +89,29 @@ def read_table(conn: duckdb.DuckDBPyConnection, qualified: str, where: str | Non
 
 
 def available_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
-    """Days that have both published bars and OI for their own expiration."""
-    if not (table_exists(conn, RAW_BARS) and table_exists(conn, OI_CONCENTRATION)):
+    """Days that have both published bars and OI for their own expiration (calendar
+    placebo days, whose OI is a later expiration's, are `placebo_days`)."""
+    return _days_with_oi(conn, placebo=False)
+
+
+def placebo_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Calendar placebo days: published bars and OI of a later expiration (the next one;
+    the ingestion checks allow that on a non-expiration session only)."""
+    return _days_with_oi(conn, placebo=True)
+
+
+def _days_with_oi(conn: duckdb.DuckDBPyConnection, placebo: bool) -> list[dt.date]:
+    if not all(table_exists(conn, t) for t in (RAW_BARS, OI_CONCENTRATION)):
         return []
+    if not table_exists(conn, RAW_CHAINS):  # OI without its chains: nothing tells a placebo
+        return [] if placebo else [r[0] for r in conn.execute(
+            f"select distinct quote_date from {RAW_BARS} join (select distinct quote_date "
+            f"from {OI_CONCENTRATION}) using (quote_date) order by 1").fetchall()]
     rows = conn.execute(
         f"select distinct b.quote_date from {RAW_BARS} b "
         f"join (select distinct quote_date from {OI_CONCENTRATION}) o using (quote_date) "
+        f"join (select quote_date, bool_or(expiration = quote_date) as own from {RAW_CHAINS} "
+        f"group by quote_date) c using (quote_date) where c.own = {'false' if placebo else 'true'} "
         "order by 1").fetchall()
     return [r[0] for r in rows]
 

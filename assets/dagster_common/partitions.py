@@ -3,7 +3,9 @@
 A daily time-window definition whose exclusions are every calendar day that is not an
 expiration session (weekends, exchange holidays, and Tue/Thu before SPXW listed them), so
 the UI's partition bar shows real trading days, early closes included, and partition time
-windows still give dbt its `min_date`/`max_date` vars.
+windows still give dbt its `min_date`/`max_date` vars. With `validation.calendar_placebo`
+every exchange session is a partition: the placebo days sit in the same bar, the same
+ingestion and dbt runs, and the engine tells them apart by the calendar rule.
 
 Why a cached builder and not a module constant: the exclusions come from the exchange
 calendar (pandas-market-calendars, a year of sessions), which is slow and reads the lab
@@ -53,8 +55,9 @@ def build_expiration_partitions(cfg: LabConfig, end: dt.date | None = None,
     # Exclusions are precomputed a year past today so that the definition is stable
     # across a night's runs; the calendar library knows holidays that far ahead.
     end = end or (dt.date.today() + dt.timedelta(days=366))
-    excluded = calendar.non_expiration_days(start, end, cfg.calendar.expiration_rule,
-                                            cfg.calendar.exchange)
+    excluded = calendar.partition_exclusions(start, end, cfg.calendar.expiration_rule,
+                                             cfg.calendar.exchange,
+                                             cfg.validation.calendar_placebo)
     return DailyPartitionsDefinition(
         start_date=start.isoformat(),
         end_offset=1,  # today's partition exists, so the nightly run can fill it
@@ -68,3 +71,22 @@ def expiration_partitions() -> DailyPartitionsDefinition:
     """The lab's partitions definition (from the lab config and the landing zone's first
     day), built once per process."""
     return build_expiration_partitions(load_config(), landing=lab_paths().landing)
+
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
+
+def run_window(tags: dict[str, str]) -> tuple[dt.date, dt.date] | None:
+    """The first and last expiration day a run was launched for (a single-run backfill's
+    range or one partition), read from its tags; None for a run over no partitions. An
+    unpartitioned step of the run (day pages, the report) uses it to keep a night's work
+    to the night's days."""
+    if PARTITION_TAG in tags:
+        day = dt.date.fromisoformat(tags[PARTITION_TAG])
+        return day, day
+    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
+        return (dt.date.fromisoformat(tags[RANGE_START_TAG]),
+                dt.date.fromisoformat(tags[RANGE_END_TAG]))
+    return None

@@ -30,7 +30,7 @@ from assets.common.warehouse_lock import (
     warehouse_lock,
 )
 
-DUCKDB_MEMORY_LIMIT = "384MB"
+DUCKDB_MEMORY_LIMIT = "256MB"
 
 
 class LabDuckDBResource(DuckDBResource):

@@ -37,6 +37,7 @@ class ShareSource(Protocol):
     """Summed Monte Carlo shares over a set of scored days (in memory or in the warehouse)."""
 
     def null(self, days: Sequence[dt.date]) -> NullShare: ...
+    def null_day_means(self, days: Sequence[dt.date]) -> dict[dt.date, float]: ...
     def direction(self, days: Sequence[dt.date]) -> np.ndarray: ...
     def placebo(self, days: Sequence[dt.date]) -> tuple[np.ndarray, np.ndarray]: ...
 
@@ -69,6 +70,14 @@ class Aggregate:
     skipped: dict[str, int] = field(default_factory=dict)
     redrawn_days: list[dt.date] = field(default_factory=list)
     units: dict[str, Any] = field(default_factory=dict)
+    # per scored day: the matched null's expected points over that day's trades (the mean
+    # over replications of the day's summed share), for the pooled package's daily edge
+    null_day_means: dict[dt.date, float] = field(default_factory=dict)
+
+
+def day_mean(share: NullShare) -> float:
+    """The mean over replications of one day's summed null points (0 with no draws)."""
+    return float(share.sums.sum(axis=1).mean()) if share.sums.size else 0.0
 
 
 def on_tape(candidates: pd.DataFrame, tape: BarTape) -> pd.DataFrame:
@@ -119,6 +128,12 @@ class Redrawn:
             total -= self.stale[d].null
             total += self.fixed[d].null
         return total
+
+    def null_day_means(self, days):
+        out = self.base.null_day_means(days)
+        for d in self._changed(days):
+            out[d] = day_mean(self.fixed[d].null)
+        return out
 
     def direction(self, days):
         total = self.base.direction(days).copy()
@@ -194,6 +209,9 @@ class InMemoryShares:
         for s in self._of(days):
             total += s.null
         return total
+
+    def null_day_means(self, days):
+        return {d: day_mean(self.shares[d].null) for d in days if d in self.shares}
 
     def direction(self, days):
         return sum((s.direction for s in self._of(days)), np.zeros(self.b))

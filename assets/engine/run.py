@@ -24,6 +24,7 @@ from assets.engine.aggregate import (
     redrawn,
     sequential_trades,
 )
+from assets.engine.calendar_placebo import calendar_placebo_block, split_market
 from assets.engine.procedure import Procedure, calibrate, entry_distribution
 from assets.engine.unit import Shares, Units, compute_units, day_shares
 from assets.pressure.calibration import split_calibration_days
@@ -54,7 +55,8 @@ def aggregate(proc: Procedure, tape: BarTape, alerts: pd.DataFrame, outcomes: pd
                          stored_shares(again))
     null, dnull, placebo, horizon = monte_carlo(trades, scored, shares, proc)
     return Aggregate(proc, days, scored, tape, alerts, outcomes, trades, summaries, null,
-                     dnull, placebo, horizon, skipped, again)
+                     dnull, placebo, horizon, skipped, again,
+                     null_day_means=shares.null_day_means(scored))
 
 
 def aggregate_in_memory(units: Units, market: Mapping[dt.date, MarketDay],
@@ -66,6 +68,9 @@ def aggregate_in_memory(units: Units, market: Mapping[dt.date, MarketDay],
 
 
 def run_engine(market: Mapping[dt.date, MarketDay], cfg) -> Aggregate:
+    """The primary sample: the expiration days of `market` (calendar placebo days, when
+    the flag is on, are `calendar_placebo_block`'s)."""
+    market, _ = split_market(market, cfg)
     proc = procedure_for(market, cfg)
     with threadpool_limits(limits=1, user_api="blas"):
         units = compute_units([market[d] for d in sorted(market)], proc)
@@ -91,15 +96,23 @@ def engine_record(agg: Aggregate, computed: int | None = None,
 
 
 def run_in_memory(market: Mapping[dt.date, MarketDay], cfg,
-                  protocol: Mapping | None = None) -> dict:
-    """Every numpy stage on in-memory days; returns the evidence package (no timestamp)."""
+                  protocol: Mapping | None = None, variant_trials=None,
+                  regime_inputs=None) -> dict:
+    """Every numpy stage on in-memory days; returns the evidence package (no timestamp).
+    `variant_trials`: the variants tried on these days (N, SPA), None for one;
+    `regime_inputs`: ATM IV / dealer sign per day for the regimes, None for none."""
     from assets.validation.package.evaluate import evaluate
 
     agg = run_engine(market, cfg)
+    _, placebo = split_market(market, cfg)
     record = dict(protocol or {"calibration_split": calibration_record(agg)})
     record.setdefault("engine", engine_record(agg))
+    with threadpool_limits(limits=1, user_api="blas"):
+        block = calendar_placebo_block(agg, placebo)
     package, _ = evaluate(agg, cfg, risk_report(agg), record, validation_timestamp="",
-                          load_days=lambda ds: {d: market[d] for d in ds})
+                          load_days=lambda ds: {d: market[d] for d in ds},
+                          calendar_placebo=block, variant_trials=variant_trials,
+                          regime_inputs=regime_inputs)
     return package
 
 
@@ -139,11 +152,12 @@ def score_trades(trades: pd.DataFrame, outcomes: pd.DataFrame | None,
             if d in set(scored):
                 mine = trades[[q == d for q in trades["quote_date"]]]
                 shares[d] = day_shares(market[d], pos, tape, mine, proc)
-    null, dnull, placebo, horizon = monte_carlo(trades, scored, InMemoryShares(shares, proc),
-                                                proc)
+    source = InMemoryShares(shares, proc)
+    null, dnull, placebo, horizon = monte_carlo(trades, scored, source, proc)
     return Aggregate(proc, days, scored, tape, units.alerts,
                      outcomes if outcomes is not None else units.outcomes.iloc[0:0], trades,
-                     units.summaries, null, dnull, placebo, horizon)
+                     units.summaries, null, dnull, placebo, horizon,
+                     null_day_means=source.null_day_means(scored))
 
 
 def on_this_tape(trades: pd.DataFrame, tape: BarTape) -> pd.DataFrame:

@@ -156,6 +156,15 @@ class WarehouseShares:
             total.fallback = int(reasons["f"].iloc[0]) if len(reasons) else 0
         return total
 
+    def null_day_means(self, days):
+        """Per day, the mean over replications of its summed null points (one GROUP BY)."""
+        got = self._query(f"select quote_date, sum(pnl_sum) s from {tables.ENGINE_NULL_DRAWS} "
+                          "where quote_date in (select unnest(?::date[])) group by all", days)
+        out = {d: 0.0 for d in days}
+        for d, total in zip(got["quote_date"], got["s"].to_numpy(float), strict=True):
+            out[pd.Timestamp(d).date()] = float(total) / self.b if self.b else 0.0
+        return out
+
     def direction(self, days):
         out = np.zeros(self.b)
         got = self._query(f"select rep, sum(pnl_sum) s from {tables.ENGINE_DIRECTION_DRAWS} "

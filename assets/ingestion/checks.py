@@ -23,7 +23,10 @@ from assets.dagster_common.resources import LabConfigResource
 from assets.ingestion import plausibility, write_audit_publish
 from assets.ingestion.assets import run_days
 from assets.ingestion.contract import Kind
-from assets.ingestion.rules import ValidationReport
+from assets.ingestion.rules import ValidationReport, merge_reports
+
+# Days validated at a time: a decade in one frame held ~1 GB of GX intermediates at once.
+VALIDATION_CHUNK_DAYS = 128
 
 
 def _value_text(values: dict[str, Any]) -> str:
@@ -55,15 +58,21 @@ def _check(kind: Kind, context: AssetCheckExecutionContext, duckdb: DuckDBResour
 
     cfg = lab_config.load()
     days = run_days(context)
-    with duckdb.get_connection() as conn:
-        frame = write_audit_publish.load_stage(conn, kind, days)
     validate = validate_chains if kind == "chains" else validate_bars
-    report = validate(frame, cfg, days)
-    if kind == "bars":  # the bars against the staged chains of the same days
+    reports = []
+    for i in range(0, max(len(days), 1), VALIDATION_CHUNK_DAYS):
+        chunk = days[i:i + VALIDATION_CHUNK_DAYS]
         with duckdb.get_connection() as conn:
-            chains = write_audit_publish.load_stage(conn, "chains", days)
-        report.results.append(plausibility.rule_result(
-            plausibility.check_days(frame, chains, days, cfg)))
+            frame = write_audit_publish.load_stage(conn, kind, chunk)
+            chains = (write_audit_publish.load_stage(conn, "chains", chunk)
+                      if kind == "bars" else None)
+        chunk_report = validate(frame, cfg, chunk)
+        if chains is not None:  # the bars against the staged chains of the same days
+            chunk_report.results.append(plausibility.rule_result(
+                plausibility.check_days(frame, chains, chunk, cfg)))
+        reports.append(chunk_report)
+        del frame, chains
+    report = merge_reports(reports)
     with duckdb.get_connection() as conn:
         write_audit_publish.record_verdict(conn, kind, days, report.passed)
     errors, warnings = report.errors, report.warnings

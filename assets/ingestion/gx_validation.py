@@ -139,8 +139,15 @@ def chain_checks(present: set[str]) -> list[_Check]:
         checks += [
             _Check(r, "expiration before the file's day", "rows", "ExpectColumnValuesToBeInSet",
                    {"column": "_not_expired", "value_set": [True]}, ("expiration", "_day")),
-            _Check(r, "no contract expiring on the day", "days", "ExpectColumnValuesToBeBetween",
-                   {"column": "expiring_rows", "min_value": 1}, ("day", "rows", "expiring_rows")),
+            _Check(r, "no contract expiring on the day (on a calendar placebo day: on the next "
+                   "expiration session)", "days", "ExpectColumnValuesToBeBetween",
+                   {"column": "expiring_rows", "min_value": 1},
+                   ("day", "rows", "scored_expiration", "expiring_rows")),
+            _Check(r, "contracts expiring on a calendar placebo day (not an expiration "
+                   "session under calendar.expiration_rule)", "days",
+                   "ExpectColumnValuesToBeBetween",
+                   {"column": "placebo_same_day_rows", "max_value": 0},
+                   ("day", "rows", "placebo_same_day_rows")),
         ]
     return checks
 
@@ -292,7 +299,7 @@ def validate_chains(frame: pd.DataFrame, cfg: LabConfig, days: list[dt.date] | N
     start = time.perf_counter()
     days = _days_of(frame, days)
     rows = chain_row_frame(frame, cfg.ingestion)
-    day_frame = chain_day_frame(frame, days)
+    day_frame = chain_day_frame(frame, days, cfg)
     results = _validate("chains", CHAIN_RULES, chain_checks(set(frame.columns)),
                         {"rows": rows, "days": day_frame}, rules)
     return ValidationReport("chains", days, len(frame), results, time.perf_counter() - start)

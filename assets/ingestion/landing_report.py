@@ -29,6 +29,7 @@ from assets.ingestion import folder_underlying, plausibility
 from assets.ingestion.adapters import Adapter, adapters_for, claim_files
 from assets.ingestion.contract import KINDS, Kind, LandingRead
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.placebo_days import scored_expiration
 from assets.ingestion.rules import gap_limits
 from assets.ingestion.underlying import align_to_underlying
 
@@ -94,8 +95,9 @@ def _read(kind: Kind, day: dt.date, groups: dict[str, list[Path]], adapters: dic
     return read
 
 
-def _chain_counts(read: LandingRead, sub: KindReport) -> None:
-    mask = read.frame["expiration"].to_numpy() == np.datetime64(read.day, "ns")
+def _chain_counts(read: LandingRead, sub: KindReport, cfg: LabConfig) -> None:
+    target = scored_expiration(read.day, cfg)  # the next expiration on a placebo day
+    mask = read.frame["expiration"].to_numpy() == np.datetime64(target, "ns")
     sub.expiring = int(mask.sum())
     sub.strikes = int(np.unique(read.frame["strike"].to_numpy()[mask]).size)
 
@@ -132,7 +134,7 @@ def inspect_day(day: dt.date, chains: dict[str, list[Path]] | None,
                 report.errors.append(f"chains: {exc}")
                 chain_read = None
         if chain_read is not None:
-            _chain_counts(chain_read, report.chains)
+            _chain_counts(chain_read, report.chains, cfg)
     elif bars and cfg.ingestion.basis_method != "none":
         report.warnings.append("bars only: read as the previous session's close for the "
                                "next day's basis")
@@ -187,6 +189,11 @@ def inspect_landing(landing: Path, cfg: LabConfig, start: dt.date | None = None,
     sessions = {s.day: s for s in calendar.sessions(lo, hi, cfg.calendar.exchange)}
     expiring = set(calendar.expiration_days(lo, hi, cfg.calendar.expiration_rule,
                                             cfg.calendar.exchange))
+    if cfg.validation.calendar_placebo:  # placebo days are accepted, and optional
+        accepted = expiring | set(calendar.placebo_days(lo, hi, cfg.calendar.expiration_rule,
+                                                        cfg.calendar.exchange))
+    else:
+        accepted = expiring
     items = [(d, claims["chains"].get(d), claims["bars"].get(d), sessions.get(d)) for d in days]
     workers = workers or min(2, os.cpu_count() or 1)
     if workers > 1 and len(items) > 20 and "fork" in multiprocessing.get_all_start_methods():
@@ -196,7 +203,7 @@ def inspect_landing(landing: Path, cfg: LabConfig, start: dt.date | None = None,
         reports.sort(key=lambda r: r.day)
     else:
         reports = _inspect_many((items, cfg, landing))
-    extra = [d for d in days if d not in expiring]
+    extra = [d for d in days if d not in accepted]
     for report in reports:
         if report.day in extra and report.chains is not None:
             report.errors.append(f"{report.day} is not an expiration session "

@@ -28,6 +28,7 @@ import pandas as pd
 
 from assets.common import calendar
 from assets.common.config import IngestionConfig, LabConfig
+from assets.ingestion.placebo_days import is_placebo_day, scored_expiration
 
 Severity = Literal["error", "warn"]
 FIRST_ROWS = 5  # offending rows kept per rule
@@ -54,7 +55,9 @@ CHAIN_RULES: tuple[RuleSpec, ...] = (
              "no two rows of a day share (expiration, strike, option_type)"),
     RuleSpec("chains_dates_match_day", "error",
              "quote_date equals the file's day, no contract has already expired, and the day "
-             "has contracts expiring that day (the 0DTE rows the lab uses)"),
+             "has contracts expiring that day (the 0DTE rows the lab uses); on a calendar "
+             "placebo day, contracts of the next expiration session and none expiring that "
+             "day"),
 )
 
 BAR_RULES: tuple[RuleSpec, ...] = (
@@ -198,8 +201,12 @@ def chain_row_frame(frame: pd.DataFrame, cfg: IngestionConfig) -> pd.DataFrame:
     return out
 
 
-def chain_day_frame(frame: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
-    """One row per requested day: rows delivered and rows expiring that day."""
+def chain_day_frame(frame: pd.DataFrame, days: list[dt.date],
+                    cfg: LabConfig | None = None) -> pd.DataFrame:
+    """One row per requested day: rows delivered, rows of the expiration it is scored on
+    (its own; on a calendar placebo day the next one) and rows expiring on the day itself
+    when that is a placebo day (which must be none)."""
+
     by_day = rows_by_day(frame)
     expiration = (pd.to_datetime(frame["expiration"], errors="coerce").dt.normalize()
                   .to_numpy() if "expiration" in frame.columns
@@ -209,12 +216,18 @@ def chain_day_frame(frame: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
     rows = []
     for d in sorted(set(days)):
         mine = by_day.get(d, np.empty(0, dtype=np.intp))
+        placebo = cfg is not None and is_placebo_day(d, cfg)
+        target = scored_expiration(d, cfg) if placebo else d
+        same_day = int((expiration[mine] == np.datetime64(pd.Timestamp(d))).sum())
         rows.append({"day": d.isoformat(),
                      "source_file": files[mine[0]] if mine.size else None,
                      "rows": int(mine.size),
+                     "scored_expiration": target.isoformat(),
                      "expiring_rows": int(
-                         (expiration[mine] == np.datetime64(pd.Timestamp(d))).sum())})
-    out = pd.DataFrame(rows, columns=["day", "source_file", "rows", "expiring_rows"])
+                         (expiration[mine] == np.datetime64(pd.Timestamp(target))).sum()),
+                     "placebo_same_day_rows": same_day if placebo else 0})
+    out = pd.DataFrame(rows, columns=["day", "source_file", "rows", "scored_expiration",
+                                      "expiring_rows", "placebo_same_day_rows"])
     return out
 
 
@@ -318,3 +331,29 @@ def bar_day_frame(frame: pd.DataFrame, days: list[dt.date], cfg: LabConfig) -> p
                "warn_up_to", "fail_above", "missing"]
     out = pd.DataFrame(rows, columns=columns)
     return out
+
+
+def merge_reports(reports: list[ValidationReport]) -> ValidationReport:
+    """Reports of consecutive day chunks as one: a rule passes only where it passed on every
+    chunk; counts add up and the first offending rows are the earliest chunks'. (The rules
+    are per row or per day, so validating a range chunk by chunk finds what one pass finds,
+    with memory bounded by the chunk.)"""
+    if len(reports) == 1:
+        return reports[0]
+    merged: dict[str, RuleResult] = {}
+    for report in reports:
+        for r in report.results:
+            m = merged.get(r.rule)
+            if m is None:
+                merged[r.rule] = RuleResult(r.rule, r.passed, r.severity, r.unexpected_count,
+                                            list(r.first_rows[:FIRST_ROWS]), r.description,
+                                            r.detail)
+                continue
+            m.passed = m.passed and r.passed
+            m.unexpected_count += r.unexpected_count
+            m.first_rows.extend(r.first_rows[:FIRST_ROWS - len(m.first_rows)])
+            if r.detail and r.detail not in m.detail:
+                m.detail = "; ".join(filter(None, [m.detail, r.detail]))
+    return ValidationReport(reports[0].kind, [d for r in reports for d in r.days],
+                            sum(r.rows for r in reports), list(merged.values()),
+                            sum(r.elapsed_seconds for r in reports))

@@ -1,6 +1,8 @@
 """Dagster assets of the pressure stage: thin wrappers around the engine and the kernel.
 
-`pressure_series` is partitioned by expiration day: it stores the compact surface (see
+`pressure_series` is partitioned by expiration day (and, with `validation.calendar_placebo`,
+by every session: a placebo day's surface is stored, its unit is the validation stage's): it
+stores the compact surface (see
 `assets.pressure.series`) and each day's engine unit (`assets.engine`: alerts, outcomes,
 priced candidates, Monte Carlo shares), so a night computes one day. Being partitioned, it
 is made by `build_pressure_series` from the partitions definition the code location passes
@@ -28,7 +30,13 @@ from dagster_duckdb import DuckDBResource
 
 from assets.common import tables
 from assets.common.settings import lab_paths
-from assets.common.warehouse_io import as_dates, available_days, replace_rows
+from assets.common.warehouse_io import (
+    as_dates,
+    available_days,
+    load_market_days,
+    placebo_days,
+    replace_rows,
+)
 from assets.dagster_common.pools import DUCKDB_POOL
 from assets.dagster_common.resources import LabConfigResource
 from assets.pressure.calibration import Calibration
@@ -55,10 +63,13 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
         stats = {"cells": 0, "rows": 0}
         with duckdb.get_connection() as conn:
             present = set(available_days(conn))
-            missing = [d.isoformat() for d in days if d not in present]
+            placebo = (sorted(set(days) & set(placebo_days(conn)))
+                       if cfg.validation.calendar_placebo else [])
+            missing = [d.isoformat() for d in days if d not in present and d not in placebo]
             if missing:
                 raise Failure(f"no published bars or OI for {', '.join(missing[:10])}",
                               metadata={"missing_days": missing})
+            days = [d for d in days if d in present]
             proc = current_procedure(conn, cfg)
             workspace = GridWorkspace()
             max_pressure: dict = {}
@@ -78,6 +89,15 @@ def build_pressure_series(partitions_def: PartitionsDefinition) -> AssetsDefinit
             record_refresh(conn, context.run_id, proc.digest, computed, 0)
             for key, metadata in partition_summaries(conn, proc, days, max_pressure).items():
                 context.add_asset_metadata(metadata, partition_key=key)
+            # Calendar placebo days: their surfaces only. Their units are a separate sample
+            # the validation stage scores under the same procedure (never the primary one).
+            for i in range(0, len(placebo), 64):
+                market = load_market_days(conn, placebo[i:i + 64], cfg.calendar.exchange)
+                store_surfaces(market)
+                for d in market:
+                    context.add_asset_metadata(
+                        {"max_pressure": max_pressure.get(d, float("nan")),
+                         "calendar_placebo_day": True}, partition_key=d.isoformat())
         return MaterializeResult(metadata={"days": len(days), "strike_minutes": stats["cells"],
                                            "stored_rows": stats["rows"], "units": computed,
                                            "procedure_digest": proc.digest[:16],

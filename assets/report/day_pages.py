@@ -110,7 +110,8 @@ def refresh_day_pages(conn: duckdb.DuckDBPyConnection, evidence: Path, cfg: LabC
                       limit: int | None = None) -> PageRefresh:
     """Redraw the pages whose inputs changed (or are missing) and rewrite the index;
     `only` limits the redraw to those days (the others keep their pages as they are),
-    `limit` to the newest that many (the rest stay pending for a later call)."""
+    `limit` to the newest that many (the rest, and the stale pages outside `only`, stay
+    pending for a later call)."""
     started = time.perf_counter()
     evidence = Path(evidence)
     current = fingerprints(conn)
@@ -119,14 +120,16 @@ def refresh_day_pages(conn: duckdb.DuckDBPyConnection, evidence: Path, cfg: LabC
     stale = sorted(d for d, fp in current.items()
                    if (old.get(d.isoformat()) or {}).get("fingerprint") != fp
                    or not page_path(evidence, d).exists())
-    if only is not None:
-        stale = sorted(set(stale) & set(only))
     pending = 0
+    if only is not None:
+        kept = sorted(set(stale) & set(only))
+        pending = len(stale) - len(kept)
+        stale = kept
     if limit is not None and len(stale) > limit:
         # scored days first, newest first: calibration days are never scored
         calibration = _calibration_days(conn)
         keep = sorted(stale, key=lambda d: (d not in calibration, d))[-limit:]
-        pending = len(stale) - limit
+        pending += len(stale) - limit
         stale = sorted(keep)
     pages = {k: v for k, v in old.items() if dt.date.fromisoformat(k) in current}
     for i in range(0, len(stale), LOAD_CHUNK_DAYS):

@@ -7,6 +7,8 @@ note on the page rather than a failed report: the reviewer still gets every numb
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -47,8 +49,21 @@ def min_class_trades(package: Mapping) -> float:
     return float(ValidationConfig().min_class_trades)
 
 
+_last_drawn: tuple[str, str] = ("", "")  # (the package's hash, its figures' HTML)
+
+
 def figures_html(package: Mapping) -> str:
-    """The five figures of the page, each drawn from the package's own figure data."""
+    """The five figures of the page, each drawn from the package's own figure data. A run
+    writes the same package's report twice (the evidence folder's and the run's copy), so
+    the last package's figures are kept: drawing them is most of a report's cost."""
+    global _last_drawn
+    key = hashlib.sha256(json.dumps(package, sort_keys=True, default=str).encode()).hexdigest()
+    if _last_drawn[0] != key:
+        _last_drawn = (key, _draw_figures(package))
+    return _last_drawn[1]
+
+
+def _draw_figures(package: Mapping) -> str:
     figs = package.get("figures")
     figs = figs if isinstance(figs, Mapping) else {}
     min_trades = min_class_trades(package)

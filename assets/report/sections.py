@@ -27,6 +27,7 @@ from assets.common.atomic_files import write_text_atomic
 from assets.report import figures as fig
 from assets.report.day_links import day_links_html
 from assets.report.figure_section import figures_html, min_class_trades
+from assets.report.regime_reach import reach_html, regimes_html
 from assets.report.renderer import (
     NA,
     finite_number,
@@ -48,7 +49,7 @@ KNOWN_KEYS = ("experimental_validity", "hypothesis_results", "statistical_measur
               "urgency_validation", "risk_management", "null_model", "prediction_accuracy",
               "opposite_hypothesis", "empirical_evidence", "reproducibility_protocol",
               "validation_timestamp", "figures", "claims_family", "controls",
-              "repeated_looks", "study_calibration")
+              "repeated_looks", "study_calibration", "regimes")
 CSS_FILE = "report.css"
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 REPORT_FILE_MODE = 0o644  # the page is for anyone who may read the evidence folder
@@ -213,7 +214,7 @@ def _evidence_files(package: Mapping, evidence_dir: Path | None) -> str:
 
 def _nav() -> str:
     links = [("verdict-section", "Verdict"), ("headline", "Headline"), ("figures", "Figures"),
-             ("claims", "Claims family"), ("controls", "Controls"),
+             ("claims", "Claims family"), ("controls", "Controls"), ("regimes", "Regimes"),
              ("secondary", "Secondary hypotheses"), ("risk", "Risk management"),
              ("null", "Null model"), ("prediction", "Prediction accuracy"),
              ("opposite", "Opposite hypothesis"), ("days", "Day pages"),
@@ -255,6 +256,8 @@ def render_report(package: Mapping[str, Any], evidence_dir: Path | None = None) 
                  _block(package, "claims_family")),
         _section("controls", "Controls: OI placebo and direction-only null",
                  _block(package, "controls")),
+        _section("regimes", "The edge per regime (exploratory)", regimes_html(package)),
+        _section("reach", "The verdict's reach (from the study)", reach_html(package)),
         _section("looks", "Repeated looks", _block(package, "repeated_looks")),
         _section("study", "The lab's measured error rates (calibration study)",
                  _block(package, "study_calibration")),

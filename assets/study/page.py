@@ -107,6 +107,29 @@ def render_study_page(study: Mapping[str, Any]) -> str:
     if study["power"]:
         parts += ["<h2>Power per claim and of the verdict</h2>",
                   _img(draw(_power_figure, study["power"]), "power")]
+    cp = study.get("calendar_placebo")
+    if cp:
+        rows = "".join(_fp_row(label, cp[key]) for label, key in (
+            ("power: steering on expiration days only", "power_expiration_only"),
+            ("false positive: steering on every session", "false_positive_every_session"),
+            ("false positive: no steering", "false_positive_null"),
+            ("edge_vs_random, expiration days only", "edge_vs_random_expiration_only"),
+            ("edge_vs_random, every session", "edge_vs_random_every_session")))
+        parts += [f"<h2>Calendar placebo: {html.escape(cp['claim'])}</h2>"
+                  f"<p>Worlds of {html.escape(str(cp['span']))} with every session written, "
+                  f"steering x{cp['strength']:g}; claimed over every world of the scenario.</p>"
+                  "<table><tr><th>scenario</th><th>claimed / worlds</th><th>rate</th>"
+                  f"<th>95 % Clopper-Pearson</th></tr>{rows}</table>"]
+    sel = study.get("selection")
+    if sel:
+        parts += [f"<h2>Selection: the best of {sel['n_variants']} variants on "
+                  f"{sel['n_worlds']} null worlds, run as the config</h2>",
+                  _fp_table({**sel["false_positive_rates"],
+                             "any_confirmatory_claim": sel["any_confirmatory_claim"]})]
+    reach = study.get("verdict_reach")
+    if reach:
+        parts += ["<h2>The verdict's reach</h2>",
+                  f"<p>{html.escape(str(reach['statement']))}</p>"]
     parts += ["<h2>Spread of z</h2>", _img(draw(_z_figure, study["z_spread"]), "z")]
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Calibration study</title>"
             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"

@@ -23,7 +23,8 @@ from assets.common.config import LabConfig
 
 @dataclass(frozen=True)
 class StudyUnit:
-    scenario: str  # null | steer | pin
+    scenario: str  # null | steer | pin | select (the best of a sweep on a null world) |
+    # calendar_placebo_* (CALENDAR_PLACEBO_SCENARIOS)
     strength: float  # multiple of the generator's default strength (0 for null)
     seed: int
     start: str
@@ -35,18 +36,58 @@ class StudyUnit:
 
 
 def study_units(n_null: int, strengths: Sequence[float], ladder_seeds: int, start: str,
-                end: str, first_seed: int = 1000) -> list[StudyUnit]:
-    """N null worlds, then for steer and pin each strength × `ladder_seeds` worlds. Seeds
-    are disjoint from the ones the test suite uses by starting at `first_seed`."""
+                end: str, first_seed: int = 1000, n_select: int = 0) -> list[StudyUnit]:
+    """N null worlds, `n_select` selection worlds (null worlds of their own seeds), then for
+    steer and pin each strength × `ladder_seeds` worlds. Seeds are disjoint from the ones
+    the test suite uses by starting at `first_seed`."""
     units = [StudyUnit("null", 0.0, first_seed + i, start, end) for i in range(n_null)]
+    units += [StudyUnit("select", 0.0, first_seed + 20_000 + i, start, end)
+              for i in range(n_select)]
     for scenario in ("steer", "pin"):
         for s in strengths:
-            units += [StudyUnit(scenario, float(s), first_seed + 10_000 + i, start, end)
-                      for i in range(ladder_seeds)]
+            units += rung_units(scenario, s, ladder_seeds, start, end, first_seed)
     return units
 
 
-def unit_result(package: dict[str, Any], unit: StudyUnit) -> dict[str, Any]:
+# The calendar placebo's worlds (non-expiration sessions written and scored, under
+# `validation.calendar_placebo`): steering on expiration days only (the claim's power),
+# on every session and none at all (its false-positive rates).
+CALENDAR_PLACEBO_SCENARIOS = {"calendar_placebo_expiration_only": ("steer", False),
+                              "calendar_placebo_every_session": ("steer", True),
+                              "calendar_placebo_null": ("null", False)}
+
+
+def calendar_placebo_units(worlds: int, strength: float, start: str, end: str,
+                           first_seed: int = 30_000) -> list[StudyUnit]:
+    """`worlds` seeded worlds per calendar placebo scenario (the same seeds in each)."""
+    return [StudyUnit(name, 0.0 if base == "null" else float(strength), first_seed + i,
+                      start, end)
+            for name, (base, _) in CALENDAR_PLACEBO_SCENARIOS.items() for i in range(worlds)]
+
+
+def rung_units(scenario: str, strength: float, ladder_seeds: int, start: str, end: str,
+               first_seed: int = 1000) -> list[StudyUnit]:
+    """One rung of a ladder: `ladder_seeds` worlds at one strength (the same seeds on every
+    rung, so the rungs differ by the strength alone)."""
+    return [StudyUnit(scenario, float(strength), first_seed + 10_000 + i, start, end)
+            for i in range(ladder_seeds)]
+
+
+def verdict_criteria(package: dict[str, Any], cfg: LabConfig) -> dict[str, bool]:
+    """Which of VALIDATED's conditions the package meets (the reach's binding criterion)."""
+    crit = package["success_criteria"]
+    sharpe = package["performance_metrics"]["sharpe_ratio"]
+    gate = package["claims_family"]["selection"]["deflated_sharpe_gate"]
+    n = package["performance_metrics"]["total_sample_size"] or 0
+    return {"n_trades": n >= cfg.validation.min_trades,  # the verdict's n, not the table's
+            "win_rate": bool(crit["win_rate"]["met"]),
+            "sharpe": sharpe is not None and sharpe >= cfg.validation.sharpe_threshold,
+            "p_value": bool(crit["p_value"]["met"]),
+            "deflated_sharpe": bool(gate["met"])}
+
+
+def unit_result(package: dict[str, Any], unit: StudyUnit,
+                cfg: LabConfig | None = None) -> dict[str, Any]:
     """What the fan-in needs from one package."""
     null = package["null_model"]
     mean, sd = null.get("null_mean_pnl_points"), null.get("null_std_pnl_points")
@@ -62,7 +103,27 @@ def unit_result(package: dict[str, Any], unit: StudyUnit) -> dict[str, Any]:
             "primary_p_value": package["statistical_measures"]["p_value"],
             "z": z if z is None or math.isfinite(z) else None,
             "sharpe": package["performance_metrics"]["sharpe_ratio"],
+            "win_rate": package["performance_metrics"].get("win_rate"),
+            "verdict_criteria": verdict_criteria(package, cfg or LabConfig()),
             "claims": claims}
+
+
+def synthetic_world(start: str, end: str, scenario: str, seed: int, strength: float | None,
+                    placebo_days: bool = False, placebo_effect: bool = False):
+    """The world's MarketDays and its chains' pre-open ATM IV (the IV-tercile regime)."""
+    import pandas as pd
+
+    from assets.synthetic_market.generator import generate_market
+    from assets.synthetic_market.in_memory_days import market_days
+    from assets.validation.statistics.atm_iv import atm_implied_vol
+    from assets.validation.statistics.regimes import RegimeInputs
+
+    days = list(generate_market(start, end, scenario=scenario, seed=seed, strength=strength,
+                                placebo_days=placebo_days, placebo_effect=placebo_effect))
+    chains = pd.concat([d.chains[d.chains["expiration"] == d.chains["quote_date"]]
+                        for d in days])
+    return market_days(days), RegimeInputs(iv=atm_implied_vol(chains),
+                                           iv_source="the synthetic chains")
 
 
 def run_unit(unit: StudyUnit, cfg: LabConfig, out_dir: str | Path) -> Path:
@@ -71,26 +132,39 @@ def run_unit(unit: StudyUnit, cfg: LabConfig, out_dir: str | Path) -> Path:
 
     from assets.engine.run import run_in_memory
     from assets.synthetic_market.generator import DEFAULT_STRENGTH
-    from assets.synthetic_market.in_memory_days import synthetic_market
 
     path = Path(out_dir) / "units" / f"{unit.unit_id}.json"
     if path.exists():
         return path
-    strength = (None if unit.scenario == "null"
-                else unit.strength * DEFAULT_STRENGTH[unit.scenario])
+    base, effect = CALENDAR_PLACEBO_SCENARIOS.get(unit.scenario, (unit.scenario, False))
+    placebo = unit.scenario in CALENDAR_PLACEBO_SCENARIOS
+    if placebo:
+        cfg = cfg.model_copy(update={"validation": cfg.validation.model_copy(
+            update={"calendar_placebo": True})})
+    world = "null" if base == "select" else base
+    strength = None if world == "null" else unit.strength * DEFAULT_STRENGTH[world]
     from threadpoolctl import threadpool_limits
 
     # one BLAS thread per world: the worlds run in parallel processes, and the pipeline's
     # many small matrix updates are slower multi-threaded
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore")
-        market = synthetic_market(unit.start, unit.end, unit.scenario, seed=unit.seed,
-                                  strength=strength)
-        package = run_in_memory(market, cfg)
+        market, regimes = synthetic_world(unit.start, unit.end, world, unit.seed, strength,
+                                          placebo_days=placebo, placebo_effect=effect)
+        sweep = None
+        if unit.scenario == "select":
+            from assets.study.selection import best_of_sweep
+
+            best, trials, sweep = best_of_sweep(market, cfg)
+            package = run_in_memory(market, best, variant_trials=trials,
+                                    regime_inputs=regimes)
+        else:
+            package = run_in_memory(market, cfg, regime_inputs=regimes)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w") as fh:
-        json.dump(unit_result(package, unit), fh, sort_keys=True)
+        json.dump({**unit_result(package, unit, cfg),
+                   **({"sweep": sweep} if sweep else {})}, fh, sort_keys=True)
     os.replace(tmp, path)
     return path
 

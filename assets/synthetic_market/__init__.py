@@ -3,7 +3,9 @@
 Modules: `generator` (the seeded market, day by day), `price_paths` (intraday paths and the
 planted steering force), `option_chain` (the pre-open chain), `landing_files` (the files'
 naming and atomic writes), `landing_source` (generation into the landing zone without
-losing data) and `in_memory_days` (MarketDays for studies, without files).
+losing data), `underlyings` (the underlyings it can simulate, how they are tied and
+scaled, where steering is planted) and `in_memory_days` (MarketDays for studies, without
+files).
 """
 
 from assets.synthetic_market.generator import (
@@ -13,11 +15,12 @@ from assets.synthetic_market.generator import (
     SCENARIOS,
     SyntheticDay,
     generate_market,
+    generate_markets,
     resolve_strength,
 )
 from assets.synthetic_market.landing_files import write_landing
 
 __all__ = [
     "BAR_COLUMNS", "CHAIN_COLUMNS", "DEFAULT_STRENGTH", "SCENARIOS", "SyntheticDay",
-    "generate_market", "resolve_strength", "write_landing",
+    "generate_market", "generate_markets", "resolve_strength", "write_landing",
 ]

@@ -16,9 +16,11 @@ from assets.common.market_day import MarketDay
 from assets.synthetic_market.generator import SyntheticDay, generate_market
 
 
-def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE) -> MarketDay:
-    sess = calendar.session(day.day, exchange)
-    zero_dte = day.chains[day.chains["expiration"] == day.chains["quote_date"]]
+def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE,
+               sess: calendar.Session | None = None) -> MarketDay:
+    sess = sess or calendar.session(day.day, exchange)
+    # the front expiration: the 0DTE rows, or a placebo day's next expiration
+    zero_dte = day.chains[day.chains["expiration"] == day.chains["expiration"].min()]
     pivot = (zero_dte.pivot_table(index="strike", columns="option_type", values="open_interest",
                                   aggfunc="sum", fill_value=0).sort_index())
     ts = pd.DatetimeIndex(day.bars["ts"])
@@ -35,12 +37,21 @@ def market_day(day: SyntheticDay, exchange: str = calendar.DEFAULT_EXCHANGE) -> 
 
 
 def market_days(days: Iterable[SyntheticDay]) -> dict[dt.date, MarketDay]:
-    return {d.day: market_day(d) for d in days}
+    """The days as MarketDays, their sessions read from the calendar once (a lookup per
+    day costs the calendar library a schedule each)."""
+    days = list(days)
+    if not days:
+        return {}
+    found = {s.day: s for s in calendar.sessions(min(d.day for d in days),
+                                                 max(d.day for d in days))}
+    return {d.day: market_day(d, sess=found[d.day]) for d in days}
 
 
 def synthetic_market(start, end, scenario: str = "null", seed: int = 0,
-                     strength: float | None = None) -> dict[dt.date, MarketDay]:
-    return market_days(generate_market(start, end, scenario=scenario, seed=seed, strength=strength))
+                     strength: float | None = None, placebo_days: bool = False,
+                     placebo_effect: bool = False) -> dict[dt.date, MarketDay]:
+    return market_days(generate_market(start, end, scenario=scenario, seed=seed, strength=strength,
+                                       placebo_days=placebo_days, placebo_effect=placebo_effect))
 
 
 __all__ = ["market_day", "market_days", "synthetic_market"]

@@ -40,9 +40,10 @@ IV_PREMIUM = 1.1  # implied over expected realized volatility
 SKEW_SLOPE, SKEW_CURVE = -0.10, 0.03  # smile in standardized moneyness
 
 
-def _boost(strikes: np.ndarray) -> np.ndarray:
+def _boost(strikes: np.ndarray,
+           round_boosts: tuple[tuple[float, float], ...] = ROUND_BOOSTS) -> np.ndarray:
     out = np.ones_like(strikes)
-    for multiple, extra in ROUND_BOOSTS:
+    for multiple, extra in round_boosts:
         out += extra * (np.abs(np.remainder(strikes, multiple)) < 1e-9)
     return out
 
@@ -64,22 +65,29 @@ def _tick_ceil(x: np.ndarray) -> np.ndarray:
 
 def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes: int,
                 rng: np.random.Generator, *, underlying: str = "SPX", root: str = "SPXW",
-                year_minutes: float = 252 * 390) -> pd.DataFrame:
+                year_minutes: float = 252 * 390,
+                expiration: dt.date | None = None, strike_grid: float = STRIKE_GRID,
+                round_boosts: tuple[tuple[float, float], ...] = ROUND_BOOSTS,
+                oi_scale: float = 1.0) -> pd.DataFrame:
     """The 0DTE chain of `day` in the canonical contract (columns `CHAIN_COLUMNS`).
 
     `prev_close` is the last close before the open, `iv_atm` the pre-open at-the-money
     implied volatility (annualized). `rng` is this day's chain stream; the number and order
-    of draws do not depend on the price level (below ~70,000 points).
+    of draws do not depend on the price level (below ~1,000 x 1,024 strikes). `expiration`:
+    a later expiration's contracts instead (a calendar placebo day's chain); `session_minutes`
+    is then the trading minutes to that expiration, the options' tenor. Another underlying
+    than SPX passes its `strike_grid`, its round strikes and its `oi_scale` (contracts per
+    SPX contract of equal notional: the OI profile is SPX's times it).
     """
-    atm = round(prev_close / STRIKE_GRID) * STRIKE_GRID
-    per_side = max(int(np.ceil(HALF_WIDTH_FRACTION * prev_close / STRIKE_GRID)),
+    atm = round(prev_close / strike_grid) * strike_grid
+    per_side = max(int(np.ceil(HALF_WIDTH_FRACTION * prev_close / strike_grid)),
                    MIN_STRIKES_PER_SIDE)
     noise_side = max(NOISE_STRIKES_PER_SIDE, per_side)
     z = rng.standard_normal((4, 2 * noise_side + 1))  # call OI, put OI, call vol, put vol
     day_scale = _lognormal(rng.standard_normal(), DAY_SCALE_SD)
 
     offsets = np.arange(-per_side, per_side + 1)
-    strikes = atm + STRIKE_GRID * offsets
+    strikes = atm + strike_grid * offsets
     keep = strikes > 0
     offsets, strikes = offsets[keep], strikes[keep]
     z = z[:, offsets + noise_side]
@@ -87,7 +95,9 @@ def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes:
     d = (strikes - prev_close) / prev_close
     total = (CORE_OI * np.exp(-0.5 * (d / CORE_WIDTH) ** 2)
              + WING_OI * np.exp(-0.5 * (d / WING_WIDTH) ** 2) + FLOOR_OI)
-    total = total * _boost(strikes) * day_scale
+    total = total * _boost(strikes, round_boosts) * day_scale
+    if oi_scale != 1.0:
+        total = total * oi_scale
     call_share = CALL_SHARE_LOW + ((CALL_SHARE_HIGH - CALL_SHARE_LOW)
                                    / (1.0 + np.exp(-d / CALL_SHARE_SCALE)))
     call_oi = np.rint(total * call_share * _lognormal(z[0], OI_NOISE_SD)).astype(np.int64)
@@ -119,7 +129,7 @@ def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes:
         "quote_date": [day] * (2 * n),
         "underlying": underlying,
         "root": root,
-        "expiration": [day] * (2 * n),
+        "expiration": [expiration or day] * (2 * n),
         "strike": np.concatenate([strikes, strikes]).astype(float),
         "option_type": np.repeat(np.array(["C", "P"]), n),
         "open_interest": np.concatenate([call_oi, put_oi]),
@@ -133,7 +143,8 @@ def build_chain(day: dt.date, prev_close: float, iv_atm: float, session_minutes:
 
 
 def total_oi_by_strike(chain: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Ascending strikes of the 0DTE rows and their call + put OI."""
-    zero_dte = chain[chain["expiration"] == chain["quote_date"]]
+    """Ascending strikes of the front expiration's rows (0DTE; a placebo day's next
+    expiration) and their call + put OI."""
+    zero_dte = chain[chain["expiration"] == chain["expiration"].min()]
     total = zero_dte.groupby("strike")["open_interest"].sum().sort_index()
     return total.index.to_numpy(dtype=float), total.to_numpy(dtype=float)

@@ -24,6 +24,7 @@ from assets.common import tables
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 from assets.common.warehouse_io import (
     load_market_days,
+    placebo_days,
     read_table,
     replace_rows,
     table_exists,
@@ -48,6 +49,7 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
                           lab_config: LabConfigResource,
                           experiments: ExperimentRecordsResource) -> MaterializeResult:
     """Every statistic of the package on the out-of-sample days, and the verdict."""
+    from assets.engine.calendar_placebo import calendar_placebo_block
     from assets.engine.run import engine_record
     from assets.engine.warehouse import refreshes_of, saved_procedure, stored_aggregate
     from assets.validation.claims.repeated_looks import add_look
@@ -80,11 +82,17 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
         # what the bars are of, and any basis taken off
         protocol["bars_underlying"] = bar_sources.package_section(conn, days)
         trials = experiments.trials(conn, paths.landing, cfg)
+        placebo = (load_market_days(conn, placebo_days(conn), cfg.calendar.exchange)
+                   if cfg.validation.calendar_placebo else {})
+        calendar = calendar_placebo_block(agg, placebo)
+        regime_inputs = _regime_inputs(conn, agg, paths.landing)
         package, files = evaluate(agg, cfg, risk, protocol, validation_timestamp="",
                                   looks=looks, study=experiments.study(paths.evidence),
                                   variant_trials=trials,
                                   load_days=lambda ds: load_market_days(
-                                      conn, ds, cfg.calendar.exchange))
+                                      conn, ds, cfg.calendar.exchange),
+                                  calendar_placebo=calendar,
+                                  regime_inputs=regime_inputs)
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
                         "files_json": [canonical_dumps(files)]})
     look = {"look_date": scored[-1].isoformat() if scored else None,
@@ -106,6 +114,34 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
         "sharpe_annualized_daily": perf.get("sharpe_ratio"),
         "p_value": stats.get("p_value"),
     })
+
+
+def _regime_inputs(conn, agg, landing):
+    """The regime splits' inputs: each day's pre-open ATM IV from `raw.chains` and the
+    dealers' net position from the optional landing file."""
+    from assets.ingestion.dealer_positioning import (
+        DealerFileError,
+        dealer_file,
+        read_dealer_positioning,
+    )
+    from assets.validation.statistics.atm_iv import atm_implied_vol
+    from assets.validation.statistics.regimes import RegimeInputs
+
+    chains = conn.execute(
+        f"select quote_date, strike, implied_volatility, underlying_price from "
+        f"{tables.RAW_CHAINS} where expiration = quote_date").df()
+    tape = agg.tape
+    first_open = {d: float(tape.open[int(tape.day_start[i])])
+                  for i, d in enumerate(tape.dates) if tape.day_len[i]}
+    iv = atm_implied_vol(chains, first_open) if len(chains) else {}
+    path = dealer_file(landing)
+    try:
+        dealer = read_dealer_positioning(path) if path else None
+    except DealerFileError as exc:
+        raise Failure(str(exc)) from exc
+    return RegimeInputs(iv=iv or None, dealer=dealer,
+                        iv_source=f"{tables.RAW_CHAINS}.implied_volatility" if iv else "",
+                        dealer_source=str(path) if path else "")
 
 
 @asset(group_name="validation", kinds={"json"}, deps=[validation_statistics])

@@ -38,6 +38,7 @@ from assets.ingestion import readers
 from assets.ingestion.adapters import Adapter
 from assets.ingestion.contract import LandingRead, normalize_chains
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.placebo_days import scored_expiration
 
 REQUIRED = ("underlying_symbol", "quote_date", "root", "expiration", "strike", "option_type",
             "trade_volume", "bid_1545", "ask_1545", "underlying_bid_1545",
@@ -70,8 +71,8 @@ def map_table(table: pa.Table, name: str, day: dt.date, cfg: LabConfig) -> Landi
     n = table.num_rows
     table = table.append_column("__row", pa.array(np.arange(1, n + 1, dtype=np.int64)))
     roots = list(cfg.ingestion.roots)
-    expiring = table.filter(pc.fill_null(pc.equal(table["expiration"],
-                                                  pa.scalar(day, pa.date32())), False))
+    target = pa.scalar(scored_expiration(day, cfg), pa.date32())  # next one on a placebo day
+    expiring = table.filter(pc.fill_null(pc.equal(table["expiration"], target), False))
     kept = expiring.filter(pc.fill_null(pc.is_in(expiring["root"], pa.array(roots)), False))
     notes = [f"{n} rows in file; {expiring.num_rows} expire {day}; "
              f"{kept.num_rows} of roots {roots}"]

@@ -44,6 +44,7 @@ from assets.ingestion.adapters import Adapter
 from assets.ingestion.contract import LandingRead, normalize_bars, normalize_chains
 from assets.ingestion.errors import LandingFileError
 from assets.ingestion.instruments import classify
+from assets.ingestion.placebo_days import scored_expiration
 
 STAT_OPEN_INTEREST = 9
 STAT_ACTION_NEW = 1
@@ -170,7 +171,7 @@ def _read_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead
                                                        definitions["asset"], strict=False)]
     roots = list(cfg.ingestion.roots)
     options = definitions[definitions["instrument_class"].isin(["C", "P"])]
-    expiring = options[options["expiration"] == pd.Timestamp(day)]
+    expiring = options[options["expiration"] == pd.Timestamp(scored_expiration(day, cfg))]
     kept = expiring[expiring["root"].isin(roots)]
     notes = [f"{len(definitions)} instruments defined; {len(expiring)} options expire {day}; "
              f"{len(kept)} of roots {roots}"]

@@ -39,6 +39,7 @@ from assets.ingestion import readers
 from assets.ingestion.adapters import Adapter
 from assets.ingestion.contract import LandingRead, normalize_chains
 from assets.ingestion.errors import LandingFileError
+from assets.ingestion.placebo_days import scored_expiration
 
 REQUIRED = ("date", "symbol", "exdate", "cp_flag", "strike_price", "open_interest")
 OPTIONAL = ("best_bid", "best_offer", "volume", "impl_volatility", "ticker")
@@ -82,7 +83,8 @@ def _read(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead:
     root = frame["symbol"].astype(str).str.strip().str.split().str[0]
     mine = frame.assign(root=root, expiration=exdates)[today]
     roots = list(cfg.ingestion.roots)
-    expiring = mine[(mine["expiration"] == pd.Timestamp(day)) & mine["root"].isin(roots)]
+    expiring = mine[(mine["expiration"] == pd.Timestamp(scored_expiration(day, cfg)))
+                    & mine["root"].isin(roots)]
     notes.append(f"{len(expiring)} contracts of roots {roots} expire {day}")
     if len(expiring):
         chosen = next(r for r in roots if (expiring["root"] == r).any())

@@ -47,6 +47,7 @@ from assets.ingestion.adapters import Adapter
 from assets.ingestion.contract import LandingRead, normalize_bars, normalize_chains
 from assets.ingestion.errors import LandingFileError
 from assets.ingestion.instruments import classify
+from assets.ingestion.placebo_days import scored_expiration
 
 FLAT_COLUMNS = ("root", "expiration", "strike", "right", "ms_of_day", "open_interest", "date")
 HISTORY_COLUMNS = ("symbol", "expiration", "strike", "right", "timestamp", "open_interest")
@@ -124,7 +125,8 @@ def _read_chains(paths: list[Path], day: dt.date, cfg: LabConfig) -> LandingRead
                           "strike": strike, "option_type": right, "open_interest": oi,
                           "stamped": stamped, "source_row": rows})
     roots = list(cfg.ingestion.roots)
-    expiring = ticks[(ticks["expiration"] == pd.Timestamp(day)) & ticks["root"].isin(roots)]
+    expiring = ticks[(ticks["expiration"] == pd.Timestamp(scored_expiration(day, cfg)))
+                     & ticks["root"].isin(roots)]
     notes = [f"{len(ticks)} OI ticks ({units}); {len(expiring)} of roots {roots} expire {day}"]
     if len(expiring):
         chosen = next(r for r in roots if (expiring["root"] == r).any())

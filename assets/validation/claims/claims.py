@@ -12,7 +12,11 @@ Members (role, p-value):
 - secondary_<name>: the three secondary hypotheses (one-sided; distinct urgency patterns:
   the largest p of its intersection-union components);
 - settlement_pinning: one KS test over all half-widths;
-- oi_placebo: the OI placebo control's p.
+- oi_placebo: the OI placebo control's p;
+- expiration_specific: the calendar placebo, the expiration-day edge over the placebo-day
+  edge (date-clustered, one-sided); NOT_TESTED without `validation.calendar_placebo`.
+- regime_<split>: the edge differs between the split's regimes (era 2022-05-11, ATM IV
+  terciles, dealer positioning; `statistics.regimes`), date-clustered Wald F.
 The verdict (VALIDATED) is not a separate member: it requires `edge_vs_random` to be
 claimed, so it inherits its control.
 """
@@ -34,7 +38,8 @@ from assets.validation.claims.claims_family import (
 def build_claims(null: Mapping[str, Any], direction_null: Mapping[str, Any],
                  prediction: Mapping[str, Any] | None, secondary: Mapping[str, Any],
                  opposite: Mapping[str, Any], placebo: Mapping[str, Any] | None,
-                 min_class_trades: int) -> list[Claim]:
+                 min_class_trades: int,
+                 calendar_placebo: Mapping[str, Any] | None = None) -> list[Claim]:
     claims = [
         Claim("edge_vs_random", CONFIRMATORY, null.get("p_value"),
               "matched random-entry null, one-sided (mean pnl_points >= observed)",
@@ -76,7 +81,33 @@ def build_claims(null: Mapping[str, Any], direction_null: Mapping[str, Any],
     claims.append(Claim("oi_placebo", EXPLORATORY, (placebo or {}).get("p_value"),
                         "OI placebo (mirrored / shifted OI), one-sided",
                         "the edge needs the real open interest, not just any OI profile"))
+    claims.append(Claim("expiration_specific", EXPLORATORY,
+                        (calendar_placebo or {}).get("p_value"),
+                        str((calendar_placebo or {}).get("test", "calendar placebo")),
+                        "the expiration-day edge exceeds the placebo-day edge (the effect "
+                        "needs an expiration)"))
     return claims
+
+
+REGIME_STATEMENTS = {
+    "era_2022_05_11": "the edge over the matched null differs before and from 2022-05-11 "
+                      "(daily SPXW expirations)",
+    "iv_tercile": "the edge over the matched null differs between terciles of the pre-open "
+                  "at-the-money implied volatility",
+    "dealer_positioning": "the edge over the matched null differs between days the dealers "
+                          "are net long and net short",
+}
+
+
+def regime_claims(section: Mapping[str, Any] | None) -> list[Claim]:
+    """One exploratory claim per regime split of the package's `regimes` block."""
+    if not section:
+        return []
+    return [Claim(f"regime_{name}", EXPLORATORY, split.get("p_value"),
+                  "edge over the matched null's expectation per regime, Wald F of equal "
+                  "means, date-clustered (G - 1 df)",
+                  REGIME_STATEMENTS.get(name, f"the edge differs between {name} regimes"))
+            for name, split in section["splits"].items()]
 
 
 def run_family(claims: list[Claim], alpha: float) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from assets.common.config import LabConfig
 from assets.common.scaling import instrument_block
-from assets.validation.claims.claims import build_claims, run_family
+from assets.validation.claims.claims import build_claims, regime_claims, run_family
 from assets.validation.claims.claims_family import claim_lookup
 from assets.validation.claims.repeated_looks import add_current_look, looks_section
 from assets.validation.claims.selection import BONFERRONI, select, selection_block
@@ -31,6 +31,7 @@ from assets.validation.claims.verdict import (
     verdict,
     verdict_rule_text,
 )
+from assets.validation.package.calendar_placebo_line import expiration_specific_line
 from assets.validation.package.json_values import finite_or_none, to_jsonable
 from assets.validation.package.measures import performance_metrics, statistical_measures
 from assets.validation.package.publishing import evidence_file_names
@@ -42,6 +43,7 @@ from assets.validation.statistics.metrics import cohens_h, out_of_sample, trade_
 from assets.validation.statistics.null_model import NullResult
 from assets.validation.statistics.opposite_hypothesis import set_opposite_statuses
 from assets.validation.statistics.power import minimum_detectable_effect
+from assets.validation.statistics.regimes import set_regime_statuses
 from assets.validation.statistics.secondary import set_statuses
 from assets.validation.statistics.sharpe import sharpe_statistics
 
@@ -74,6 +76,8 @@ def build_evidence_package(
     variant_trials: Any = None,
     available_days: Sequence | None = None,
     full_sample: Mapping[str, Any] | None = None,
+    calendar_placebo: Mapping[str, Any] | None = None,
+    regimes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The evidence package (a JSON-able dict) of one validation run.
 
@@ -85,7 +89,10 @@ def build_evidence_package(
     warehouse's recorded looks; `study`: a `pressure-lab study` summary to quote;
     `available_days`: every scored day available (the looks count them; default
     `oos_days`, which past a horizon are the horizon's); `full_sample`: the exploratory
-    block of the full sample past a horizon (`horizon.full_sample_block`).
+    block of the full sample past a horizon (`horizon.full_sample_block`);
+    `calendar_placebo`: the engine's `calendar_placebo_block` (None: not tested); `regimes`:
+    the edge per regime (`statistics.regimes.regimes_section`), exploratory members of the
+    family.
     """
     vc = cfg.validation
     seeds = derived_seeds(vc.seed)
@@ -105,8 +112,14 @@ def build_evidence_package(
     dnull_d = direction_null.to_dict() if direction_null is not None else {"p_value": None}
     secondary = {k: dict(v) for k, v in (secondary or {}).items()}
     opposite = dict(opposite) if opposite else {"direction_test": {}, "pinning": {}}
+    calendar_placebo = dict(calendar_placebo) if calendar_placebo else {
+        "p_value": None, "tested": False, "reason": "the calendar placebo was not computed",
+        "expiration_days": {}, "placebo_days": {}}
     raw = build_claims(null_d, dnull_d, prediction, secondary, opposite, placebo,
-                       vc.min_class_trades)
+                       vc.min_class_trades, calendar_placebo)
+    regimes = {**regimes, "splits": {k: dict(v) for k, v in regimes["splits"].items()}} \
+        if regimes else None
+    raw += regime_claims(regimes)
     raw_p = {c.name: c.p_value for c in raw}
     selection = selection_block(n_trials, raw_p["edge_vs_random"], raw_p["opposite_direction"],
                                 getattr(variant_trials, "selection", None))
@@ -121,6 +134,8 @@ def build_evidence_package(
                           claims["settlement_pinning"]["claimed"],
                           claims["settlement_pinning"]["adjusted_p_value"],
                           claims["edge_vs_random"]["claimed"])
+    if regimes:
+        set_regime_statuses(regimes, claims)
     edge_adjusted = claims["edge_vs_random"]["adjusted_p_value"]
     available = list(oos_days if available_days is None else available_days)
     look_date = str(max(available)) if available else None
@@ -154,14 +169,16 @@ def build_evidence_package(
     null_d["primary_p_value"] = ("this matched random-entry null's p_value is the package's "
                                  "primary p_value (statistical_measures.p_value)")
     null_d["direction_only"] = dnull_d
+    results = hypothesis_results(validity, performance, statistical, prediction, secondary,
+                                 opposite, claims, vc, full_sample, family["selection"])
+    results["expiration_specific"] = expiration_specific_line(calendar_placebo,
+                                                              claims["expiration_specific"])
     package = {
         "experimental_validity": validity,
         "instrument": instrument_block(cfg),
         "verdict_rule": verdict_rule_text(vc),
         "verdict_basis": verdict_basis,
-        "hypothesis_results": hypothesis_results(validity, performance, statistical, prediction,
-                                                  secondary, opposite, claims, vc,
-                                                  full_sample, family["selection"]),
+        "hypothesis_results": results,
         "claims_family": family,
         "statistical_measures": statistical,
         "performance_metrics": performance,
@@ -171,9 +188,10 @@ def build_evidence_package(
         "risk_management": dict(risk_management),
         "null_model": null_d,
         "controls": {"oi_placebo": dict(placebo) if placebo else {"p_value": None},
-                     "direction_only_null": dnull_d},
+                     "direction_only_null": dnull_d, "calendar_placebo": calendar_placebo},
         "repeated_looks": looks_d,
         **({"exploratory_full_sample": dict(full_sample)} if full_sample else {}),
+        **({"regimes": regimes} if regimes else {}),
         "study_calibration": quote_study(study, cfg),
         "prediction_accuracy": dict(prediction) if prediction else {},
         "opposite_hypothesis": opposite,

@@ -83,13 +83,15 @@ def write_package(directory: str | Path, package: Mapping[str, Any],
     renamed into place); the current copy in `directory/` is replaced file by file
     atomically, the package last, so a reader never sees a half-written file and never a
     new package without its files. Earlier runs stay under `runs/`.
-    Returns the path of the current package.
+    A file given as text (the per-day CSV) is written as it is, the others as canonical
+    JSON. Returns the path of the current package.
     """
     directory = Path(directory)
     safe_run_id = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(run_id))
     if not safe_run_id or safe_run_id in (".", ".."):
         raise ValueError(f"unusable run_id {run_id!r}")
-    texts = {name: canonical_dumps(obj) for name, obj in files.items()}
+    texts = {name: obj if isinstance(obj, str) else canonical_dumps(obj)
+             for name, obj in files.items()}
     texts[PACKAGE_FILE] = canonical_dumps(package)
     for name in texts:
         if Path(name).name != name:

@@ -1,4 +1,5 @@
-"""The evidence package's JSON Schema: a package is published only if it matches.
+"""The evidence packages' JSON Schemas (the per-underlying and the pooled one): a package
+is published only if it matches.
 
 The schema ships inside the package (`evidence_package.schema.json`, package data) and is
 read through `importlib.resources`, so it is found from a wheel as well as from a checkout.
@@ -15,11 +16,12 @@ from typing import Any
 from assets.validation.package.json_values import to_jsonable
 
 SCHEMA_FILE = "evidence_package.schema.json"
+POOLED_SCHEMA_FILE = "pooled_package.schema.json"
 
 
-@lru_cache(maxsize=1)
-def load_schema() -> dict[str, Any]:
-    schema = resources.files("assets.validation.package").joinpath(SCHEMA_FILE)
+@lru_cache(maxsize=2)
+def load_schema(name: str = SCHEMA_FILE) -> dict[str, Any]:
+    schema = resources.files("assets.validation.package").joinpath(name)
     text = schema.read_text(encoding="utf-8")
     return json.loads(text)
 
@@ -29,3 +31,10 @@ def validate_package(package: Mapping[str, Any]) -> None:
     from jsonschema import Draft202012Validator
 
     Draft202012Validator(load_schema()).validate(to_jsonable(package))
+
+
+def validate_pooled_package(package: Mapping[str, Any]) -> None:
+    """Raise `jsonschema.ValidationError` unless the pooled package matches its schema."""
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator(load_schema(POOLED_SCHEMA_FILE)).validate(to_jsonable(package))

@@ -29,20 +29,30 @@ def procedure_digest(cfg: LabConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+UNKNOWN_REACH = {"reachable": None, "smallest_strength": None, "binding_criterion": None,
+                 "statement": "the verdict's reach is unknown: no study for this procedure "
+                              "(run `pressure-lab study`)"}
+
+
 def quote_study(study: Mapping[str, Any] | None, cfg: LabConfig) -> dict[str, Any]:
-    """The package's `study_calibration` block (available: False when no study applies)."""
+    """The package's `study_calibration` block (available: False when no study applies;
+    then the verdict's reach is unknown)."""
     digest = procedure_digest(cfg)
     if not study:
         return {"available": False, "procedure_digest": digest,
-                "note": "no study for this procedure; run `pressure-lab study`"}
+                "note": "no study for this procedure; run `pressure-lab study`",
+                "verdict_reach": dict(UNKNOWN_REACH)}
     if study.get("procedure_digest") != digest:
         return {"available": False, "procedure_digest": digest,
                 "note": "the study on file was run for another procedure (config) and does "
-                        "not apply"}
+                        "not apply", "verdict_reach": dict(UNKNOWN_REACH)}
     return {"available": True, "procedure_digest": digest,
             "study_created": study.get("created"),
             "span": study.get("span"), "replications": study.get("replications"),
             "n_null_worlds": study.get("n_null_worlds"),
             "false_positive_rates": study.get("false_positive_rates"),
             "primary_p_uniformity": study.get("primary_p_uniformity"),
-            "power": study.get("power")}
+            "power": study.get("power"),
+            "calendar_placebo": study.get("calendar_placebo"),
+            "selection": study.get("selection"),
+            "verdict_reach": study.get("verdict_reach") or dict(UNKNOWN_REACH)}

@@ -1,5 +1,7 @@
 {#- One row per quote day x listed strike of that day's own expiration (0DTE), calls and
-    puts side by side. A strike listed on one side only gets 0 OI on the other side (no
+    puts side by side; on a calendar placebo day (validation.calendar_placebo), of the next
+    expiration, the contracts it holds (`is_front`; the ingestion checks make the front
+    expiration the 0DTE one on every expiration day). A strike listed on one side only gets 0 OI on the other side (no
     contract, no open interest) and the has_call / has_put flags say which sides exist. -#}
 
 with
@@ -7,7 +9,7 @@ with
 zero_dte as (
 
     select * from {{ ref('stg_raw__chains') }}
-    where is_0dte
+    where is_front
       and {{ partition_window_filter('quote_date') }}
 
 ),

@@ -22,6 +22,10 @@ renamed as (
         implied_volatility,
         underlying_price,
         expiration = quote_date as is_0dte,
+        -- the expiration the day is scored on: its own (0DTE) on an expiration day, the next
+        -- one on a calendar placebo day (whose chain holds no contract expiring that day)
+        expiration = min(case when expiration >= quote_date then expiration end)
+            over (partition by quote_date) as is_front,
         source_file,
         source_row
 
