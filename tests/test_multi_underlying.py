@@ -101,3 +101,26 @@ def test_the_price_and_futures_rules_still_refuse_per_underlying(landed, tmp_pat
     spx_bars.assign(symbol="ESH4").to_csv(zone / "SPX" / "bars" / days[4], index=False)
     out = _cli(copy, user, "inspect", "--errors-only")
     assert out.returncode == 1 and "future ESH4" in out.stdout, out.stdout
+
+
+HALF_YEAR = ["--start", "2024-01-01", "--end", "2024-06-30", "--seed", "7"]
+
+
+@pytest.mark.parametrize("steer", [["--steer", "SPY", "--strength", "3"], []],
+                         ids=["steer_spy", "null_pair"])
+def test_the_pair_through_run_gives_the_contrast_only_where_planted(steer, tmp_path):
+    home, user = tmp_path / "home", tmp_path / "user"
+    user.mkdir()
+    synth = _cli(home, user, "synth", "--underlyings", "SPX,SPY", *steer, *HALF_YEAR)
+    assert synth.returncode == 0, synth.stderr
+    run = _cli(home, user, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    spx, spy, pooled = (json.loads((home / "evidence" / sub / "evidence_package.json")
+                                   .read_text()) for sub in ("SPX", "SPY", "."))
+    if steer:
+        assert spy["hypothesis_results"]["edge_vs_random"].startswith("SUPPORTED")
+        assert not spx["hypothesis_results"]["edge_vs_random"].startswith("SUPPORTED")
+        assert pooled["hypothesis_results"]["settlement_contrast"].startswith("SUPPORTED")
+    else:
+        assert not any(p["claims_family"]["any_claim"] for p in (spx, spy))
+        assert not pooled["claims_family"]["any_claim"]
