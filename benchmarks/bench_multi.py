@@ -6,12 +6,11 @@ Goals (issue: many underlyings in one lab): 4 underlyings x 1 year cost <= 4x on
 underlying's end-to-end time (synth + run), and a nightly run for the 4 <= 2x one's.
 
 One underlying: `pressure-lab synth` (null, seed 1, 2025 plus 2026-01-02) and `run` in a
-flat home, then the held-aside 2026-01-02 as the night. Four: the same SPX market in
-`landing/SPX/` plus SPY, XSP, QQQ and IWM copies of it at their price ratios (strikes put
-on each $1 grid, the OI of strikes that land on one summed; `symbol`/`underlying` naming
-each), and `pressure-lab run` (each underlying its own scoped run, `--jobs` at a time);
-the night puts 2026-01-02 back in every folder. The copy's cost is counted in the four's
-end-to-end time, like the synth. Every command is a child process (bench_e2e.measure).
+flat home, then the held-aside 2026-01-02 as the night. Four: `pressure-lab synth
+--underlyings SPX,SPY,NDX,QQQ` (two cash-settled, two physically settled; the same seed)
+and `pressure-lab run` (each underlying its own scoped run, dealt to `--jobs` workers);
+the night puts 2026-01-02 back in every folder. Every command is a child process
+(bench_e2e.measure).
 `--quick`: two months (a harness check). Writes benchmarks/results/multi.json and exits 1
 when a goal is missed.
 """
@@ -24,18 +23,14 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import pandas as pd
 
 from benchmarks.bench_e2e import CLI, NEXT_DAY, machine, measure
 from benchmarks.results_io import write_results
 
 END = dt.date(2025, 12, 31)
-COPIES = {"SPY": 0.1, "XSP": 0.1, "QQQ": 0.085, "IWM": 0.04}
 GOALS = {"four_over_one_end_to_end": 4.0, "four_over_one_nightly": 2.0}
-FOUR = ("SPX", "SPY", "XSP", "QQQ")
+FOUR = ("SPX", "SPY", "NDX", "QQQ")
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -43,29 +38,6 @@ def _env(home: Path) -> dict[str, str]:
            if not k.startswith(("DAGSTER_", "DBT_", "PRESSURE_LAB_"))}
     env.update(PRESSURE_LAB_HOME=str(home), GX_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
     return env
-
-
-def scaled_copy(spx: Path, out: Path, name: str, factor: float, grid: float = 1.0) -> None:
-    """SPX's landing files as `name`'s: prices x factor, strikes on the grid (OI summed)."""
-    for kind in ("chains", "bars"):
-        (out / kind).mkdir(parents=True, exist_ok=True)
-    for f in sorted((spx / "chains").glob("*.csv")):
-        c = pd.read_csv(f)
-        c["strike"] = (c["strike"] * factor / grid).round() * grid
-        for col in ("bid", "ask", "underlying_price"):
-            c[col] = (c[col] * factor).round(4)
-        keys = ["quote_date", "underlying", "root", "expiration", "strike", "option_type"]
-        agg = {col: ("sum" if col in ("open_interest", "volume") else "first")
-               for col in c.columns if col not in keys}
-        c = c.groupby(keys, as_index=False, sort=False).agg(agg)
-        c["underlying"], c["root"] = name, name
-        c.to_csv(out / "chains" / f.name, index=False)
-    for f in sorted((spx / "bars").glob("*.csv")):
-        b = pd.read_csv(f)
-        for col in ("open", "high", "low", "close"):
-            b[col] = (b[col] * factor).round(4)
-        b["symbol"] = name
-        b.to_csv(out / "bars" / f.name, index=False)
 
 
 def _hold(landing: Path, held: Path) -> None:
@@ -100,17 +72,10 @@ def four(work: Path, start: dt.date, jobs: int) -> dict:
     home = work / "four"
     home.mkdir()
     env, logs = _env(home), home
-    out = {"synth": measure([CLI, "synth", "--seed", "1", "--start", start.isoformat(),
-                             "--end", NEXT_DAY.isoformat()], env, logs / "synth.log")}
-    t0 = time.perf_counter()
+    out = {"synth": measure([CLI, "synth", "--underlyings", ",".join(FOUR), "--seed", "1",
+                             "--start", start.isoformat(), "--end", NEXT_DAY.isoformat()],
+                            env, logs / "synth.log")}
     landing = home / "landing"
-    spx = landing / "SPX"
-    spx.mkdir()
-    for kind in ("chains", "bars"):
-        shutil.move(str(landing / kind), str(spx / kind))
-    for name in FOUR[1:]:
-        scaled_copy(spx, landing / name, name, COPIES[name])
-    out["copy_seconds"] = round(time.perf_counter() - t0, 2)
     for name in FOUR:
         _hold(landing / name, home / "held" / name)
     out["run"] = measure([CLI, "run", "--jobs", str(jobs)], env, logs / "run.log")
@@ -118,8 +83,7 @@ def four(work: Path, start: dt.date, jobs: int) -> dict:
         _put_back(home / "held" / name, landing / name)
     out["nightly"] = measure([CLI, "run", "--jobs", str(jobs), "--start", NEXT_DAY.isoformat(),
                               "--end", NEXT_DAY.isoformat()], env, logs / "night.log")
-    out["end_to_end_seconds"] = round(out["synth"]["wall_seconds"] + out["copy_seconds"]
-                                      + out["run"]["wall_seconds"], 2)
+    out["end_to_end_seconds"] = round(out["synth"]["wall_seconds"] + out["run"]["wall_seconds"], 2)
     return out
 
 
