@@ -101,10 +101,40 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _home_underlyings() -> list[str]:
+    """The underlyings of a per-underlying home when the process has no scope, else []."""
+    from assets.common.config import instrument_entries
+    from assets.common.settings import current_underlying, lab_paths
+    from assets.common.underlying_scope import home_underlyings
+
+    if current_underlying() is not None:
+        return []
+    return home_underlyings(lab_paths().landing_root, instrument_entries())
+
+
+def _run_argv(args: argparse.Namespace) -> list[str]:
+    argv = ["--log-level", args.log_level]
+    if args.start:
+        argv += ["--start", args.start.isoformat()]
+    if args.end:
+        argv += ["--end", args.end.isoformat()]
+    return argv
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from assets.common.config import load_config
+    from assets.common.instruments import RegistryError
     from assets.common.settings import configure_environment
 
+    try:
+        underlyings = _home_underlyings()
+    except RegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if underlyings:  # landing/<U>/ folders: one scoped run per underlying, then the pool
+        from orchestration.multi_run import run_underlyings
+
+        return run_underlyings(underlyings, _run_argv(args), getattr(args, "jobs", 2))
     paths = configure_environment()
     from assets.dagster_common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph
@@ -196,10 +226,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     rc = cmd_synth(synth)
     if rc:
         return rc
-    rc = cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level))
-    if rc or not args.underlyings or len(args.underlyings) < 2:
-        return rc
-    return cmd_pool(argparse.Namespace(underlyings=args.underlyings))
+    # Several underlyings land in landing/<U>/: run then runs each and writes the pool.
+    return cmd_run(argparse.Namespace(start=args.start, end=args.end, log_level=args.log_level,
+                                      jobs=2))
 
 
 def cmd_pool(args: argparse.Namespace) -> int:
@@ -241,10 +270,24 @@ def _underlyings(text: str) -> list[str]:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     """Print the landing-zone report; exit 1 when a run would stop on an error."""
+    import os
+
     from assets.common.config import load_config
-    from assets.common.settings import configure_environment
+    from assets.common.settings import UNDERLYING_ENV, configure_environment
     from assets.ingestion.landing_report import format_report, inspect_landing
 
+    underlyings = _home_underlyings()
+    if underlyings:  # each underlying's folder under its own scope
+        errors = 0
+        for u in underlyings:
+            os.environ[UNDERLYING_ENV] = u
+            paths = configure_environment()
+            report = inspect_landing(paths.landing, load_config(), args.start, args.end)
+            print(f"== {u} ({paths.landing})")
+            print(format_report(report, verbose=not args.errors_only))
+            errors += report.error_count
+        os.environ.pop(UNDERLYING_ENV, None)
+        return 1 if errors else 0
     paths = configure_environment()
     report = inspect_landing(paths.landing, load_config(), args.start, args.end)
     print(format_report(report, verbose=not args.errors_only))
@@ -310,8 +353,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     import os
     import signal
 
-    from assets.common.settings import REPO_ROOT, configure_environment
+    from assets.common.settings import REPO_ROOT, UNDERLYING_ENV, configure_environment
 
+    if args.underlying:  # that underlying's instance, code location and lineage
+        os.environ[UNDERLYING_ENV] = args.underlying.upper()
     configure_environment()
     dagster = str(Path(sys.executable).with_name("dagster"))
     argv = [dagster, "dev", "-h", "127.0.0.1", "-p", str(args.port),
@@ -391,6 +436,9 @@ def _world_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressure-lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--underlying", default=None, dest="scope",
+                        help="several underlyings (landing/<U>/): work on this one only "
+                             "(its landing folder, warehouse, instance and evidence)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     synth = sub.add_parser("synth", help="write a synthetic market into the landing zone")
@@ -418,6 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="CRITICAL",
                      choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
                      help="Dagster's console log level (default: only the summary)")
+    run.add_argument("--jobs", type=int, default=2,
+                     help="several underlyings (landing/<U>/): how many run at once")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="synth + run on the embedded synthetic market")
@@ -490,12 +540,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     ui = sub.add_parser("ui", help="open the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--underlying", default=None,
+                    help="several underlyings: the one whose instance and lineage to show")
     ui.set_defaults(func=cmd_ui)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.scope:  # every command then reads and writes that underlying's scope only
+        import os
+
+        from assets.common.settings import UNDERLYING_ENV
+
+        os.environ[UNDERLYING_ENV] = args.scope.upper()
     return int(args.func(args) or 0)
 
 

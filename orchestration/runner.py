@@ -26,9 +26,21 @@ class RunOutcome:
     stdout_log: Path | None = None
 
 
+UNDERLYING_TAG = "pressure_lab/underlying"
+
+
+def underlying_tags() -> dict[str, str]:
+    """The underlying of a scoped run, as a tag the UI's run list shows ({} when flat)."""
+    from assets.common.settings import current_underlying
+
+    scope = current_underlying()
+    return {UNDERLYING_TAG: scope} if scope else {}
+
+
 def range_tags(first_key: str, last_key: str) -> dict[str, str]:
-    """Tags that make one run cover a contiguous range of partitions (a single-run backfill)."""
-    return {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key}
+    """Tags that make one run cover a contiguous range of partitions (a single-run backfill),
+    plus the underlying of a scoped run."""
+    return {PARTITION_RANGE_START: first_key, PARTITION_RANGE_END: last_key, **underlying_tags()}
 
 
 def open_instance() -> DagsterInstance:
@@ -52,7 +64,7 @@ def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | No
     job = defs().resolve_job_def(job_name)
     # dbt's console lines go to stdout; a quiet run keeps them in a file under the data home.
     quiet = log_level in ("ERROR", "CRITICAL")
-    log_file = lab_paths().home / "logs" / "last_run_stdout.log"
+    log_file = lab_paths().scoped_state / "logs" / "last_run_stdout.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     # One BLAS thread for the whole in-process run: every matrix here is a day's, too small
     # for threads to pay off, and on a busy 2-core machine they cost 8-30x (dbt and the

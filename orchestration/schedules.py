@@ -23,6 +23,7 @@ from assets.common.settings import lab_paths
 from assets.dagster_common.partitions import expiration_partitions
 from assets.ingestion.adapters import landing_days
 from orchestration.jobs import full_graph
+from orchestration.runner import underlying_tags
 
 
 @schedule(job=full_graph, cron_schedule="30 18 * * 1-5", execution_timezone=EXCHANGE_TZ,
@@ -40,4 +41,4 @@ def nightly_expiration_run(context: ScheduleEvaluationContext):
     if not {"chains", "bars"} <= kinds:
         return SkipReason(f"landing files for {key} have not all arrived (found: {sorted(kinds)}); "
                           "the landing sensor will launch the run when they do")
-    return RunRequest(run_key=f"nightly-{key}", partition_key=key)
+    return RunRequest(run_key=f"nightly-{key}", partition_key=key, tags=underlying_tags())

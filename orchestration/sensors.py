@@ -17,6 +17,7 @@ from assets.common.settings import lab_paths
 from assets.dagster_common.partitions import expiration_partitions
 from assets.ingestion.adapters import landing_days
 from orchestration.jobs import full_graph
+from orchestration.runner import underlying_tags
 
 
 def _fingerprint(path) -> str:
@@ -46,6 +47,7 @@ def landing_zone_sensor(context: SensorEvaluationContext):
             context.log.warning(f"landing files for {key} ignored: {why}")
             continue
         digest = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()[:16]
-        requests.append(RunRequest(run_key=f"landing-{key}-{digest}", partition_key=key))
+        requests.append(RunRequest(run_key=f"landing-{key}-{digest}", partition_key=key,
+                                    tags=underlying_tags()))
     context.update_cursor(json.dumps(current, sort_keys=True))
     return requests or SkipReason("no new complete landing day")

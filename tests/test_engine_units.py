@@ -172,3 +172,16 @@ def test_days_where_sizing_dropped_a_trade_are_drawn_again_on_the_final_trades(m
     want = InMemoryShares(fresh, agg.procedure).null(agg.scored_days)
     n = len(agg.trades[~agg.trades["is_calibration"]])
     np.testing.assert_allclose(agg.null.null_means, want.sums.sum(axis=1) / n, atol=1e-9)
+
+
+def test_a_scored_day_without_any_signal_is_a_unit_with_no_trades(market):
+    # A night whose one day gives no candidate at all (no OI: no pressure above the
+    # thresholds): its unit has zero candidates and its shares see zero trades.
+    cfg = _cfg()
+    proc = procedure_for(market, cfg)
+    day = market[sorted(market)[-1]]
+    quiet = dataclasses.replace(day, call_oi=np.zeros_like(day.call_oi),
+                                put_oi=np.zeros_like(day.put_oi))
+    units = compute_units([quiet], proc)
+    assert len(units.candidates) == 0
+    assert set(units.shares) == {day.quote_date}

@@ -17,8 +17,13 @@ import numpy as np
 import pandas as pd
 import pandas_market_calendars as mcal
 
-ExpirationRule = Literal["daily", "mwf", "spxw"]
-EXPIRATION_RULES: tuple[str, ...] = ("daily", "mwf", "spxw")
+from assets.common.expiration_calendars import HISTORIES, expirations_on_sessions
+
+ExpirationRule = Literal["daily", "mwf", "spxw", "xsp", "spy", "qqq", "iwm", "ndx", "rut",
+                         "stock"]
+# daily/mwf/spxw: weekday tests; the others are listing histories with holiday moves
+# (assets/common/expiration_calendars.py, with their exchange sources).
+EXPIRATION_RULES: tuple[str, ...] = ("daily", "mwf", "spxw", *HISTORIES)
 # The exchange's time zone: sessions, partitions, schedules and trade days are all read here.
 EXCHANGE_TZ = "America/New_York"
 # Thursday SPXW PM expirations were listed from this day on; Tuesday ones shortly before.
@@ -81,6 +86,8 @@ def is_expiration_day(day: dt.date, rule: ExpirationRule = "spxw") -> bool:
         raise ValueError(f"unknown expiration rule {rule!r}; expected one of {EXPIRATION_RULES}")
     if rule == "daily":
         return True
+    if rule in HISTORIES:
+        return HISTORIES[rule].listed(day)
     mwf = day.weekday() in (0, 2, 4)
     if rule == "mwf":
         return mwf
@@ -89,6 +96,11 @@ def is_expiration_day(day: dt.date, rule: ExpirationRule = "spxw") -> bool:
 
 def expiration_sessions(start, end, rule: ExpirationRule = "spxw",
                         exchange: str = DEFAULT_EXCHANGE) -> list[Session]:
+    if rule in HISTORIES:  # holiday moves need the sessions around the range
+        lo, hi = _as_date(start), _as_date(end)
+        around = sessions(lo - dt.timedelta(days=10), hi + dt.timedelta(days=10), exchange)
+        keep = set(expirations_on_sessions(HISTORIES[rule], [s.day for s in around], lo, hi))
+        return [s for s in around if s.day in keep]
     return [s for s in sessions(start, end, exchange) if is_expiration_day(s.day, rule)]
 
 

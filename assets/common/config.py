@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assets.common.settings import lab_home
+from assets.common.settings import current_underlying, lab_home
 
 
 class _Section(BaseModel):
@@ -25,7 +25,8 @@ class _Section(BaseModel):
 
 class CalendarConfig(_Section):
     exchange: str = "XNYS"
-    expiration_rule: Literal["daily", "mwf", "spxw"] = "spxw"
+    expiration_rule: Literal["daily", "mwf", "spxw", "xsp", "spy", "qqq", "iwm", "ndx", "rut",
+                             "stock"] = "spxw"
     # First partition day; an earlier landing file moves it back (assets/common/partitions.py).
     partitions_start: str = "2016-01-04"
 
@@ -103,6 +104,9 @@ _DEPRECATED_PROBABILITY_MODELS = {"seed": "specification"}
 class PressureConfig(_Section):
     probability_model: Literal["specification", "itm_normal"] = "specification"
     # itm_normal: sigma estimated from the log returns of bars before t (EWMA half-life)
+    # The specification model's distance scales (10/20/30 SPX points) x this: an underlying's
+    # points scale k (assets/common/scaling.py), 1 on SPX.
+    specification_points_scale: float = Field(1.0, gt=0)
     vol_halflife_minutes: float = 30.0
     vol_floor_annual: float = 0.05
     calibration_days: int = 30  # first N expiration days calibrate, never score
@@ -121,7 +125,9 @@ class PressureConfig(_Section):
 class TradingConfig(_Section):
     base_size: float = 1.5  # contracts, the specification's
     max_size: float = 4.0  # contracts cap
-    contract: Literal["ES", "MES"] = "ES"
+    # The traded instrument (assets/common/instruments.py): index futures, or shares in
+    # units of `point_value` shares for an ETF or a stock.
+    contract: Literal["ES", "MES", "NQ", "MNQ", "RTY", "M2K", "shares"] = "ES"
     point_value: float = 50.0  # $ per point (ES 50, MES 5)
     size_rounding: Literal["mes", "fractional"] = "mes"  # round to 0.1 ES = 1 MES
     prior_accuracy: float = 0.5  # recent accuracy before any outcome has closed
@@ -185,6 +191,16 @@ class ExperimentsConfig(_Section):
     spa_replications: int = Field(1000, ge=100)  # Hansen's SPA stationary bootstrap
 
 
+class ScalingConfig(_Section):
+    """The scale the specification's SPX thresholds were run at (assets/common/scaling.py).
+    A record, set by the underlying scope's derived config; 1 and 1 on SPX."""
+
+    points_scale: float = Field(1.0, gt=0)
+    oi_scale: float = Field(1.0, gt=0)
+    source: str = "the specification's units (SPX points and contracts)"
+    instrument: dict[str, str | float] | None = None  # kind, settlement, exercise, multiplier
+
+
 class LabConfig(_Section):
     calendar: CalendarConfig = CalendarConfig()
     ingestion: IngestionConfig = IngestionConfig()
@@ -193,6 +209,7 @@ class LabConfig(_Section):
     validation: ValidationConfig = ValidationConfig()
     experiments: ExperimentsConfig = ExperimentsConfig()
     report: ReportConfig = ReportConfig()
+    scaling: ScalingConfig = ScalingConfig()
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form, recorded in the evidence package."""
@@ -204,15 +221,43 @@ class LabConfig(_Section):
 
 def load_config(path: str | Path | None = None) -> LabConfig:
     """Defaults, overlaid with a JSON file: an explicit path, `PRESSURE_LAB_CONFIG`, or
-    `$PRESSURE_LAB_HOME/config.json` when present."""
+    `$PRESSURE_LAB_HOME/config.json` when present. Its `instruments` object (registry
+    entries, assets/common/instruments.py) is kept apart; under an underlying scope
+    (`PRESSURE_LAB_UNDERLYING`) the result is that underlying's derived config."""
+    cfg, entries = _load_file(path)
+    underlying = current_underlying()
+    if underlying is None:
+        return cfg
+    from assets.common.underlying_scope import scoped_config
+
+    return scoped_config(cfg, underlying, entries, lab_home())
+
+
+def load_config_for(underlying: str, path: str | Path | None = None) -> LabConfig:
+    """The derived config of one underlying, whatever the process's scope."""
+    from assets.common.underlying_scope import scoped_config
+
+    cfg, entries = _load_file(path)
+    return scoped_config(cfg, underlying, entries, lab_home())
+
+
+def instrument_entries(path: str | Path | None = None) -> dict:
+    """The config's `instruments` object (registry entries), {} when none."""
+    return _load_file(path)[1]
+
+
+def _load_file(path: str | Path | None) -> tuple[LabConfig, dict]:
     path = path or os.environ.get("PRESSURE_LAB_CONFIG")
     candidate = Path(path) if path else lab_home() / "config.json"
     if not candidate.exists():
         if path:
             raise FileNotFoundError(f"config file {candidate} does not exist")
-        return LabConfig()
+        return LabConfig(), {}
     try:
         data = json.loads(candidate.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{candidate}: not valid JSON ({exc})") from exc
-    return LabConfig.model_validate(data)
+    entries = data.pop("instruments", {}) if isinstance(data, dict) else {}
+    if not isinstance(entries, dict):
+        raise ValueError(f"{candidate}: 'instruments' must be an object of underlyings")
+    return LabConfig.model_validate(data), entries

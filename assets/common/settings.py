@@ -3,6 +3,13 @@
 `PRESSURE_LAB_HOME` (default: `./data` beside the repo) holds the landing zone, the DuckDB
 warehouse, the Dagster instance, dbt's run artefacts and the evidence packages. Every
 writer asks this module for its path, so pointing the variable elsewhere moves all output.
+
+Several underlyings in one home: `landing/<U>/chains|bars` per underlying. A process works
+on one of them at a time, its *underlying scope* (`PRESSURE_LAB_UNDERLYING`, set by the CLI
+for each underlying's run): its landing zone is `landing/<U>`, its evidence `evidence/<U>`,
+and its warehouse, Dagster instance and dbt artefacts live under `underlyings/<U>/` (one
+single-writer DuckDB file per underlying). Without a scope the paths are the flat
+single-underlying layout of before.
 """
 
 from __future__ import annotations
@@ -18,13 +25,37 @@ EVIDENCE_PACKAGE_FILE = "evidence_package.json"
 DAY_PAGES_DIR = "days"  # under the evidence folder: one page per expiration day
 
 
+UNDERLYING_ENV = "PRESSURE_LAB_UNDERLYING"
+
+
+def current_underlying() -> str | None:
+    """The process's underlying scope, upper case, or None (the flat layout)."""
+    value = os.environ.get(UNDERLYING_ENV, "").strip().upper()
+    return value or None
+
+
 @dataclass(frozen=True)
 class LabPaths:
     home: Path
+    underlying: str | None = None  # the scope: None = the flat single-underlying layout
+
+    @property
+    def landing_root(self) -> Path:
+        return self.home / "landing"
 
     @property
     def landing(self) -> Path:
-        return self.home / "landing"
+        root = self.landing_root
+        return root / self.underlying if self.underlying else root
+
+    @property
+    def scoped_state(self) -> Path:
+        """Where the scope's warehouse, instance and dbt artefacts live."""
+        return self.home / "underlyings" / self.underlying if self.underlying else self.home
+
+    @property
+    def evidence_root(self) -> Path:
+        return self.home / "evidence"
 
     @property
     def landing_chains(self) -> Path:
@@ -36,19 +67,25 @@ class LabPaths:
 
     @property
     def duckdb(self) -> Path:
-        return self.home / "warehouse.duckdb"
+        return self.scoped_state / "warehouse.duckdb"
 
     @property
     def dagster_home(self) -> Path:
-        return self.home / "dagster"
+        return self.scoped_state / "dagster"
 
     @property
     def dbt_runtime(self) -> Path:
-        return self.home / "dbt"
+        return self.scoped_state / "dbt"
 
     @property
     def evidence(self) -> Path:
-        return self.home / "evidence"
+        root = self.evidence_root
+        return root / self.underlying if self.underlying else root
+
+    @property
+    def scale_file(self) -> Path:
+        """The points scale fixed for the scope's run (assets/common/underlying_scope.py)."""
+        return self.scoped_state / "scaling.json"
 
     def day_page(self, day) -> Path:
         """The page of one expiration day (a date)."""
@@ -70,7 +107,7 @@ def lab_home() -> Path:
 
 
 def lab_paths() -> LabPaths:
-    return LabPaths(lab_home())
+    return LabPaths(lab_home(), current_underlying())
 
 
 def configure_environment() -> LabPaths:
@@ -102,6 +139,10 @@ def configure_environment() -> LabPaths:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    if paths.underlying:  # a scope's state is its own, whatever the parent process set
+        os.environ.update(DAGSTER_HOME=str(paths.dagster_home),
+                          PRESSURE_LAB_DUCKDB=str(paths.duckdb),
+                          DBT_LOG_PATH=str(paths.dbt_runtime / "logs"))
     _write_dagster_yaml(Path(os.environ["DAGSTER_HOME"]))
     return paths
 

@@ -85,7 +85,7 @@ def pruned_day(day: MarketDay, max_distance: float) -> MarketDay:
                                put_oi=day.put_oi[keep])
 
 
-ROUND_STRIKE_SPACINGS = (25.0, 50.0, 100.0)  # points: strikes that carry extra OI
+ROUND_STRIKE_SPACINGS = (25.0, 50.0, 100.0)  # SPX points (x the run's points scale)
 
 
 def placebo_shift_range(cfg: LabConfig) -> tuple[int, int]:
@@ -99,9 +99,10 @@ def placebo_shifts(cfg: LabConfig) -> tuple[int, ...]:
     """The |shift|s drawn, in strikes: k..2k without multiples of a round-strike spacing."""
     lo, hi = placebo_shift_range(cfg)
     spacing = float(cfg.ingestion.strike_grid_points)
+    rounds = tuple(r * cfg.scaling.points_scale for r in ROUND_STRIKE_SPACINGS)
 
     def round_multiple(s: int) -> bool:
-        return any(abs(math.remainder(s * spacing, r)) < 1e-9 for r in ROUND_STRIKE_SPACINGS)
+        return any(abs(math.remainder(s * spacing, r)) < 1e-9 for r in rounds)
 
     return tuple(s for s in range(lo, hi + 1) if not round_multiple(s))
 

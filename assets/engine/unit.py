@@ -120,6 +120,8 @@ def _batch(days: Sequence[MarketDay], proc: Procedure, workspace: GridWorkspace,
     alerts = alerts_frame(columns)
     tape = build_bar_tape(days)
     priced = priced_candidates(alerts, tape, cfg.trading, rules, empty_skips())
+    if priced.empty:  # no signal in the batch: the candidate columns, zero rows
+        priced = priced.reindex(columns=[c for c in CANDIDATE_COLUMNS if c != "provisional"])
     prov = np.zeros(len(priced), dtype=bool)
     if len(priced):
         prov[provisional_taken(priced["entry_index"].to_numpy(np.int64),

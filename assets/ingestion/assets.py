@@ -33,7 +33,7 @@ from dagster_duckdb import DuckDBResource
 from assets.common.settings import lab_paths
 from assets.dagster_common.pools import DUCKDB_POOL
 from assets.dagster_common.resources import LabConfigResource
-from assets.ingestion import bar_sources, write_audit_publish
+from assets.ingestion import bar_sources, folder_underlying, write_audit_publish
 from assets.ingestion.adapters import read_days
 from assets.ingestion.contract import Kind, LandingRead, empty_stage_frame
 from assets.ingestion.underlying import align_to_underlying, bar_sources_frame
@@ -59,6 +59,9 @@ def _stage(kind: Kind, context: AssetExecutionContext, duckdb: DuckDBResource,
     directory = paths.landing_chains if kind == "chains" else paths.landing_bars
     reads: list[LandingRead] = read_days(kind, days, directory, cfg)
     sources = None
+    if kind == "chains":  # bars: checked in align_to_underlying
+        for read in reads:
+            folder_underlying.check(read, cfg)
     if kind == "bars":  # futures refused or moved onto the index; instruments recorded
         reads, sources = align_to_underlying(reads, cfg, directory, paths.landing)
     frames = [r.frame for r in reads if len(r.frame)]

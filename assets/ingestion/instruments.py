@@ -90,3 +90,9 @@ def classify(symbol: str, day: dt.date, *, dataset: str | None = None,
     if name in ETFS:
         return BarInstrument("etf", text, None, source)
     return BarInstrument("unknown", text, None, source)
+
+
+def future_root(name: str) -> str | None:
+    """The futures root of a bare symbol (`ESH4`, `ES.FUT` -> `ES`), None otherwise."""
+    m = _FUTURE.fullmatch(name) or _PARENT.fullmatch(name)
+    return m.group("root") if m else None

@@ -25,7 +25,7 @@ import pandas as pd
 
 from assets.common import calendar
 from assets.common.config import LabConfig
-from assets.ingestion import plausibility
+from assets.ingestion import folder_underlying, plausibility
 from assets.ingestion.adapters import Adapter, adapters_for, claim_files
 from assets.ingestion.contract import KINDS, Kind, LandingRead
 from assets.ingestion.errors import LandingFileError
@@ -127,6 +127,12 @@ def inspect_day(day: dt.date, chains: dict[str, list[Path]] | None,
     chain_read = bar_read = None
     if chains:
         chain_read = _read("chains", day, chains, adapters["chains"], cfg, report)
+        if chain_read is not None:
+            try:
+                folder_underlying.check(chain_read, cfg)
+            except LandingFileError as exc:
+                report.errors.append(f"chains: {exc}")
+                chain_read = None
         if chain_read is not None:
             _chain_counts(chain_read, report.chains, cfg)
     elif bars and cfg.ingestion.basis_method != "none":

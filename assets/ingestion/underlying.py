@@ -29,7 +29,7 @@ import pandas as pd
 
 from assets.common import calendar
 from assets.common.config import LabConfig
-from assets.ingestion import readers
+from assets.ingestion import folder_underlying, readers
 from assets.ingestion.adapters import DaySource, scan
 from assets.ingestion.contract import LandingRead
 from assets.ingestion.errors import LandingFileError
@@ -153,6 +153,7 @@ def align_to_underlying(reads: Sequence[LandingRead], cfg: LabConfig, bars_dir: 
     previous = _PreviousBars(bars_dir, cfg)
     out, sources = [], []
     for read in reads:
+        folder_underlying.check(read, cfg)
         inst = _instrument(read)
         basis, detail, used = None, "used as delivered", "none"
         if inst.kind == "future":

@@ -93,17 +93,22 @@ class SpecificationProbability:
 
     name: str = "specification"
     floor: float = SPECIFICATION_FLOOR
+    # The zones' distance scales are SPX points: x k on another underlying (x 1.0 is exact,
+    # so SPX's values stay bit-identical).
+    points_scale: float = 1.0
 
     def describe(self) -> dict:
+        k = self.points_scale
         return {"name": self.name,
                 "params": {"zones": [{"minutes_below": (None if np.isinf(u) else u),
-                                      "base": b, "distance_scale": s}
+                                      "base": b, "distance_scale": s * k}
                                      for u, b, s in SPECIFICATION_ZONES],
                            "floor": SPECIFICATION_FLOOR}}
 
     def fill(self, close, strikes, distance, minutes, out):
         zone = specification_zone(minutes)
-        base, scale = _ZONE_BASE[zone], _ZONE_SCALE[zone]
+        k = self.points_scale
+        base, scale = _ZONE_BASE[zone], _ZONE_SCALE[zone] * k
         n_bars, n_strikes = out.shape
         if n_bars == 0 or n_strikes == 0:
             return FloorBand(*(np.empty((0, n_bars), dtype=d) for d in (np.intp, np.intp, float)))
@@ -121,8 +126,8 @@ class SpecificationProbability:
         # is altered. No more than 2 * reach / gap + 1 strikes (gap: the smallest strike
         # spacing) fit in [close - reach, close + reach], so a window of n_max strikes from
         # the first candidate covers every zone's band.
-        reach = _ZONE_REACH[zone]
-        n_max = int(min(2.0 * _MAX_REACH / gap + 2.0, n_strikes))
+        reach = _ZONE_REACH[zone] * k
+        n_max = int(min(2.0 * _MAX_REACH * k / gap + 2.0, n_strikes))
         lo = strikes.searchsorted(close - reach)
         # A window of n_max strikes from each minute's first candidate, shifted left at
         # the top of the chain so it stays inside it (it still covers the candidates);
@@ -219,7 +224,7 @@ def probability_model(cfg: PressureConfig) -> ProbabilityModel:
     """The model named by ``cfg.probability_model``."""
     name = cfg.probability_model
     if name == "specification":
-        return SpecificationProbability()
+        return SpecificationProbability(points_scale=float(cfg.specification_points_scale))
     if name == "itm_normal":
         return ItmNormalProbability(vol_halflife_minutes=float(cfg.vol_halflife_minutes),
                                     vol_floor_annual=float(cfg.vol_floor_annual))

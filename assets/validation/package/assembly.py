@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from assets.common.config import LabConfig
+from assets.common.scaling import instrument_block
 from assets.validation.claims.claims import build_claims, regime_claims, run_family
 from assets.validation.claims.claims_family import claim_lookup
 from assets.validation.claims.repeated_looks import add_current_look, looks_section
@@ -174,6 +175,7 @@ def build_evidence_package(
                                                               claims["expiration_specific"])
     package = {
         "experimental_validity": validity,
+        "instrument": instrument_block(cfg),
         "verdict_rule": verdict_rule_text(vc),
         "verdict_basis": verdict_basis,
         "hypothesis_results": results,
