@@ -11,8 +11,8 @@ flat home, then the held-aside 2026-01-02 as the night. Four: `pressure-lab synt
 and `pressure-lab run` (each underlying its own scoped run, dealt to `--jobs` workers);
 the night puts 2026-01-02 back in every folder. Every command is a child process
 (bench_e2e.measure).
-`--quick`: two months (a harness check). Writes benchmarks/results/multi.json and exits 1
-when a goal is missed.
+`--quick`: two months (a harness check). Writes benchmarks/results/multi.json (with the
+goals missed, if any); exits 1 when a command failed.
 """
 
 from __future__ import annotations
@@ -122,9 +122,8 @@ def main() -> int:
     if failed:
         print("a command failed: see the results file", file=sys.stderr)
         return 1
-    if missed:
+    if missed:  # recorded in the results, as bench_e2e does; a failed command fails
         print(f"goals missed: {missed}", file=sys.stderr)
-        return 1
     return 0
 
 
