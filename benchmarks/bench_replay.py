@@ -54,9 +54,9 @@ def full_chain(day: MarketDay, reference: float, rng: np.random.Generator) -> Ma
 
 
 def percentiles(latency: np.ndarray) -> dict:
-    return {"minutes": int(latency.size), "p50_ms": round(float(np.percentile(latency, 50)), 3),
-            "p99_ms": round(float(np.percentile(latency, 99)), 3),
-            "max_ms": round(float(latency.max()), 3), "mean_ms": round(float(latency.mean()), 3)}
+    return {"minutes": int(latency.size), "p50_ms": round(float(np.percentile(latency, 50)), 2),
+            "p99_ms": round(float(np.percentile(latency, 99)), 2),
+            "max_ms": round(float(latency.max()), 2), "mean_ms": round(float(latency.mean()), 2)}
 
 
 def main() -> None:
