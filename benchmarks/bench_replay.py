@@ -24,13 +24,10 @@ import warnings
 
 import numpy as np
 
-from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.engine.replay import opening, replay_day
-from assets.engine.run import run_engine
-from assets.engine.unit import compute_units
-from assets.synthetic_market.in_memory_days import synthetic_market
 from benchmarks.results_io import write_results
+from tests.support.replay_world import replay_world
 
 GOAL_P99_MS = 50.0
 WIDE = (0.75, 1.25)  # the full chain's strikes, as fractions of the previous close
@@ -66,13 +63,9 @@ def main() -> None:
     warnings.simplefilter("ignore")
     load_start = os.getloadavg()
     started = time.perf_counter()
-    market = synthetic_market("2024-01-02", "2024-03-28", "steer", seed=11, strength=3.0)
-    cfg = LabConfig.model_validate({"validation": {"null_replications": 20,
-                                                   "oi_placebo_replications": 3}})
-    agg = run_engine(market, cfg)
-    units = compute_units([market[d] for d in sorted(market)], agg.procedure,
-                          monte_carlo=False)
-    n_bars = {d: market[d].n_bars for d in market}
+    world = replay_world()
+    market, cfg, agg, units, n_bars = (world.market, world.cfg, world.agg, world.units,
+                                       world.n_bars)
     setup_s = time.perf_counter() - started
     rng = np.random.default_rng(0)
     days = agg.scored_days[-args.days:]

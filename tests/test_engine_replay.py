@@ -15,31 +15,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.common.config import LabConfig
 from assets.common.market_day import MarketDay
 from assets.engine.replay import Opening, last_bar_at, opening, replay_day
 from assets.engine.replay_events import summary
-from assets.engine.run import run_engine
-from assets.engine.unit import compute_units
-from assets.synthetic_market.in_memory_days import synthetic_market
 from assets.trading.simulator import new_tracker
-
-START, END = "2024-01-02", "2024-03-28"  # 61 SPXW expirations: 30 calibration, 31 scored
+from tests.support.replay_world import END, START, replay_world
 
 
 @pytest.fixture(scope="module")
 def world():
-    market = synthetic_market(START, END, "steer", seed=11, strength=3.0)
-    cfg = LabConfig.model_validate({"validation": {"null_replications": 20,
-                                                   "oi_placebo_replications": 3}})
-    agg = run_engine(market, cfg)
-    units = compute_units([market[d] for d in sorted(market)], agg.procedure,
-                          monte_carlo=False)
-    n_bars = {d: market[d].n_bars for d in market}
-    replays = {d: replay_day(market[d], agg.procedure,
-                             opening(units.candidates, n_bars, d, cfg.trading))
-               for d in agg.scored_days}
-    return market, cfg, agg, units, n_bars, replays
+    w = replay_world(START, END)
+    replays = {d: replay_day(w.market[d], w.agg.procedure,
+                             opening(w.units.candidates, w.n_bars, d, w.cfg.trading))
+               for d in w.agg.scored_days}
+    return w.market, w.cfg, w.agg, w.units, w.n_bars, replays
 
 
 def _local(trades: pd.DataFrame, agg, day) -> np.ndarray:
