@@ -172,10 +172,10 @@ def _days_text(keys: list[str], cfg) -> str:
     """"N expiration days", and the calendar placebo days among the keys when the flag is on."""
     if not cfg.validation.calendar_placebo:
         return f"{len(keys)} expiration days"
-    from assets.common.calendar import is_expiration_day
+    from assets.common.calendar import is_expiration_session
 
-    placebo = sum(not is_expiration_day(dt.date.fromisoformat(k), cfg.calendar.expiration_rule)
-                  for k in keys)
+    placebo = sum(not is_expiration_session(k, cfg.calendar.expiration_rule,
+                                            cfg.calendar.exchange) for k in keys)
     return f"{len(keys) - placebo} expiration days and {placebo} calendar placebo days"
 
 

@@ -235,3 +235,20 @@ def test_synthetic_placebo_days_hold_the_next_expiration_and_no_steering_by_defa
     assert np.abs(log_path(steer_all[TUESDAY]) - log_path(null[TUESDAY])).max() > 1e-3
     with pytest.raises(ValueError, match="placebo_days"):
         generate_market("2021-01-04", "2021-01-08", "steer", placebo_effect=True)
+
+
+def test_an_expiration_moved_off_a_holiday_is_never_a_placebo_day():
+    """Good Friday 2021-04-02: SPY's and a stock's Friday expirations moved to Thursday
+    2021-04-01 (hand-listed), so that session is an expiration day, not a placebo."""
+    from assets.common import calendar
+    from assets.common.config import LabConfig
+    from assets.ingestion.placebo_days import is_placebo_day, scored_expiration
+
+    thursday = dt.date(2021, 4, 1)
+    assert calendar.is_expiration_session(thursday, "spy")
+    assert thursday not in calendar.placebo_days("2021-03-29", "2021-04-09", "spy")
+    assert calendar.next_expiration_day("2021-03-31", "stock") == thursday
+    cfg = LabConfig.model_validate({"calendar": {"expiration_rule": "spy"},
+                                    "validation": {"calendar_placebo": True}})
+    assert not is_placebo_day(thursday, cfg) and scored_expiration(thursday, cfg) == thursday
+    assert is_placebo_day(dt.date(2021, 3, 30), cfg)  # a Tuesday before SPY listed Tuesdays

@@ -177,3 +177,18 @@ def test_a_selection_world_tests_the_best_of_48_as_the_selection(tmp_path):
     spa.compute()
     assert row["sweep"]["spa_p_value"] == pytest.approx(float(spa.pvalues["consistent"]))
     assert row["claims"]["edge_vs_random"]["p_value"] >= row["sweep"]["spa_p_value"]
+
+
+def test_a_geometry_that_meets_the_bar_without_drift_needs_none():
+    """Stop 20 / target 5: the driftless barrier win rate 20 / 25 = 0.8 already exceeds
+    0.75, so the drift needed is 0 (the root finder is not called on a bracket without a
+    sign change)."""
+    from types import SimpleNamespace
+
+    from assets.study.reach import executor_geometry
+
+    trading = SimpleNamespace(stop_points={"A": 20.0}, target_points={"A": 5.0},
+                              max_hold_minutes={"A": 10.0})
+    g = executor_geometry(trading, 0.75)["A"]
+    assert g["driftless_barrier_win_rate"] == pytest.approx(0.8)
+    assert g["drift_needed_2mu_over_sigma2_per_point"] == 0.0

@@ -200,19 +200,34 @@ def test_the_validation_step_reads_the_iv_from_raw_chains_and_refuses_a_bad_deal
 
     from assets.validation.assets import _regime_inputs
 
-    day = dt.date(2024, 1, 3)
-    chains = pd.DataFrame({"quote_date": [day] * 4 + [day],
-                           "expiration": [day] * 4 + [dt.date(2024, 1, 5)],
-                           "strike": [4700.0, 4700.0, 4705.0, 4705.0, 4700.0],
-                           "implied_volatility": [0.10, 0.12, 0.2, 0.2, 0.9],
-                           "underlying_price": [None] * 5})
+    day, later = dt.date(2024, 1, 3), dt.date(2024, 1, 5)
+    chains = pd.DataFrame({"quote_date": [day] * 5 + [later] * 2,
+                           "expiration": [day] * 4 + [later] * 3,
+                           "strike": [4700.0, 4700.0, 4705.0, 4705.0, 4700.0, 4700.0, 4700.0],
+                           "implied_volatility": [0.10, 0.12, 0.2, 0.2, 0.9, 0.5, 0.5],
+                           "underlying_price": [None] * 7})
     conn = duckdb.connect()
     conn.register("c", chains)
     conn.execute("create schema raw; create table raw.chains as select * from c")
-    tape = SimpleNamespace(dates=[day], open=np.array([4701.0]), day_start=np.array([0]),
-                           day_len=np.array([1]))
+    tape = SimpleNamespace(dates=[day, later], open=np.array([4701.0, 4699.0]),
+                           day_start=np.array([0, 1]), day_len=np.array([1, 1]))
     inputs = _regime_inputs(conn, SimpleNamespace(tape=tape), tmp_path)
-    assert inputs.iv == {day: pytest.approx(0.11)} and inputs.dealer is None
+    # the later day is labelled with the first day's ATM IV (0.10 and 0.12 at 4700), the
+    # figure known before its open; the first day has none
+    assert inputs.iv == {later: pytest.approx(0.11)} and inputs.dealer is None
     (tmp_path / "dealer_positioning.csv").write_text("date,dealer_net\n03/01/2024,1\n")
     with pytest.raises(Failure, match=r"dealer_positioning.csv; row=1; rule=dealer_date"):
         _regime_inputs(conn, SimpleNamespace(tape=tape), tmp_path)
+
+
+def test_a_days_iv_label_is_the_figure_known_before_its_open():
+    """A vendor's IV is the delivery day's afternoon snapshot: changing a day's own chain
+    IV must not change that day's label, only the next day's."""
+    from assets.validation.statistics.atm_iv import known_before_open
+
+    days = [dt.date(2024, 1, d) for d in (3, 5, 8, 10)]
+    iv = dict(zip(days, [0.10, 0.20, 0.30, 0.40], strict=True))
+    assert known_before_open(iv) == {days[1]: 0.10, days[2]: 0.20, days[3]: 0.30}
+    changed = {**iv, days[2]: 9.0}
+    labels = known_before_open(changed)
+    assert labels[days[2]] == 0.20 and labels[days[3]] == 9.0

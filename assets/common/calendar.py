@@ -94,6 +94,23 @@ def is_expiration_day(day: dt.date, rule: ExpirationRule = "spxw") -> bool:
     return mwf or day >= SPXW_DAILY_FROM
 
 
+def is_expiration_session(day, rule: ExpirationRule = "spxw",
+                          exchange: str = DEFAULT_EXCHANGE) -> bool:
+    """Whether a session carries an expiration under the rule, holiday moves applied: an
+    expiration moved off a holiday (Good Friday's to Thursday, a Monday's to Tuesday) is an
+    expiration session, never a calendar placebo day."""
+    day = _as_date(day)
+    if rule not in HISTORIES:
+        return is_expiration_day(day, rule)
+    return day in _year_expirations(day.year, rule, exchange)
+
+
+@lru_cache(maxsize=64)
+def _year_expirations(year: int, rule: ExpirationRule, exchange: str) -> frozenset:
+    return frozenset(expiration_days(dt.date(year, 1, 1), dt.date(year, 12, 31), rule,
+                                     exchange))
+
+
 def expiration_sessions(start, end, rule: ExpirationRule = "spxw",
                         exchange: str = DEFAULT_EXCHANGE) -> list[Session]:
     if rule in HISTORIES:  # holiday moves need the sessions around the range
@@ -122,7 +139,8 @@ def placebo_days(start, end, rule: ExpirationRule = "spxw",
                  exchange: str = DEFAULT_EXCHANGE) -> list[dt.date]:
     """Sessions in [start, end] that are not expiration days under the rule: the calendar
     placebo's days (`validation.calendar_placebo`)."""
-    return [s.day for s in sessions(start, end, exchange) if not is_expiration_day(s.day, rule)]
+    keep = set(expiration_days(start, end, rule, exchange))
+    return [s.day for s in sessions(start, end, exchange) if s.day not in keep]
 
 
 def next_expiration_day(day, rule: ExpirationRule = "spxw",
@@ -134,7 +152,7 @@ def next_expiration_day(day, rule: ExpirationRule = "spxw",
         days = year_session_days(year, exchange)
         later = days[np.searchsorted(np.array(days, dtype="datetime64[D]"),
                                      np.datetime64(day, "D"), side="right"):]
-        found = next((d for d in later if is_expiration_day(d, rule)), None)
+        found = next((d for d in later if is_expiration_session(d, rule, exchange)), None)
         if found is not None:
             return found
     raise ValueError(f"no expiration session after {day} (rule {rule}, {exchange})")
@@ -151,7 +169,8 @@ def scored_expiration(day, rule: ExpirationRule = "spxw",
     """The expiration whose contracts a session is scored on: its own on an expiration
     day, the next one on a placebo day."""
     day = _as_date(day)
-    return day if is_expiration_day(day, rule) else next_expiration_day(day, rule, exchange)
+    return (day if is_expiration_session(day, rule, exchange)
+            else next_expiration_day(day, rule, exchange))
 
 
 def partition_exclusions(start, end, rule: ExpirationRule = "spxw",

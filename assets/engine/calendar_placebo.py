@@ -48,7 +48,9 @@ def split_market(market: Mapping[dt.date, MarketDay], cfg
     if not cfg.validation.calendar_placebo:
         return dict(market), {}
     rule = cfg.calendar.expiration_rule
-    exp = {d: m for d, m in market.items() if calendar.is_expiration_day(d, rule)}
+    exchange = cfg.calendar.exchange
+    exp = {d: m for d, m in market.items()
+           if calendar.is_expiration_session(d, rule, exchange)}
     return exp, {d: m for d, m in market.items() if d not in exp}
 
 

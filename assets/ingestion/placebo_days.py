@@ -19,7 +19,8 @@ from assets.common.config import LabConfig
 def is_placebo_day(day: dt.date, cfg: LabConfig) -> bool:
     """A session scored as a placebo: the flag is on and nothing expires that day."""
     return (cfg.validation.calendar_placebo
-            and not calendar.is_expiration_day(day, cfg.calendar.expiration_rule))
+            and not calendar.is_expiration_session(day, cfg.calendar.expiration_rule,
+                                                   cfg.calendar.exchange))
 
 
 def scored_expiration(day: dt.date, cfg: LabConfig) -> dt.date:

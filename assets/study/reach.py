@@ -53,17 +53,29 @@ def barrier_win_rate(stop: float, target: float, drift_k: float = 0.0) -> float:
     return (1 - math.exp(-drift_k * stop)) / (1 - math.exp(-drift_k * (stop + target)))
 
 
+def _drift_needed(stop: float, target: float, threshold: float) -> float | None:
+    """The drift at which a barrier trade wins at `threshold`: 0 when the geometry alone
+    does (a stop wider than the target), None when no drift up to the bracket's end does."""
+    if barrier_win_rate(stop, target) >= threshold:
+        return 0.0
+    gap = lambda k: barrier_win_rate(stop, target, k) - threshold  # noqa: E731
+    hi = 50.0
+    if gap(hi) < 0:
+        return None
+    return float(brentq(gap, 1e-9, hi))
+
+
 def executor_geometry(trading, threshold: float) -> dict[str, Any]:
     """Per class: stop, target, time stop, the driftless barrier win rate and the drift
     (as 2 mu / sigma^2, per point) a barrier trade needs to win at `threshold`."""
     out = {}
     for name in sorted(trading.stop_points):
         s, t = float(trading.stop_points[name]), float(trading.target_points[name])
-        need = brentq(lambda k, s=s, t=t: barrier_win_rate(s, t, k) - threshold, 1e-9, 50.0)
+        need = _drift_needed(s, t, threshold)
         out[name] = {"stop_points": s, "target_points": t,
                      "time_stop_minutes": float(trading.max_hold_minutes[name]),
                      "driftless_barrier_win_rate": barrier_win_rate(s, t),
-                     "drift_needed_2mu_over_sigma2_per_point": float(need)}
+                     "drift_needed_2mu_over_sigma2_per_point": need}
     return out
 
 

@@ -115,14 +115,14 @@ def synthetic_world(start: str, end: str, scenario: str, seed: int, strength: fl
 
     from assets.synthetic_market.generator import generate_market
     from assets.synthetic_market.in_memory_days import market_days
-    from assets.validation.statistics.atm_iv import atm_implied_vol
+    from assets.validation.statistics.atm_iv import atm_implied_vol, known_before_open
     from assets.validation.statistics.regimes import RegimeInputs
 
     days = list(generate_market(start, end, scenario=scenario, seed=seed, strength=strength,
                                 placebo_days=placebo_days, placebo_effect=placebo_effect))
     chains = pd.concat([d.chains[d.chains["expiration"] == d.chains["quote_date"]]
                         for d in days])
-    return market_days(days), RegimeInputs(iv=atm_implied_vol(chains),
+    return market_days(days), RegimeInputs(iv=known_before_open(atm_implied_vol(chains)),
                                            iv_source="the synthetic chains")
 
 

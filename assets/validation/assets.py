@@ -124,7 +124,7 @@ def _regime_inputs(conn, agg, landing):
         dealer_file,
         read_dealer_positioning,
     )
-    from assets.validation.statistics.atm_iv import atm_implied_vol
+    from assets.validation.statistics.atm_iv import atm_implied_vol, known_before_open
     from assets.validation.statistics.regimes import RegimeInputs
 
     chains = conn.execute(
@@ -133,7 +133,7 @@ def _regime_inputs(conn, agg, landing):
     tape = agg.tape
     first_open = {d: float(tape.open[int(tape.day_start[i])])
                   for i, d in enumerate(tape.dates) if tape.day_len[i]}
-    iv = atm_implied_vol(chains, first_open) if len(chains) else {}
+    iv = known_before_open(atm_implied_vol(chains, first_open)) if len(chains) else {}
     path = dealer_file(landing)
     try:
         dealer = read_dealer_positioning(path) if path else None

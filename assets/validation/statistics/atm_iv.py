@@ -1,12 +1,15 @@
-"""Each day's pre-open at-the-money implied volatility, from its expiring chain.
+"""Each day's at-the-money implied volatility from its expiring chain, and the figure a
+regime may label a day with: the previous day's, the last one known before the open.
 
-The chain's `implied_volatility` is read as the vendor delivered it with the OI, before the
-day's open (Cboe's 15:45 ET figure of the previous session; canonical files carry what the
-writer knew before the open). At the money is the strike nearest the chain's
-`underlying_price` (its median over the day's rows), or, when the chain has none, nearest
-the day's first bar open; the day's figure is the mean of that strike's call and put IV.
-Deriving an IV from the chain's prices is not attempted: their quote time is
-vendor-specific, and a wrong time to expiry would make the figure meaningless.
+A chain's `implied_volatility` is the vendor's snapshot of the day it is delivered for
+(Cboe's 15:45 ET figure, OptionMetrics' close): after the open, so a day's own figure already
+carries that afternoon's volatility. `atm_implied_vol` measures it: at the money is the
+strike nearest the chain's `underlying_price` (its median over the day's rows), or, when the
+chain has none, nearest the day's first bar open; the day's figure is the mean of that
+strike's call and put IV. `known_before_open` moves each figure to the next day, so the
+IV-tercile regime never reads the day it labels. Deriving an IV from the chain's prices is
+not attempted: their quote time is vendor-specific, and a wrong time to expiry would make
+the figure meaningless.
 """
 
 from __future__ import annotations
@@ -43,3 +46,10 @@ def atm_implied_vol(chains: pd.DataFrame,
     distance = (by_strike["strike"] - by_strike["ref"]).abs()
     nearest = by_strike.loc[distance.groupby(by_strike["day"]).idxmin()]
     return {d: float(v) for d, v in zip(nearest["day"], nearest["iv"], strict=True)}
+
+
+def known_before_open(iv: Mapping[dt.date, float]) -> dict[dt.date, float]:
+    """Each day labelled with the figure of the day before it in the series (the first day
+    has none): a causal, pre-open label."""
+    days = sorted(iv)
+    return {day: iv[before] for before, day in zip(days, days[1:], strict=False)}

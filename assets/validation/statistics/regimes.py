@@ -9,8 +9,9 @@ Three splits, each labelling whole days (a label is known before the day's first
 
 - era: before / from 2022-05-11, when SPXW began to expire every session (a different
   market for 0DTE flow); tested only when the scored trades fall on both sides;
-- iv_tercile: the pre-open at-the-money implied volatility of the day's expiring chain,
-  in terciles whose cut points are the 1/3 and 2/3 quantiles of the days *before* it
+- iv_tercile: the pre-open at-the-money implied volatility (the previous day's expiring
+  chain's: `atm_iv.known_before_open`), in terciles whose cut points are the 1/3 and 2/3
+  quantiles of the days *before* it
   (expanding, past only; no label until `min_history` earlier days have one), so a day's
   label never depends on a later day;
 - dealer_positioning: the sign of the dealers' net position the user supplies
