@@ -43,15 +43,18 @@ class LabPaths:
     def landing_root(self) -> Path:
         return self.home / "landing"
 
+    def _scoped(self, root: Path) -> Path:
+        """`root/<underlying>` under a scope, `root` itself in the flat layout."""
+        return root / self.underlying if self.underlying else root
+
     @property
     def landing(self) -> Path:
-        root = self.landing_root
-        return root / self.underlying if self.underlying else root
+        return self._scoped(self.landing_root)
 
     @property
     def scoped_state(self) -> Path:
         """Where the scope's warehouse, instance and dbt artefacts live."""
-        return self.home / "underlyings" / self.underlying if self.underlying else self.home
+        return self._scoped(self.home / "underlyings") if self.underlying else self.home
 
     @property
     def evidence_root(self) -> Path:
@@ -79,8 +82,7 @@ class LabPaths:
 
     @property
     def evidence(self) -> Path:
-        root = self.evidence_root
-        return root / self.underlying if self.underlying else root
+        return self._scoped(self.evidence_root)
 
     @property
     def scale_file(self) -> Path:

@@ -2,8 +2,9 @@
 others, and which of them carry the planted steering.
 
 Why a table of its own: the synthetic market is a world with a known truth, so it needs
-to know each underlying's level, strike grid, OI scale and settlement to plant an effect
-that the lab's scaled thresholds can find (or not) on it.
+each underlying's level, its tie to a parent and its round strikes to plant an effect that
+the lab's scaled thresholds can find (or not) on it. Its root, kind, settlement and strike
+grid are the lab's instrument registry's (`assets.common.instruments`).
 
 The scaling rule (the same one the lab applies to the specification's SPX units):
 `points_scale` k is an underlying's level over SPX's (SPY ~ 0.1, NDX ~ 3.5), fixed per
@@ -23,6 +24,9 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from assets.common.instruments import BUILT_IN as INSTRUMENTS
+from assets.common.instruments import Instrument
+
 SETTLEMENTS: tuple[str, ...] = ("cash", "physical")
 SPX_LEVEL = 5000.0  # the generator's default SPX level before the first day
 
@@ -32,15 +36,32 @@ class SyntheticUnderlying:
     """One simulated underlying (see the module docs for the scaling rule)."""
 
     name: str
-    root: str  # the chain's option root
-    kind: str  # index | etf | stock
-    settlement: str  # cash | physical
-    strike_grid: float
     round_strikes: tuple[tuple[float, float], ...]  # (multiple, extra OI factor)
     parent: str | None = None
     ratio: float = 1.0  # level relative to the parent (tied underlyings)
     level: float = SPX_LEVEL  # the close before the first day (own-path underlyings)
     annual_vol: float = 0.15  # own-path underlyings; tied ones share their parent's
+
+    @property
+    def instrument(self) -> Instrument:
+        """The lab's registry entry: root, kind, settlement and strike grid are its facts."""
+        return INSTRUMENTS[self.name]
+
+    @property
+    def root(self) -> str:  # the chain's option root
+        return self.instrument.option_roots[0]
+
+    @property
+    def kind(self) -> str:
+        return self.instrument.kind
+
+    @property
+    def settlement(self) -> str:
+        return self.instrument.settlement
+
+    @property
+    def strike_grid(self) -> float:
+        return self.instrument.strike_grid
 
     @property
     def code(self) -> int:
@@ -52,16 +73,14 @@ SPX_ROUND = ((25.0, 1.0), (50.0, 1.5), (100.0, 2.5))
 ETF_ROUND = ((5.0, 1.5), (10.0, 2.5))
 
 BUILT_IN: dict[str, SyntheticUnderlying] = {u.name: u for u in (
-    SyntheticUnderlying("SPX", "SPXW", "index", "cash", 5.0, SPX_ROUND),
-    SyntheticUnderlying("SPY", "SPY", "etf", "physical", 1.0, ETF_ROUND, "SPX", 0.1),
-    SyntheticUnderlying("XSP", "XSP", "index", "cash", 1.0, ETF_ROUND, "SPX", 0.1),
-    SyntheticUnderlying("NDX", "NDXP", "index", "cash", 10.0,
-                        ((50.0, 1.0), (100.0, 1.5), (500.0, 2.5)), level=17500.0,
+    SyntheticUnderlying("SPX", SPX_ROUND),
+    SyntheticUnderlying("SPY", ETF_ROUND, "SPX", 0.1),
+    SyntheticUnderlying("XSP", ETF_ROUND, "SPX", 0.1),
+    SyntheticUnderlying("NDX", ((50.0, 1.0), (100.0, 1.5), (500.0, 2.5)), level=17500.0,
                         annual_vol=0.20),
-    SyntheticUnderlying("QQQ", "QQQ", "etf", "physical", 1.0, ETF_ROUND, "NDX", 0.0245),
-    SyntheticUnderlying("RUT", "RUTW", "index", "cash", 5.0, SPX_ROUND, level=2000.0,
-                        annual_vol=0.20),
-    SyntheticUnderlying("IWM", "IWM", "etf", "physical", 1.0, ETF_ROUND, "RUT", 0.1),
+    SyntheticUnderlying("QQQ", ETF_ROUND, "NDX", 0.0245),
+    SyntheticUnderlying("RUT", SPX_ROUND, level=2000.0, annual_vol=0.20),
+    SyntheticUnderlying("IWM", ETF_ROUND, "RUT", 0.1),
 )}
 
 
