@@ -87,3 +87,14 @@ def test_the_family_claims_at_the_level_it_is_given():
     fam = evaluate_family(claims, split_alpha(0.05, PAIR))
     assert fam["claims"][0]["adjusted_p_value"] == pytest.approx(0.024)
     assert not fam["any_claim"] and fam["alpha"] == pytest.approx(0.05 / 3)
+
+
+def test_a_scoped_command_names_an_unknown_landing_folder(lab_home, capsys):
+    """The split counts the home's underlyings, so a folder that is none is refused by
+    name (not a traceback) even under another underlying's scope."""
+    from orchestration.cli import main
+
+    _land(lab_home, "SPY")
+    (lab_home / "landing" / "ZZZZ" / "bars").mkdir(parents=True)
+    assert main(["--underlying", "SPY", "inspect"]) == 2
+    assert "'ZZZZ' is not a known underlying" in capsys.readouterr().err

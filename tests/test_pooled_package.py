@@ -16,6 +16,7 @@ from scipy import stats
 
 from assets.common.config import LabConfig
 from assets.common.home_split import home_split_block
+from assets.report.pooled_page import render_pooled_report
 from assets.validation.package.daily_edge import (
     DAILY_EDGE_FILE,
     DailyEdgeError,
@@ -283,6 +284,7 @@ def test_the_pool_tests_at_the_home_s_split_alpha(tmp_path):
     fam = pkg["claims_family"]
     assert fam["alpha"] == pytest.approx(0.05 / 3) == pkg["alpha"]
     assert fam["home_split"]["packages"] == ["SPX", "SPY", "pooled"]
+    assert "tested at 0.05 / 3" in render_pooled_report(pkg)
     for row in fam["claims"]:
         if row["adjusted_p_value"] is not None:
             assert row["claimed"] is (row["adjusted_p_value"] < 0.05 / 3)
