@@ -33,7 +33,7 @@ demo: install manifest
 
 # Two underlyings, steering planted on the physically settled one only: the contrast.
 demo-contrast: install manifest
-	$(VENV)/bin/pressure-lab demo --underlyings SPX,SPY --steer SPY --strength 3 \
+	$(VENV)/bin/pressure-lab demo --underlyings SPX,SPY --steer SPY --strength 4 \
 		--start 2024-01-01 --end 2024-06-30
 
 lint: install

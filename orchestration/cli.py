@@ -554,7 +554,13 @@ def main(argv: list[str] | None = None) -> int:
         from assets.common.settings import UNDERLYING_ENV
 
         os.environ[UNDERLYING_ENV] = args.scope.upper()
-    return int(args.func(args) or 0)
+    from assets.common.instruments import RegistryError
+
+    try:
+        return int(args.func(args) or 0)
+    except RegistryError as exc:  # e.g. an unknown landing folder beside the scope's own
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

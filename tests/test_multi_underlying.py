@@ -1,7 +1,8 @@
 """Several underlyings in one home, end to end: `landing/SPX/` and `landing/SPY/` (SPY a
 tenth of the same path, $1 strikes) run as one `pressure-lab run`, each on its own scope,
 and write `evidence/SPX/` and `evidence/SPY/`; a file of the wrong underlying in a folder
-is refused naming both; the flat layout is untouched (tests/test_e2e_cli.py)."""
+is refused naming both; every package tests at the home's alpha over its three packages;
+the flat layout is untouched (tests/test_e2e_cli.py)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,13 @@ def test_each_underlying_runs_and_writes_its_own_package(multi_run):
         pkg = json.loads((home / "evidence" / u / "evidence_package.json").read_text())
         validate_package(pkg)
         assert (home / "evidence" / u / "report.html").exists()
+        # one error rate for the home: 0.05 over its 3 packages (SPX, SPY, pooled)
+        split = pkg["claims_family"]["home_split"]
+        assert split["packages"] == ["SPX", "SPY", "pooled"] and split["home_alpha"] == 0.05
+        assert pkg["claims_family"]["alpha"] == pytest.approx(0.05 / 3) == split["alpha"]
+        assert pkg["success_criteria"]["p_value"]["threshold"] == pytest.approx(0.05 / 3)
+        assert "0.05 / 3" in pkg["verdict_rule"]
+        assert "0.05 / 3" in (home / "evidence" / u / "report.html").read_text()
         assert (home / "underlyings" / u / "warehouse.duckdb").exists()
         blocks[u] = pkg["instrument"]
     assert blocks["SPX"]["settlement"] == "cash" and blocks["SPX"]["points_scale"] == 1.0
@@ -60,6 +68,9 @@ def test_each_underlying_runs_and_writes_its_own_package(multi_run):
     assert blocks["SPY"]["points_scale"] == pytest.approx(0.1, rel=1e-3)
     assert blocks["SPY"]["oi_scale"] == pytest.approx(10.0, rel=1e-3)
     assert not (home / "warehouse.duckdb").exists()  # no flat warehouse beside them
+    pooled = json.loads((home / "evidence" / "evidence_package.json").read_text())
+    assert pooled["claims_family"]["alpha"] == pytest.approx(0.05 / 3)
+    assert pooled["claims_family"]["home_split"]["n_packages"] == 3
 
 
 def test_a_file_of_another_underlying_fails_naming_both(landed, tmp_path):
@@ -106,7 +117,7 @@ def test_the_price_and_futures_rules_still_refuse_per_underlying(landed, tmp_pat
 HALF_YEAR = ["--start", "2024-01-01", "--end", "2024-06-30", "--seed", "7"]
 
 
-@pytest.mark.parametrize("steer", [["--steer", "SPY", "--strength", "3"], []],
+@pytest.mark.parametrize("steer", [["--steer", "SPY", "--strength", "4"], []],
                          ids=["steer_spy", "null_pair"])
 def test_the_pair_through_run_gives_the_contrast_only_where_planted(steer, tmp_path):
     home, user = tmp_path / "home", tmp_path / "user"
@@ -117,7 +128,9 @@ def test_the_pair_through_run_gives_the_contrast_only_where_planted(steer, tmp_p
     assert run.returncode == 0, run.stdout + run.stderr
     spx, spy, pooled = (json.loads((home / "evidence" / sub / "evidence_package.json")
                                    .read_text()) for sub in ("SPX", "SPY", "."))
-    if steer:
+    for pkg in (spx, spy, pooled):  # each at the home's 0.05 over its 3 packages
+        assert pkg["claims_family"]["alpha"] == pytest.approx(0.05 / 3)
+    if steer:  # the demo-contrast world (make demo-contrast)
         assert spy["hypothesis_results"]["edge_vs_random"].startswith("SUPPORTED")
         assert not spx["hypothesis_results"]["edge_vs_random"].startswith("SUPPORTED")
         assert pooled["hypothesis_results"]["settlement_contrast"].startswith("SUPPORTED")

@@ -15,6 +15,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from assets.common.config import LabConfig
+from assets.common.home_split import home_split_block
+from assets.report.pooled_page import render_pooled_report
 from assets.validation.package.daily_edge import (
     DAILY_EDGE_FILE,
     DailyEdgeError,
@@ -55,7 +57,9 @@ def _daily(trades, name, dates):
     return g.reset_index().rename(columns={"index": "date"})
 
 
-def _package(name, n, p_edge=0.5, p_opp=0.5, claimed=()):
+def _package(name, n, p_edge=0.5, p_opp=0.5, claimed=(), home=("SPX", "SPY")):
+    """A package of a home of `home`'s underlyings (its family at that home's split)."""
+    split = home_split_block(CFG.validation.alpha, home)
     return {"experimental_validity": "REJECTED",
             "instrument": {"underlying": name, "kind": "index", "settlement": SETTLEMENT[name],
                            "exercise": "european", "multiplier": 100,
@@ -68,7 +72,8 @@ def _package(name, n, p_edge=0.5, p_opp=0.5, claimed=()):
                  "test": "matched null", "statement": "beats random"},
                 {"name": "opposite_direction", "p_value": p_opp, "claimed": False,
                  "test": "toward", "statement": "pins"}],
-                "selection": {"n_variants": 1}}}
+                "selection": {"n_variants": 1},
+                **({"home_split": split} if split else {})}}
 
 
 def _write(root: Path, name, trades, dates, **kw):
@@ -270,3 +275,54 @@ def test_the_family_names_its_own_procedure(tmp_path):
     pkg = _null_pair(tmp_path, 2)
     assert "settlement_contrast" in pkg["claims_family"]["procedure"]
     assert "opposite_direction start" not in pkg["claims_family"]["procedure"]
+
+
+def test_the_pool_tests_at_the_home_s_split_alpha(tmp_path):
+    """Two underlyings: the pooled family at 0.05 / 3, as its inputs' families are; the
+    report says so. A package tested at another split is refused, naming it."""
+    pkg = _null_pair(tmp_path, 3)
+    fam = pkg["claims_family"]
+    assert fam["alpha"] == pytest.approx(0.05 / 3) == pkg["alpha"]
+    assert fam["home_split"]["packages"] == ["SPX", "SPY", "pooled"]
+    assert "tested at 0.05 / 3" in render_pooled_report(pkg)
+    for row in fam["claims"]:
+        if row["adjusted_p_value"] is not None:
+            assert row["claimed"] is (row["adjusted_p_value"] < 0.05 / 3)
+    # the intervals stay at 95 %: half-width t(0.975, G - 1) x SE
+    e = pkg["pooled_edge"]
+    half = stats.t.ppf(0.975, e["df"]) * e["se_bp"]
+    assert e["ci_bp"][1] - e["estimate_bp"] == pytest.approx(half, rel=1e-9)
+    rng = np.random.default_rng(6)
+    dates = _dates(rng, 6)
+    _write(tmp_path / "mixed", "SPX", _trades(rng, dates, "SPX"), dates)
+    _write(tmp_path / "mixed", "SPY", _trades(rng, dates, "SPY"), dates, home=("SPY",))
+    with pytest.raises(PooledInputError, match=r"SPY/evidence_package.json: its family splits "
+                                               r"the home's alpha over 1 package"):
+        write_pooled_package(tmp_path / "mixed", ["SPX", "SPY"], CFG)
+
+
+def test_a_contrast_between_the_split_and_the_whole_alpha_is_no_longer_claimed(tmp_path):
+    """The contrast's family-adjusted p lands in [0.05 / 3, 0.05): claimed at the whole
+    alpha, not at the home's split."""
+    from assets.common.config import ValidationConfig
+    from assets.validation.claims.claims_family import evaluate_family
+    from assets.validation.package.pooled import pooled_claims
+
+    for seed in range(200):
+        root = tmp_path / f"s{seed}"
+        rng = np.random.default_rng(seed)
+        dates = _dates(rng, 20)
+        for name, edge in (("SPX", 0.0), ("SPY", 6.0)):
+            _write(root, name, _trades(rng, dates, name, edge), dates)
+        pkg = write_pooled_package(root, ["SPX", "SPY"], CFG)
+        adj = {r["name"]: r for r in pkg["claims_family"]["claims"]}["settlement_contrast"]
+        if adj["adjusted_p_value"] is not None and 0.05 / 3 <= adj["adjusted_p_value"] < 0.05:
+            break
+    else:
+        pytest.fail("no seed put the contrast between the two levels")
+    assert not adj["claimed"]
+    assert pkg["hypothesis_results"]["settlement_contrast"].startswith("NOT SUPPORTED")
+    inputs = [read_underlying(root, n) for n in ("SPX", "SPY")]
+    whole = evaluate_family(pooled_claims(inputs, pkg["pooled_edge"], pkg["settlement_contrast"],
+                                          1), ValidationConfig().alpha)
+    assert {r["name"]: r for r in whole["claims"]}["settlement_contrast"]["claimed"]

@@ -1,7 +1,8 @@
 """The pooled package end to end in memory: SPX without steering and SPY with steering
 planted at a tenth of the level on its $1 strikes, each through the engine and its own
 package (the specification's thresholds scaled by k = 0.1 for SPY, by hand here), then
-pooled: SPY's edge is claimed, SPX's is not, and the settlement contrast is SUPPORTED."""
+pooled: SPY's edge is claimed, SPX's is not, and the settlement contrast is SUPPORTED,
+every family at the home's alpha over its three packages."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def scaled(cfg: LabConfig, k: float) -> LabConfig:
 def test_steering_on_spy_only_gives_spy_s_edge_and_the_contrast(tmp_path):
     base = LabConfig()
     base = base.model_copy(update={"validation": base.validation.model_copy(
-        update={"null_replications": 499, "oi_placebo_replications": 19})})
+        update={"null_replications": 499, "oi_placebo_replications": 19,
+                "home_underlyings": ("SPX", "SPY")})})  # each family at 0.05 / 3
     world = list(generate_markets("2024-01-01", "2024-06-30", ["SPX", "SPY"], {"SPY": 3.0},
                                   seed=7))
     for name, k in (("SPX", 1.0), ("SPY", K)):
@@ -70,4 +72,5 @@ def test_steering_on_spy_only_gives_spy_s_edge_and_the_contrast(tmp_path):
     assert contrast["df"] == contrast["n_dates"] - 1
     assert pooled["hypothesis_results"]["by_underlying"]["SPX"].startswith("NOT SUPPORTED")
     assert (tmp_path / "report.html").is_file()
+    assert pooled["claims_family"]["alpha"] == pytest.approx(0.05 / 3)
     assert pytest.approx(sum(r["n_trades"] for r in rows.values())) == contrast["n_trades"]

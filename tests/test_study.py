@@ -81,6 +81,10 @@ def test_the_package_quotes_a_study_only_for_its_procedure():
         update={"alpha": 0.01})})
     assert not quote_study(study, other)["available"]
     assert not quote_study(None, cfg)["available"]
+    # a home of two underlyings tests at 0.05 / 3: a single home's study does not apply
+    split = cfg.model_copy(update={"validation": cfg.validation.model_copy(
+        update={"home_underlyings": ("SPX", "SPY")})})
+    assert not quote_study(study, split)["available"]
 
 
 @pytest.mark.slow

@@ -263,3 +263,34 @@ def test_a_passed_horizon_judges_the_first_horizon_days_only(inputs):
     assert pkg["repeated_looks"]["horizon_reached"] is True
     # the horizon's trades are fewer than the specification's 50: the verdict cannot be reached yet
     assert pkg["experimental_validity"] == "INSUFFICIENT_DATA"
+
+
+def test_a_home_of_two_underlyings_tests_at_its_split_alpha(inputs, tmp_path):
+    """The same sample in a SPX + SPY home: every claim and the verdict at 0.05 / 3 (the
+    home's 0.05 over its 3 packages), the split stated in the family and the report;
+    the single-underlying package has no such block."""
+    from assets.report.sections import render_report
+
+    cfg = inputs[0]
+    split_cfg = cfg.model_copy(update={"validation": cfg.validation.model_copy(
+        update={"home_underlyings": ("SPX", "SPY")})})
+    plain, _ = _evaluate(inputs)
+    pkg, _ = _evaluate(inputs, cfg=split_cfg)
+    validate_package(pkg)
+    assert "home_split" not in plain["claims_family"]
+    fam = pkg["claims_family"]
+    level = 0.05 / 3
+    assert fam["alpha"] == pytest.approx(level)
+    assert fam["home_split"]["n_packages"] == 3 and fam["home_split"]["home_alpha"] == 0.05
+    assert fam["home_split"]["packages"] == ["SPX", "SPY", "pooled"]
+    for row in fam["claims"]:  # the adjusted p's do not move; the level does
+        twin = next(r for r in plain["claims_family"]["claims"] if r["name"] == row["name"])
+        assert row["adjusted_p_value"] == twin["adjusted_p_value"]
+        if row["adjusted_p_value"] is not None:
+            assert row["claimed"] is (row["adjusted_p_value"] < level)
+    assert pkg["statistical_measures"]["alpha"] == pytest.approx(level)
+    assert pkg["statistical_measures"]["confidence_level"] == 0.95  # intervals describe
+    assert pkg["success_criteria"]["p_value"]["threshold"] == pytest.approx(level)
+    assert "0.05 / 3" in pkg["verdict_rule"]
+    assert "adjusted p < 0.05 / 3" in pkg["hypothesis_results"]["primary"]
+    assert "0.05 / 3" in render_report(pkg)

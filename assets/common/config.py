@@ -14,8 +14,16 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from assets.common.home_split import packages_in_home, split_alpha
 from assets.common.settings import current_underlying, lab_home
 
 
@@ -172,6 +180,30 @@ class ValidationConfig(_Section):
     # sessions that are not expiration days, as if the next expiration's contracts expired
     # at their close, and test that the edge is specific to expiration days.
     calendar_placebo: bool = False
+    # The underlyings of a multi-underlying home (a record, set by the underlying scope;
+    # assets/common/home_split.py): `alpha` is the home's, each package tests at
+    # `effective_alpha`. Empty in a single-underlying home, and then left out of the dump.
+    home_underlyings: tuple[str, ...] = ()
+
+    @property
+    def packages_in_home(self) -> int:
+        return packages_in_home(self.home_underlyings)
+
+    @property
+    def effective_alpha(self) -> float:
+        """The level this package's claims family and verdict are controlled at: the
+        home's alpha over its packages (the whole alpha in a single-underlying home).
+        Confidence intervals stay at 1 - alpha: they describe, they claim nothing."""
+        return split_alpha(self.alpha, self.home_underlyings)
+
+    @model_serializer(mode="wrap")
+    def _without_an_empty_home(self, handler):
+        """No `home_underlyings` key where nothing is split, so a single-underlying
+        home's config digest (and every digest made from the dump) is what it was."""
+        data = handler(self)
+        if not self.home_underlyings and isinstance(data, dict):
+            data.pop("home_underlyings", None)
+        return data
 
 
 class ReportConfig(_Section):

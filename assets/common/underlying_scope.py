@@ -5,7 +5,10 @@ specification's SPX units) with U's registry entry (assets/common/instruments.py
 user's `instruments.U` overlaid) and the thresholds scaled by U's k (assets/common/
 scaling.py). k is fixed before the run and stored in `underlyings/U/scaling.json`
 (`record_measured_scale`), so every step of the run and every later process reads the
-same k; without that file the registry's nominal ratio is used.
+same k; without that file the registry's nominal ratio is used. In a home of several
+underlyings the derived config also records them (`validation.home_underlyings`), so
+every package of the home tests at the home's alpha split over its packages
+(assets/common/home_split.py).
 """
 
 from __future__ import annotations
@@ -60,7 +63,12 @@ def scoped_config(cfg: LabConfig, underlying: str, entries: dict[str, Any],
     scale = choose_scale(inst, override=entry.get("points_scale"),
                          measured=measured and measured.get("points_scale"),
                          measured_detail=(measured or {}).get("detail", ""))
-    return scaled_config(cfg, inst, scale)
+    scoped = scaled_config(cfg, inst, scale)
+    home_names = home_underlyings(LabPaths(home).landing_root, entries)
+    if len(home_names) < 2:
+        return scoped
+    return scoped.model_copy(update={"validation": scoped.validation.model_copy(
+        update={"home_underlyings": tuple(home_names)})})
 
 
 def home_underlyings(landing_root: Path, entries: dict[str, Any] | None = None) -> list[str]:

@@ -128,7 +128,7 @@ def calendar_placebo_block(agg, placebo: Mapping[dt.date, MarketDay] | None) -> 
     cfg = agg.procedure.cfg
     vc = cfg.validation
     if not vc.calendar_placebo:
-        return expiration_specific_test(None, None, vc.alpha, reason=(
+        return expiration_specific_test(None, None, vc.effective_alpha, reason=(
             "validation.calendar_placebo is off: no non-expiration session was scored"))
     scored = agg.horizon.days if agg.horizon is not None else agg.scored_days
     kept = set(scored)
@@ -138,7 +138,7 @@ def calendar_placebo_block(agg, placebo: Mapping[dt.date, MarketDay] | None) -> 
     last = max(scored) if scored else None
     trades, tape = placebo_trades(placebo or {}, agg.procedure, last)
     plc = trade_edges(trades, tape, agg.procedure)
-    block = expiration_specific_test(exp, plc, vc.alpha)
+    block = expiration_specific_test(exp, plc, vc.effective_alpha)
     first = max(agg.procedure.calibration_days) if agg.procedure.calibration_days else None
     block["placebo_days_scored"] = sum(1 for d in (placebo or {})
                                        if (first is None or d > first)

@@ -50,6 +50,14 @@ def _test(block: Mapping[str, Any], title: str) -> str:
     return f"<h3>{escape(title)}</h3>{note}<table>{rows}</table>"
 
 
+def _split_note(family: Mapping[str, Any]) -> str:
+    split = family.get("home_split")
+    if not isinstance(split, Mapping) or not split.get("statement"):
+        return ""
+    return (f"<p class=\"note\" id=\"home-split\">One error rate for the home: "
+            f"{escape(str(split['statement']))}.</p>")
+
+
 def render_pooled_report(package: Mapping[str, Any]) -> str:
     hyp = package.get("hypothesis_results") or {}
     lines = "".join(f"<li><b>{escape(k)}</b>: {escape(str(hyp.get(k)))}</li>"
@@ -69,6 +77,7 @@ def render_pooled_report(package: Mapping[str, Any]) -> str:
         f"<p class=\"note\">{escape(str(contrast.get('method', '')))}</p></section>"
         "<section id=\"family\"><h2>Claims family</h2>"
         f"<p class=\"note\">{escape(str(family.get('procedure', '')))}</p>"
+        f"{_split_note(family)}"
         f"{value_html(family.get('claims', []))}</section>"
         "<section id=\"inputs\"><h2>Inputs</h2>"
         f"{value_html(package.get('inputs', {}))}</section></main>")

@@ -84,6 +84,15 @@ def _verdict(package: Mapping) -> str:
     return f'<div class="verdict {cls}" id="verdict">{escape(text)}</div>'
 
 
+def home_split_note(package: Mapping) -> str:
+    """The home's alpha split in plain words (empty where the home does not split)."""
+    family = package.get("claims_family")
+    split = family.get("home_split") if isinstance(family, Mapping) else None
+    if not isinstance(split, Mapping) or not split.get("statement"):
+        return ""
+    return f"One error rate for the home: {escape(str(split['statement']))}."
+
+
 def _met(value: Any) -> str:
     if value is True:
         return '<span class="ok">&#10004; met</span>'
@@ -246,14 +255,16 @@ def render_report(package: Mapping[str, Any], evidence_dir: Path | None = None) 
     stamp = package.get("validation_timestamp")
     stamp_html = escape(stamp) if isinstance(stamp, str) and stamp else NA
     other = {k: v for k, v in package.items() if k not in KNOWN_KEYS}
+    split = home_split_note(package)
+    split_html = f'<p class="note" id="home-split">{split}</p>' if split else ""
     sections = [
         f'<section id="verdict-section"><h2>Verdict</h2>{_verdict(package)}'
-        f"{_two_statements(package)}"
+        f"{_two_statements(package)}{split_html}"
         f"<h3>Success criteria</h3>{_criteria(package)}</section>",
         _section("headline-section", "Headline numbers", _headline(package)),
         _section("hypotheses", "Hypothesis results", _block(package, "hypothesis_results")),
         _section("claims", "Claims family (family-wise error control)",
-                 _block(package, "claims_family")),
+                 _block(package, "claims_family"), split),
         _section("controls", "Controls: OI placebo and direction-only null",
                  _block(package, "controls")),
         _section("regimes", "The edge per regime (exploratory)", regimes_html(package)),

@@ -13,7 +13,7 @@ import numpy as np
 from assets.common.plotting import draw, new_figure
 
 
-def _fp_figure(fp: Mapping[str, Any]):
+def _fp_figure(fp: Mapping[str, Any], level: float = 0.05):
     names = [k for k in fp if fp[k]["n"]]
     fig, (ax,) = new_figure(0.3 * len(names) + 1.2)
     y = np.arange(len(names))
@@ -21,7 +21,7 @@ def _fp_figure(fp: Mapping[str, Any]):
     lo = np.array([fp[k]["clopper_pearson"][0] for k in names], dtype=float)
     hi = np.array([fp[k]["clopper_pearson"][1] for k in names], dtype=float)
     ax.errorbar(rate, y, xerr=[rate - lo, hi - rate], fmt="o", capsize=3)
-    ax.axvline(0.05, color="#d62728", ls="--", lw=1, label="alpha = 0.05")
+    ax.axvline(level, color="#d62728", ls="--", lw=1, label=f"alpha = {level:.3g}")
     ax.set_yticks(y, names)
     ax.set_xlabel("false-positive rate on null worlds (Clopper-Pearson 95 % CI)")
     ax.set_xlim(0, max(0.2, float(np.nanmax(hi)) if hi.size else 0.2))
@@ -100,7 +100,9 @@ def render_study_page(study: Mapping[str, Any]) -> str:
              f"<code>{study['procedure_digest'][:12]}</code>.</p>"]
     fp = study["false_positive_rates"]
     if fp:
-        parts += ["<h2>False-positive rate per claim</h2>", _img(draw(_fp_figure, fp), "fp"),
+        level = study.get("family_alpha", study["alpha"])
+        parts += ["<h2>False-positive rate per claim</h2>",
+                  _img(draw(_fp_figure, fp, level), "fp"),
                   _fp_table(fp)]
         parts += ["<h2>Primary p-value on null worlds</h2>",
                   _img(draw(_p_figure, study["primary_p_uniformity"]), "p histogram")]

@@ -86,6 +86,7 @@ def run_study(cfg: LabConfig, out_dir: str | Path, n_null: int = 50,
             "replications": {"null": null_replications, "oi_placebo": placebo_replications,
                              "bootstrap": bootstrap_replications}}
     study = summarize(results, meta, cfg.validation.alpha, reach)
+    study["family_alpha"] = cfg.validation.effective_alpha  # the worlds' claims' level
     study["calendar_placebo"] = calendar_placebo_summary(
         results, cfg.validation.alpha, placebo_strength, list(placebo_span))
     out_dir.mkdir(parents=True, exist_ok=True)

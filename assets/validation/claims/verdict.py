@@ -7,7 +7,8 @@ The verdict's p and the table's p criterion are the same number, edge_vs_random'
 family-adjusted p (selection-adjusted first when N > 1 variants were tried). When N > 1,
 VALIDATED also needs the Deflated Sharpe Ratio (N trials) ≥ 0.95: a Sharpe ≥ 2 picked as
 the best of N says little until it beats the best of N zero-skill variants. A missing
-number (None / NaN) never passes a threshold.
+number (None / NaN) never passes a threshold. In a home of several underlyings the p
+level is the home's alpha over its packages (`effective_alpha`, assets/common/home_split.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from typing import Any
 
 from assets.common.config import ValidationConfig
+from assets.common.home_split import level_text
 
 VALIDATED, REJECTED, INSUFFICIENT_DATA = "VALIDATED", "REJECTED", "INSUFFICIENT_DATA"
 
@@ -45,7 +47,7 @@ def verdict(n_trades: int, win_rate: float | None, sharpe: float | None,
     deflated_ok = n_trials <= 1 or (_ok(deflated_sharpe) and deflated_sharpe >= DSR_THRESHOLD)
     if (_ok(win_rate) and win_rate >= cfg.win_rate_threshold
             and _ok(sharpe) and sharpe >= cfg.sharpe_threshold
-            and _ok(p_value) and p_value < cfg.alpha and deflated_ok):
+            and _ok(p_value) and p_value < cfg.effective_alpha and deflated_ok):
         return VALIDATED
     return REJECTED
 
@@ -62,11 +64,18 @@ def deflated_gate(n_trials: int, deflated_sharpe: float | None) -> dict[str, Any
 def verdict_rule_text(cfg: ValidationConfig) -> str:
     return (f"n < {cfg.min_trades} -> INSUFFICIENT_DATA; VALIDATED iff win rate >= "
             f"{cfg.win_rate_threshold} and annualized daily Sharpe >= {cfg.sharpe_threshold} "
-            f"and the family-adjusted p of edge_vs_random < {cfg.alpha} (selection-adjusted "
+            f"and the family-adjusted p of edge_vs_random < {_level(cfg)} (selection-adjusted "
             f"when N > 1 variants were tried) and, when N > 1, the deflated Sharpe (N "
             f"trials) >= {DSR_THRESHOLD}; else REJECTED"
             + (f"; INSUFFICIENT_DATA until {cfg.evaluation_horizon_days} scored days "
                "(pre-registered horizon)" if cfg.evaluation_horizon_days is not None else ""))
+
+
+def _level(cfg: ValidationConfig) -> str:
+    """The verdict's p level in words: alpha, or the home's alpha over its packages."""
+    text = level_text(cfg.alpha, cfg.home_underlyings)
+    return (text if cfg.packages_in_home == 1 else
+            f"{text} (the home's alpha over its {cfg.packages_in_home} packages)")
 
 
 def _criterion(threshold: float, value: Any, rule: str, met: bool,
@@ -94,7 +103,9 @@ def success_criteria(n_trades: int, win_rate: float | None, mean_pnl_points: flo
         "maximum_drawdown_fraction": _criterion(
             MAX_DRAWDOWN_FRACTION, max_drawdown_fraction, "<=",
             _ok(max_drawdown_fraction) and max_drawdown_fraction <= MAX_DRAWDOWN_FRACTION),
-        "p_value": _criterion(cfg.alpha, p_value_adjusted, "<",
-                              _ok(p_value_adjusted) and p_value_adjusted < cfg.alpha,
-                              basis="edge_vs_random's family-adjusted p-value"),
+        "p_value": _criterion(cfg.effective_alpha, p_value_adjusted, "<",
+                              _ok(p_value_adjusted) and p_value_adjusted < cfg.effective_alpha,
+                              basis="edge_vs_random's family-adjusted p-value"
+                              + ("" if cfg.packages_in_home == 1 else
+                                 f"; threshold {_level(cfg)}")),
     }

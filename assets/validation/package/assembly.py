@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from assets.common.config import LabConfig
+from assets.common.home_split import home_split_block
 from assets.common.scaling import instrument_block
 from assets.validation.claims.claims import build_claims, regime_claims, run_family
 from assets.validation.claims.claims_family import claim_lookup
@@ -123,12 +124,15 @@ def build_evidence_package(
     raw_p = {c.name: c.p_value for c in raw}
     selection = selection_block(n_trials, raw_p["edge_vs_random"], raw_p["opposite_direction"],
                                 getattr(variant_trials, "selection", None))
-    family = run_family(select(raw, selection), vc.alpha)
+    family = run_family(select(raw, selection), vc.effective_alpha)
+    split = home_split_block(vc.alpha, vc.home_underlyings)
+    if split is not None:
+        family["home_split"] = split
     family["selection"] = {**selection, "deflated_sharpe_gate": deflated_gate(
         n_trials, sh["deflated_sharpe_ratio"])}
     claims = claim_lookup(family)
     set_statuses(secondary, {k: claims[f"secondary_{k}"]["adjusted_p_value"]
-                             for k in secondary}, vc.alpha)
+                             for k in secondary}, vc.effective_alpha)
     set_opposite_statuses(opposite, claims["opposite_direction"]["claimed"],
                           claims["opposite_direction"]["adjusted_p_value"],
                           claims["settlement_pinning"]["claimed"],
@@ -158,7 +162,7 @@ def build_evidence_package(
                                 dd["max_drawdown_fraction"], edge_adjusted, vc)
     h = cohens_h(wr["win_rate"], finite_or_none(null.null_win_rate))
     # the level edge_vs_random is tested at: its family weight, and Bonferroni's 1/N
-    level = vc.alpha * (claims["edge_vs_random"]["initial_weight"] or 1.0)
+    level = vc.effective_alpha * (claims["edge_vs_random"]["initial_weight"] or 1.0)
     if selection["claims"]["edge_vs_random"]["method"] == BONFERRONI:
         level /= n_trials
     mde = minimum_detectable_effect(np.asarray(oos["pnl_points"], dtype=float),

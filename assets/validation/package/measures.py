@@ -82,7 +82,7 @@ def statistical_measures(ts: Mapping[str, Any], null: NullResult, null_d: Mappin
         "minimum_detectable_effect_power": mde["power"],
         "t_test": mt,
         "binomial_test_vs_null_win_rate": null_d["binomial_test"],
-        "alpha": vc.alpha,
+        "alpha": vc.effective_alpha,
         "summary": (f"p = {number_text(p_value)} against matched random entries (B = {null.B}), "
                     f"family-adjusted {number_text(edge_adjusted)}; mean "
                     f"{number_text(mt['mean'])} points/trade, 95% CI "

@@ -21,6 +21,11 @@ The family (`assets.validation.claims.claims_family`, graphical gatekeeping):
   rejected confirmatory claim.
 A variant chosen among N on any of the datasets makes the pooled confirmatory p's
 Bonferroni over the largest such N: min(1, N x p).
+
+The family is controlled at the home's alpha over its packages (`assets.common.home_split`:
+alpha / (m + 1) with m underlyings), the level every per-underlying package of the home
+states too; a package that states another split is refused, naming it. Intervals stay at
+1 - alpha.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from typing import Any
 import pandas as pd
 
 from assets.common.atomic_files import write_text_atomic
+from assets.common.home_split import home_split_block, packages_in_home, split_alpha
 from assets.common.settings import EVIDENCE_PACKAGE_FILE
 from assets.validation.claims.claims_family import (
     CONFIRMATORY,
@@ -65,7 +71,8 @@ POOLED_PROCEDURE = ("graphical gatekeeping (Bretz et al. 2009): confirmatory cla
                     "other gets its weight); a rejected confirmatory claim passes its weight "
                     "to the exploratory per-underlying claims (edge_vs_random:<U>, "
                     "opposite_direction:<U>) in equal parts, Holm among them. Strong FWER "
-                    "control at alpha.")
+                    "control at alpha (claims_family.alpha: the home's alpha over its "
+                    "packages, claims_family.home_split).")
 SETTLEMENTS = ("cash", "physical")
 SCALING_KEYS = ("points_scale", "oi_scale", "scaling_rule")
 
@@ -136,6 +143,20 @@ def _bonferroni(p: float | None, n: int) -> float | None:
     return None if p is None else min(1.0, n * p)
 
 
+def _check_split(inputs: Sequence[UnderlyingInput]) -> None:
+    """Every package was tested at the split this pool makes (m + 1 packages, or none)."""
+    n = packages_in_home([u.name for u in inputs])
+    for u in inputs:
+        stated = (u.package.get("claims_family") or {}).get("home_split")
+        got = 1 if stated is None else int(stated.get("n_packages") or 1)
+        if got != n:
+            raise PooledInputError(
+                f"{u.package_path}: its family splits the home's alpha over {got} "
+                f"package(s), but this pool of {len(inputs)} underlyings "
+                f"({', '.join(x.name for x in inputs)}) makes {n}; run the home's "
+                "underlyings again so every package tests at the same level")
+
+
 def pooled_claims(inputs: Sequence[UnderlyingInput], pooled: Mapping[str, Any],
                   contrast: Mapping[str, Any], n_variants: int) -> list[Claim]:
     sel = "" if n_variants == 1 else f"; Bonferroni over N = {n_variants} variants"
@@ -175,7 +196,10 @@ def build_pooled_package(inputs: Sequence[UnderlyingInput], cfg) -> dict[str, An
     """The pooled package (a JSON-able dict) of the underlyings' packages and daily files."""
     if not inputs:
         raise PooledInputError("no underlying to pool")
-    alpha = cfg.validation.alpha
+    _check_split(inputs)
+    names = [u.name for u in inputs]
+    alpha = cfg.validation.alpha  # the intervals' level; the family's is split
+    family_alpha = split_alpha(alpha, names)
     physical = {u.name: u.physical for u in inputs}
     rows = trade_rows({u.name: u.daily for u in inputs}, physical)
     pooled = clustered_mean(rows, alpha)
@@ -187,8 +211,11 @@ def build_pooled_package(inputs: Sequence[UnderlyingInput], cfg) -> dict[str, An
                               f"({', '.join(u.name for u in inputs)}): the contrast needs "
                               "both settlement types"}
     n_var = max(_n_variants(u.package) for u in inputs)
-    family = evaluate_family(pooled_claims(inputs, pooled, contrast, n_var), alpha)
+    family = evaluate_family(pooled_claims(inputs, pooled, contrast, n_var), family_alpha)
     family["procedure"] = POOLED_PROCEDURE
+    split = home_split_block(alpha, names)
+    if split is not None:
+        family["home_split"] = split
     family["selection"] = {"n_variants": n_var, "applied": n_var > 1,
                            "method": "bonferroni" if n_var > 1 else "none",
                            "why": "the largest number of variants tried on any of the "
@@ -248,7 +275,7 @@ def build_pooled_package(inputs: Sequence[UnderlyingInput], cfg) -> dict[str, An
         "inputs": {u.name: {"package_sha256": _sha(u.package_path),
                             "daily_edge_sha256": _sha(u.daily_path)} for u in inputs},
         "config_sha256": cfg.digest(),
-        "alpha": alpha,
+        "alpha": family_alpha,
     })
 
 

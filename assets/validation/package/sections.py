@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from assets.common.config import LabConfig
+from assets.common.home_split import level_text
 from assets.validation.claims.verdict import DSR_THRESHOLD, INSUFFICIENT_DATA, VALIDATED
 from assets.validation.package.json_values import finite_or_none
 from assets.validation.statistics.metrics import win_rate_stats, wins_of
@@ -123,7 +124,8 @@ def hypothesis_results(validity: str, perf: dict, stats_: dict, prediction: Mapp
                  f"(N = {gate['n_trials']})")
     bar = (f"the strategy specification's performance bar (win rate >= "
            f"{vc.win_rate_threshold}, Sharpe >= {vc.sharpe_threshold}, adjusted p < "
-           f"{vc.alpha}" + (f", deflated Sharpe >= {DSR_THRESHOLD}" if chosen else "") + ")")
+           f"{level_text(vc.alpha, vc.home_underlyings)}"
+           + (f", deflated Sharpe >= {DSR_THRESHOLD}" if chosen else "") + ")")
     if full_sample:
         core += (f" (first {vc.evaluation_horizon_days} scored days); full sample, "
                  f"exploratory and not claimed: win rate {percent_text(full_sample['win_rate'])}"

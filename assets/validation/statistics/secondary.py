@@ -62,7 +62,8 @@ def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] 
                               minutes_col: str = "minutes_to_expiry",
                               horizon_col: str = "horizon_minutes",
                               alpha: float = 0.05,
-                              min_history: int = MIN_HISTORY_DAYS) -> dict[str, Any]:
+                              min_history: int = MIN_HISTORY_DAYS,
+                              level: float | None = None) -> dict[str, Any]:
     """Fit log y = log a − b · log minutes by OLS, y the realized move's size relative to
     what the same minute usually does.
 
@@ -71,7 +72,8 @@ def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] 
     classes' different horizons. Without them: y = |move| / √horizon, which removes the
     horizons but not the seasonality (kept for callers without bars; the package always
     passes the days). Rows with minutes ≤ 0, a zero move or no volatility reference are
-    dropped and counted. SEs are clustered by day when the days are known."""
+    dropped and counted. SEs are clustered by day when the days are known. `alpha` sets
+    the CI's level; `level` (default alpha) the one b = 2 is described at."""
     o = _oos(outcomes)
     o = o.loc[o["urgency"].isin(CLASSES)] if "urgency" in o.columns else o
     m = np.asarray(o[minutes_col], dtype=float)
@@ -116,7 +118,8 @@ def quadratic_intensification(outcomes: pd.DataFrame, days: Sequence[MarketDay] 
     )
     p2 = out["p_value_b_equals_2"]
     if p2 is not None:
-        out["b_equals_2"] = (("rejected" if p2 < alpha else "not rejected")
+        out["b_equals_2"] = (("rejected" if p2 < (alpha if level is None else level)
+                              else "not rejected")
                              + f" (Wald p = {p2:.3g}, unadjusted; a description, not a claim)")
     return out
 
@@ -144,8 +147,9 @@ def secondary_hypotheses(outcomes: pd.DataFrame | None, daily: pd.DataFrame | No
     alpha = cfg.alpha
     have_outcomes = outcomes is not None and len(outcomes) > 0
     return {
-        "quadratic_intensification": (quadratic_intensification(outcomes, days, alpha=alpha)
-                                      if have_outcomes else {"p_value": None, "n": 0}),
+        "quadratic_intensification": (quadratic_intensification(
+            outcomes, days, alpha=alpha, level=cfg.effective_alpha)
+            if have_outcomes else {"p_value": None, "n": 0}),
         "steering_velocity_vs_oi_concentration": (
             steering_vs_concentration(daily, concentration_col, alpha=alpha)
             if daily is not None and len(daily) else {"p_value": None, "n_days": 0}),
