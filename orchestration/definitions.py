@@ -41,6 +41,7 @@ from assets.transform.project import dbt_project  # noqa: E402
 from assets.validation import assets as validation_assets  # noqa: E402
 from assets.validation import checks as validation_checks  # noqa: E402
 from orchestration.jobs import full_graph, sweep, sweep_celery  # noqa: E402
+from orchestration.prefetch import prefetch_downstream_imports  # noqa: E402
 from orchestration.schedules import nightly_expiration_run  # noqa: E402
 from orchestration.sensors import landing_zone_sensor  # noqa: E402
 
@@ -59,7 +60,8 @@ def defs() -> Definitions:
     return Definitions(
         assets=[
             *ingestion_assets.build_ingestion_assets(partitions),
-            build_transform_assets(dbt_project(), partitions, pool=DUCKDB_POOL),
+            build_transform_assets(dbt_project(), partitions, pool=DUCKDB_POOL,
+                                   alongside=prefetch_downstream_imports),
             pressure_assets.build_pressure_series(partitions),
             *load_assets_from_modules(_ASSET_MODULES),
         ],

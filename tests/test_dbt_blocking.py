@@ -180,7 +180,7 @@ def test_failing_dbt_test_blocks_the_downstream_python_asset(project, tmp_path, 
     assert AssetKey("oi_concentration") in materialized  # written, then its test failed
     failed = [e for e in bad.get_asset_check_evaluations() if not e.passed]
     assert any(e.asset_key == AssetKey("oi_concentration")
-               and e.check_name == "not_null_oi_concentration_distance_from_open"
+               and e.check_name == "oi_concentration_column_rules"
                and e.severity == AssetCheckSeverity.ERROR for e in failed)
     step_failures = [e for e in bad.all_events if e.event_type_value == "STEP_FAILURE"]
     assert [e.step_key for e in step_failures] == ["dbt_partitioned_models"]

@@ -20,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.dagster_common.pools import DUCKDB_POOL
 from assets.dagster_common.resources import LabConfigResource
-from assets.ingestion import plausibility, write_audit_publish
+from assets.ingestion import gx_worker, plausibility, write_audit_publish
 from assets.ingestion.assets import run_days
 from assets.ingestion.contract import Kind
 from assets.ingestion.rules import ValidationReport, merge_reports
@@ -67,7 +67,7 @@ def _check(kind: Kind, context: AssetCheckExecutionContext, duckdb: DuckDBResour
             frame = write_audit_publish.load_stage(conn, kind, chunk)
             chains = (write_audit_publish.load_stage(conn, "chains", chunk)
                       if kind == "bars" else None)
-        chunk_report = validate(frame, cfg, chunk)
+        chunk_report = gx_worker.run(validate, frame, cfg, chunk)
         if chains is not None:  # the bars against the staged chains of the same days
             chunk_report.results.append(plausibility.rule_result(
                 plausibility.check_days(frame, chains, chunk, cfg)))

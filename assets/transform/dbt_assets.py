@@ -18,7 +18,8 @@ step fails, so no Python asset downstream of a mart runs in that run.
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,25 @@ def _kept_parse_state(target: Path, store: Path) -> Iterator[None]:
             os.replace(tmp, store)
 
 
-def _run_build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+@contextlib.contextmanager
+def _alongside(work: Callable[[], None] | None) -> Iterator[None]:
+    """Run `work` in a thread while dbt builds in its subprocess, and wait for it after.
+
+    The run's process only waits on dbt for seconds a night; the caller (the code
+    location) can spend that time on work the later steps would otherwise do first."""
+    if work is None:
+        yield
+        return
+    thread = threading.Thread(target=work, name="alongside-dbt", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _run_build(context: AssetExecutionContext, dbt: DbtCliResource,
+               alongside: Callable[[], None] | None = None) -> Iterator[Any]:
     vars_ = None
     if context.has_partition_key or context.has_partition_key_range:
         window = context.partition_time_window
@@ -127,7 +146,7 @@ def _run_build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
     context.log.info(f"dbt build over {vars_ or 'every day'} (artefacts in {target})")
     # raise_on_error (the default): a failed model or error-severity test fails the step
     # after every event has been streamed, so the check results are recorded first.
-    with _kept_parse_state(target, runtime / PARTIAL_PARSE_FILE):
+    with _kept_parse_state(target, runtime / PARTIAL_PARSE_FILE), _alongside(alongside):
         # dagster-dbt copies os.environ and starts dbt inside cli(): the window need not
         # outlive that call.
         with _environment(window_env(vars_)):
@@ -136,11 +155,14 @@ def _run_build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
 
 
 def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefinition,
-                           pool: str | None = None) -> AssetsDefinition:
+                           pool: str | None = None,
+                           alongside: Callable[[], None] | None = None) -> AssetsDefinition:
     """The partitioned dbt assets for a prepared project (its manifest must exist).
 
     A factory, called by the code location with the lab's project, partitions and the
-    DuckDB pool: importing this module reads no manifest and builds no calendar."""
+    DuckDB pool: importing this module reads no manifest and builds no calendar.
+    `alongside` runs in a thread during each build (it must not touch the warehouse,
+    which dbt holds) and is waited for before the step ends."""
     if not project.manifest_path.exists():
         raise FileNotFoundError(
             f"{project.manifest_path} is missing: run `make manifest` (dbt parse) first")
@@ -156,6 +178,6 @@ def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefini
         pool=pool,
     )
     def dbt_partitioned_models(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from _run_build(context, dbt)
+        yield from _run_build(context, dbt, alongside)
 
     return dbt_partitioned_models
