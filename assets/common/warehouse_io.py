@@ -220,14 +220,18 @@ def load_bar_tape(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | Non
     reads prices only, and a decade of MarketDays (with their chains) is many times the
     memory and time of its bars."""
     wanted = sorted(set(days)) if days is not None else available_days(conn)
+    # days as integers since the epoch: a day's boundaries are found on ints, and only one
+    # date per day is made (a decade is ~700,000 bars, one python date each otherwise)
     bars = conn.execute(
-        f"select quote_date, epoch_ns(ts) as ts_ns, open, high, low, close from {RAW_BARS} "
+        f"select datediff('day', date '1970-01-01', quote_date) as day_number, "
+        f"epoch_ns(ts) as ts_ns, open, high, low, close from {RAW_BARS} "
         "where quote_date in (select unnest(?::date[])) order by quote_date, ts",
         [wanted]).df() if wanted else pd.DataFrame(
-            columns=["quote_date", "ts_ns", "open", "high", "low", "close"])
-    qd = pd.to_datetime(bars["quote_date"]).dt.date.to_numpy()
+            columns=["day_number", "ts_ns", "open", "high", "low", "close"])
+    qd = bars["day_number"].to_numpy(dtype=np.int64)
     change = np.flatnonzero(np.r_[True, qd[1:] != qd[:-1]]) if len(qd) else np.empty(0, int)
-    dates = tuple(qd[change].tolist())
+    epoch = dt.date(1970, 1, 1)
+    dates = tuple(epoch + dt.timedelta(days=int(d)) for d in qd[change])
     lens = np.diff(np.r_[change, len(qd)]).astype(np.int64)
     ts = bars["ts_ns"].to_numpy(dtype="int64")
     minutes = np.empty(len(ts))

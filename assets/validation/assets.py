@@ -116,6 +116,29 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
     })
 
 
+# The expiring rows `atm_implied_vol` can pick, filtered in the warehouse: with a reference
+# price (the median `underlying_price` of the day's rows with an IV) only the rows of the
+# nearest strike, ties to the lower; without one every row, for the first-open fallback.
+# The function then gives what it gives on every row (tests/test_atm_candidate_rows.py),
+# from a few thousand rows instead of a decade's half million.
+ATM_CANDIDATE_ROWS = """
+with priced as (
+    select quote_date, strike, implied_volatility, underlying_price from {chains}
+    where expiration = quote_date and isfinite(implied_volatility) and implied_volatility > 0),
+reference as (
+    select quote_date,
+           median(underlying_price) filter (where isfinite(underlying_price)) as price
+    from priced group by quote_date),
+ranked as (
+    select priced.*, reference.price,
+           dense_rank() over (partition by priced.quote_date
+                              order by abs(priced.strike - reference.price), priced.strike) as r
+    from priced join reference using (quote_date))
+select quote_date, strike, implied_volatility, underlying_price from ranked
+where price is null or r = 1
+"""
+
+
 def _regime_inputs(conn, agg, landing):
     """The regime splits' inputs: each day's pre-open ATM IV from `raw.chains` and the
     dealers' net position from the optional landing file."""
@@ -127,9 +150,7 @@ def _regime_inputs(conn, agg, landing):
     from assets.validation.statistics.atm_iv import atm_implied_vol, known_before_open
     from assets.validation.statistics.regimes import RegimeInputs
 
-    chains = conn.execute(
-        f"select quote_date, strike, implied_volatility, underlying_price from "
-        f"{tables.RAW_CHAINS} where expiration = quote_date").df()
+    chains = conn.execute(ATM_CANDIDATE_ROWS.format(chains=tables.RAW_CHAINS)).df()
     tape = agg.tape
     first_open = {d: float(tape.open[int(tape.day_start[i])])
                   for i, d in enumerate(tape.dates) if tape.day_len[i]}
