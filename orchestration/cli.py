@@ -406,7 +406,8 @@ def cmd_study(args: argparse.Namespace) -> int:
                       n_select=args.select_worlds, ladder_top=args.ladder_top)
     seconds = _time.perf_counter() - started
     fp = study["false_positive_rates"]
-    print(f"study: {study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
+    worlds = f"{study['underlying']} worlds, " if "underlying" in study else ""
+    print(f"study: {worlds}{study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
           f"{args.ladder_seeds} in {seconds:.0f} s -> {out / STUDY_FILE}, {out / STUDY_PAGE}")
     for name, r in fp.items():
         lo, hi = r["clopper_pearson"]
@@ -517,7 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     pool.set_defaults(func=cmd_pool)
 
     study = sub.add_parser("study", help="measure the lab's false-positive rates and power "
-                                         "on seeded synthetic worlds")
+                                         "on seeded synthetic worlds (with --underlying U: "
+                                         "U's worlds and derived config, into U's evidence "
+                                         "folder)")
     study.add_argument("--null-worlds", type=int, default=50)
     study.add_argument("--strengths", type=float, nargs="*", default=[0.5, 1.0, 2.0, 4.0])
     study.add_argument("--ladder-seeds", type=int, default=5)
