@@ -118,6 +118,10 @@ def _run_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--start", args.start.isoformat()]
     if args.end:
         argv += ["--end", args.end.isoformat()]
+    if getattr(args, "executor", "in_process") == "celery":
+        argv += ["--executor", "celery", "--broker", args.broker]
+        if args.backend:
+            argv += ["--backend", args.backend]
     return argv
 
 
@@ -126,6 +130,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.common.instruments import RegistryError
     from assets.common.settings import configure_environment
 
+    executor = getattr(args, "executor", "in_process")
+    if executor == "celery" and not args.broker:
+        print("error: --executor celery needs --broker URL (e.g. redis://127.0.0.1:6379/0)",
+              file=sys.stderr)
+        return 2
     try:
         underlyings = _home_underlyings()
     except RegistryError as exc:
@@ -134,10 +143,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if underlyings:  # landing/<U>/ folders: one scoped run per underlying, then the pool
         from orchestration.multi_run import run_underlyings
 
-        return run_underlyings(underlyings, _run_argv(args), getattr(args, "jobs", 2))
-    from assets.ingestion import gx_worker
+        jobs = getattr(args, "jobs", None)
+        if jobs is None:  # on Celery the runs only orchestrate: submit them all at once
+            jobs = len(underlyings) if executor == "celery" else 2
+        return run_underlyings(underlyings, _run_argv(args), jobs)
+    if executor == "in_process":  # the checks run here: GX imports on the other core
+        from assets.ingestion import gx_worker
 
-    gx_worker.start()  # GX imports on the other core while Dagster and dbt load here
+        gx_worker.start()
     paths = configure_environment()
     from assets.dagster_common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph
@@ -153,9 +166,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     what = _days_text(keys, cfg)
+    where = ("its steps on Celery workers" if executor == "celery" else "in this process")
     print(f"running the asset graph over {what} ({keys[0]} .. {keys[-1]}) "
-          f"in one Dagster run; logs: --log-level INFO, or the UI (pressure-lab ui)", flush=True)
-    outcome = run_full_graph(keys[0], keys[-1], log_level=args.log_level)
+          f"in one Dagster run, {where}; logs: --log-level INFO, or the UI (pressure-lab ui)",
+          flush=True)
+    outcome = run_full_graph(keys[0], keys[-1], log_level=args.log_level, executor=executor,
+                             broker=getattr(args, "broker", None),
+                             backend=getattr(args, "backend", None))
     elapsed = time.perf_counter() - started
     if not outcome.success:
         print(f"run {outcome.run_id} FAILED after {elapsed:.1f}s", file=sys.stderr)
@@ -393,7 +410,8 @@ def cmd_study(args: argparse.Namespace) -> int:
                       n_select=args.select_worlds, ladder_top=args.ladder_top)
     seconds = _time.perf_counter() - started
     fp = study["false_positive_rates"]
-    print(f"study: {study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
+    worlds = f"{study['underlying']} worlds, " if "underlying" in study else ""
+    print(f"study: {worlds}{study['n_null_worlds']} null worlds + ladder {list(args.strengths)} x "
           f"{args.ladder_seeds} in {seconds:.0f} s -> {out / STUDY_FILE}, {out / STUDY_PAGE}")
     for name, r in fp.items():
         lo, hi = r["clopper_pearson"]
@@ -469,8 +487,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="CRITICAL",
                      choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
                      help="Dagster's console log level (default: only the summary)")
-    run.add_argument("--jobs", type=int, default=2,
-                     help="several underlyings (landing/<U>/): how many run at once")
+    run.add_argument("--jobs", type=int, default=None,
+                     help="several underlyings (landing/<U>/): how many run at once "
+                          "(default 2; with --executor celery, all of them)")
+    run.add_argument("--executor", choices=("in_process", "celery"), default="in_process",
+                     help="in_process (default): each run's steps in its own process; "
+                          "celery: every step on a Celery worker (job full_graph_celery), "
+                          "the underlyings' runs submitted together, so their steps share "
+                          "the broker's workers (start them with `celery -A "
+                          "orchestration.celery_worker ... worker -Q dagster`; see "
+                          "docs/operations.md)")
+    run.add_argument("--broker", default=None,
+                     help="Celery broker URL, e.g. redis://127.0.0.1:6379/0 (executor celery)")
+    run.add_argument("--backend", default=None,
+                     help="Celery result backend URL (default: the broker)")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="synth + run on the embedded synthetic market")
@@ -492,7 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
     pool.set_defaults(func=cmd_pool)
 
     study = sub.add_parser("study", help="measure the lab's false-positive rates and power "
-                                         "on seeded synthetic worlds")
+                                         "on seeded synthetic worlds (with --underlying U: "
+                                         "U's worlds and derived config, into U's evidence "
+                                         "folder)")
     study.add_argument("--null-worlds", type=int, default=50)
     study.add_argument("--strengths", type=float, nargs="*", default=[0.5, 1.0, 2.0, 4.0])
     study.add_argument("--ladder-seeds", type=int, default=5)

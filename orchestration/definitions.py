@@ -6,8 +6,12 @@ calls `defs()` when it loads the location. Only then are the lab's paths configu
 writer points at `$PRESSURE_LAB_HOME`), the expiration partitions built from the exchange
 calendar, and the partitioned assets made from them. The stages themselves stay below this
 module: they never import `orchestration`.
+
+`defs_<U>` (e.g. `defs_SPY`, made on demand) are the definitions of one underlying's scope:
+the code pointer a run on Celery hands its steps (orchestration/scoped_location.py).
 """
 
+import os
 import warnings
 
 from dagster import BetaWarning, PreviewWarning
@@ -24,7 +28,7 @@ from dagster import (  # noqa: E402
     load_assets_from_modules,
 )
 
-from assets.common.settings import configure_environment  # noqa: E402
+from assets.common.settings import configure_environment, current_underlying  # noqa: E402
 from assets.dagster_common.partitions import expiration_partitions  # noqa: E402
 from assets.dagster_common.pools import DUCKDB_POOL  # noqa: E402
 from assets.dagster_common.resources import build_resources  # noqa: E402
@@ -40,9 +44,10 @@ from assets.transform.dbt_assets import build_transform_assets  # noqa: E402
 from assets.transform.project import dbt_project  # noqa: E402
 from assets.validation import assets as validation_assets  # noqa: E402
 from assets.validation import checks as validation_checks  # noqa: E402
-from orchestration.jobs import full_graph, sweep, sweep_celery  # noqa: E402
+from orchestration.jobs import full_graph, full_graph_celery, sweep, sweep_celery  # noqa: E402
 from orchestration.prefetch import prefetch_downstream_imports  # noqa: E402
 from orchestration.schedules import nightly_expiration_run  # noqa: E402
+from orchestration.scoped_location import SCOPED_PREFIX, enter_scope, underlying_of  # noqa: E402
 from orchestration.sensors import landing_zone_sensor  # noqa: E402
 
 # The stages' unpartitioned assets (module level; the partitioned ones come from factories
@@ -66,7 +71,7 @@ def defs() -> Definitions:
             *load_assets_from_modules(_ASSET_MODULES),
         ],
         asset_checks=load_asset_checks_from_modules(_CHECK_MODULES),
-        jobs=[full_graph, sweep, sweep_celery],
+        jobs=[full_graph, full_graph_celery, sweep, sweep_celery],
         schedules=[nightly_expiration_run],
         sensors=[landing_zone_sensor],
         resources=build_resources(),
@@ -75,3 +80,22 @@ def defs() -> Definitions:
         # imports the code location once instead of once per step.
         executor=in_process_executor,
     )
+
+
+def __getattr__(name: str):
+    """`defs_<U>`: the definitions of underlying U's scope, entered first when this process
+    is on another scope (a step process that loads the job from its pointer)."""
+    if not name.startswith(SCOPED_PREFIX):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        underlying = underlying_of(name)
+    except ValueError as exc:
+        raise AttributeError(str(exc)) from None
+
+    @definitions
+    def scoped() -> Definitions:
+        if current_underlying() != underlying:
+            enter_scope(underlying, dict(os.environ))
+        return defs()
+
+    return scoped

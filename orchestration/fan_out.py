@@ -20,10 +20,9 @@ from typing import Any
 
 import numpy as np
 from dagster import AssetKey, DagsterInstance, execute_job
-from dagster._core.definitions.reconstruct import ReconstructableRepository
 
-from assets.common.settings import REPO_ROOT
 from orchestration.runner import describe_failures, open_instance, range_tags
+from orchestration.scoped_location import reconstructable_job
 
 EXECUTORS = ("in_process", "multiprocess", "celery")
 
@@ -60,12 +59,6 @@ def _run_config(executor: str, op_config: Mapping[str, Any], assets: Sequence[st
     return config
 
 
-def _recon_job(job_name: str):
-    return ReconstructableRepository.for_module(
-        "orchestration.definitions", "defs", working_directory=str(REPO_ROOT)
-    ).get_reconstructable_job(job_name)
-
-
 def _execute(job_name: str, assets: Sequence[str], run_config: Mapping[str, Any],
              tags: Mapping[str, str],
              instance: DagsterInstance | None = None) -> tuple[str, bool, list[str]]:
@@ -73,7 +66,8 @@ def _execute(job_name: str, assets: Sequence[str], run_config: Mapping[str, Any]
 
     In process, the job is taken from the loaded definitions and run in this process (as
     `pressure-lab run` does); any other executor needs a reconstructable job, which every
-    step process (subprocess, Celery worker, pod) loads from `orchestration.definitions`."""
+    step process (subprocess, Celery worker, pod) loads from `orchestration.definitions`
+    under this process's underlying scope."""
     own = instance is None
     instance = instance or open_instance()
     selection = {AssetKey(a) for a in assets}
@@ -86,8 +80,8 @@ def _execute(job_name: str, assets: Sequence[str], run_config: Mapping[str, Any]
                 run_config=config, instance=instance, tags=dict(tags),
                 asset_selection=list(selection), raise_on_error=False)
         else:
-            result = execute_job(_recon_job(job_name).get_subset(asset_selection=selection),
-                                 instance=instance, run_config=dict(run_config),
+            job = reconstructable_job(job_name).get_subset(asset_selection=selection)
+            result = execute_job(job, instance=instance, run_config=dict(run_config),
                                  tags=dict(tags))
         return result.run_id, result.success, describe_failures(result.all_events)
     finally:

@@ -7,8 +7,10 @@ measured against SPX's calibration window when SPX is in the home and recorded
 (assets/ingestion/scale_source.py). The underlyings are dealt to `jobs` worker processes
 (the 2-core default: 2), and each worker runs its underlyings one after the other in one
 interpreter: most of a night is fixed cost (start-up, imports, the code location), and a
-worker pays it once for all of its underlyings. When all have succeeded, the pooled
-package is written into `evidence/` (`pressure-lab pool`).
+worker pays it once for all of its underlyings. With `--executor celery` each worker only
+orchestrates its run (`full_graph_celery`): the CLI gives one to every underlying, so all
+runs are submitted at once and their steps share the broker's Celery workers. When all
+have succeeded, the pooled package is written into `evidence/` (`pressure-lab pool`).
 """
 
 from __future__ import annotations
@@ -122,8 +124,9 @@ def run_underlyings(underlyings: list[str], argv: list[str], jobs: int = 2) -> i
     home = lab_home()
     started = time.perf_counter()
     scales = record_scales(home, underlyings)
+    where = " on Celery workers" if "celery" in argv else ""
     print(f"running {len(underlyings)} underlyings ({', '.join(underlyings)}), {jobs} at a "
-          "time, each its own Dagster run"
+          f"time, each its own Dagster run{where}"
           + (f"; points scales vs SPX: {', '.join(f'{u} {k:.4g}' for u, k in scales.items())}"
              if scales else ""), flush=True)
     jobs = max(1, min(jobs, len(underlyings)))

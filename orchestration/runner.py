@@ -57,26 +57,53 @@ def open_instance() -> DagsterInstance:
 
 
 def run_full_graph(first_key: str, last_key: str, instance: DagsterInstance | None = None,
-                   job_name: str = "full_graph", log_level: str = "INFO") -> RunOutcome:
-    from orchestration.definitions import defs
-
+                   job_name: str = "full_graph", log_level: str = "INFO",
+                   executor: str = "in_process", broker: str | None = None,
+                   backend: str | None = None) -> RunOutcome:
+    """One run of the whole graph over the range. `executor` "celery": the run of
+    `full_graph_celery`, every step on a Celery worker reached through `broker` (results
+    through `backend`, default the broker); this process only orchestrates."""
     instance = instance or open_instance()
-    job = defs().resolve_job_def(job_name)
     # dbt's console lines go to stdout; a quiet run keeps them in a file under the data home.
     quiet = log_level in ("ERROR", "CRITICAL")
     log_file = lab_paths().scoped_state / "logs" / "last_run_stdout.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    tags = range_tags(first_key, last_key)
     # One BLAS thread for the whole in-process run: every matrix here is a day's, too small
     # for threads to pay off, and on a busy 2-core machine they cost 8-30x (dbt and the
     # other subprocesses are unaffected; the engine pins itself on other executors too).
     with open(log_file, "w", encoding="utf-8") as sink, \
             contextlib.redirect_stdout(sink if quiet else sys.stdout), \
             threadpool_limits(limits=1, user_api="blas"):
-        result = job.execute_in_process(
-            instance=instance, tags=range_tags(first_key, last_key), raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+        if executor == "celery":
+            result = _execute_on_celery(instance, run_config, tags, broker, backend)
+        else:
+            from orchestration.definitions import defs
+
+            result = defs().resolve_job_def(job_name).execute_in_process(
+                instance=instance, tags=tags, raise_on_error=False, run_config=run_config)
     return RunOutcome(result.run_id, result.success, describe_failures(result.all_events),
                       log_file if quiet else None)
+
+
+CELERY_JOB = "full_graph_celery"
+
+
+def _execute_on_celery(instance: DagsterInstance, run_config: dict, tags: dict,
+                       broker: str | None, backend: str | None):
+    """`full_graph_celery` through `execute_job`: a reconstructable job whose code pointer
+    names this process's underlying scope, which the workers reload and enter per step."""
+    from dagster import execute_job
+
+    from orchestration.scoped_location import reconstructable_job
+
+    if not broker:
+        raise ValueError("the celery executor needs a broker URL (--broker)")
+    config = {**run_config,
+              "execution": {"config": {"broker": broker, "backend": backend or broker}}}
+    return execute_job(reconstructable_job(CELERY_JOB), instance=instance,
+                       run_config=config, tags=tags, raise_on_error=False)
 
 
 def describe_failures(events) -> list[str]:

@@ -55,7 +55,7 @@ def test_definitions_load_with_the_whole_lineage(tmp_path):
         assert key in upstream, f"{key} is not upstream of the evidence package"
     assert "evidence_package" in parents["reviewer_report"]
     assert "raw_chains" in _ancestors(parents, "oi_concentration")
-    assert info["jobs"] == ["full_graph", "sweep", "sweep_celery"]
+    assert info["jobs"] == ["full_graph", "full_graph_celery", "sweep", "sweep_celery"]
     assert info["schedules"] == ["nightly_expiration_run"]
     assert info["sensors"] == ["landing_zone_sensor"]
     for check in ("staged_chains:chains_quality", "staged_bars:bars_quality",

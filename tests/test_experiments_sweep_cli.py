@@ -5,18 +5,14 @@ redis-server broker and two workers started and stopped here) gives the same swe
 
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from assets.common.settings import REPO_ROOT
+from tests.support.celery_cluster import celery_cluster
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -119,86 +115,12 @@ def test_null_world_sweep_counts_every_variant_and_deflates_the_best(world, tmp_
     (home / "config.json").unlink()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop a process this test started (its own session), then its children."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # leftover pool children of a worker, if any
-    except ProcessLookupError:
-        pass
-
-
 @pytest.fixture()
-def celery_cluster(world, tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is missing in CI (.ci/run installs it)")
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
+def celery_cluster_broker(world, tmp_path):
     home, user_home = world
-    port = _free_port()
-    broker = f"redis://127.0.0.1:{port}/0"
-    started: list[subprocess.Popen] = []
-    try:
-        started.append(subprocess.Popen(
-            [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-             "--appendonly", "no", "--dir", str(tmp_path)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-        _wait_for_redis(port)
-        env = {**_env(home, user_home), "DAGSTER_HOME": str(home / "dagster")}
-        for name in ("w1", "w2"):
-            with open(tmp_path / f"{name}.log", "w") as log:
-                started.append(subprocess.Popen(
-                    [str(BIN / "celery"), "-A", "dagster_celery.app", "-b", broker,
-                     "--result-backend", broker, "worker", "-Q", "dagster", "-c", "1",
-                     "-n", f"{name}@%h", "--loglevel", "WARNING"],
-                    env=env, cwd=str(REPO_ROOT), stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True))
-        _wait_for_workers(broker, 2)
-        yield broker
-    finally:
-        for proc in reversed(started):
-            _stop(proc)
-    assert all(p.poll() is not None for p in started)
-
-
-def _wait_for_redis(port: int) -> None:
-    import redis
-
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if redis.Redis(host="127.0.0.1", port=port).ping():
-                return
-        except redis.exceptions.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def _wait_for_workers(broker: str, n: int) -> None:
-    from celery import Celery
-
-    app = Celery(broker=broker, backend=broker)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=1.0) or []
-        if len(replies) >= n:
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"{n} Celery workers did not answer within 120 s")
+    env = {**_env(home, user_home), "DAGSTER_HOME": str(home / "dagster")}
+    with celery_cluster(env, tmp_path) as cluster:
+        yield cluster.broker
 
 
 def _comparable(path: Path) -> dict:
@@ -228,11 +150,12 @@ def test_the_sweep_on_the_multiprocess_executor_equals_the_in_process_one(world,
         _comparable(sweeps / "local4" / "sweep.json")
 
 
-def test_the_sweep_on_celery_workers_equals_the_in_process_one(world, local4, celery_cluster):
+def test_the_sweep_on_celery_workers_equals_the_in_process_one(world, local4,
+                                                               celery_cluster_broker):
     home, user_home = world
     grid = local4
     remote = _cli(home, user_home, "sweep", grid, "--name", "celery4", "--executor", "celery",
-                  "--broker", celery_cluster, "--runs", "2")
+                  "--broker", celery_cluster_broker, "--runs", "2")
     assert remote.returncode == 0, remote.stdout[-2000:] + remote.stderr[-3000:]
     out = home / "evidence" / "sweeps"
     assert _comparable(out / "celery4" / "sweep.json") == _comparable(out / "local4" / "sweep.json")

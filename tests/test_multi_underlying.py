@@ -73,6 +73,38 @@ def test_each_underlying_runs_and_writes_its_own_package(multi_run):
     assert pooled["claims_family"]["home_split"]["n_packages"] == 3
 
 
+def test_a_sweep_of_one_underlying_is_counted_in_its_registry_only(multi_run, tmp_path):
+    import duckdb
+
+    home, run = multi_run
+    assert run.returncode == 0, run.stdout + run.stderr
+    user = tmp_path / "user"
+    user.mkdir()
+    grid = tmp_path / "grid.json"
+    grid.write_text(json.dumps({"pressure.threshold_percentile": [70, 85]}))
+    # ~20 scored days: fewer CSCV and walk-forward blocks than the default 16
+    config = home / "config.json"
+    config.write_text(json.dumps({"experiments": {"pbo_blocks": 4, "walk_forward_blocks": 4}}))
+    try:
+        out = _cli(home, user, "--underlying", "SPY", "sweep", str(grid), "--name", "spy2")
+    finally:
+        config.unlink()
+    assert out.returncode == 0, out.stdout + out.stderr[-3000:]
+    doc = json.loads((home / "evidence" / "SPY" / "sweeps" / "spy2" / "sweep.json").read_text())
+    assert doc["n_variants"] == 2 and doc["dataset"].endswith("| SPY")
+    assert not (home / "evidence" / "SPX" / "sweeps").exists()
+    counts = {}
+    for u in ("SPX", "SPY"):
+        with duckdb.connect(str(home / "underlyings" / u / "warehouse.duckdb"),
+                            read_only=True) as conn:
+            counts[u] = dict(conn.execute("select dataset, count(*) from experiments.variants "
+                                          "group by 1").fetchall())
+    # SPY: the run's config and the two variants, under SPY's dataset; SPX: its run alone
+    assert [(d.rsplit("| ", 1)[1], n) for d, n in counts["SPY"].items()] == [("SPY", 3)]
+    assert [(d.rsplit("| ", 1)[1], n) for d, n in counts["SPX"].items()] == [("SPX", 1)]
+    assert doc["best"]["n_trials"] == 3
+
+
 def test_a_file_of_another_underlying_fails_naming_both(landed, tmp_path):
     home, user = landed
     copy = tmp_path / "home"

@@ -8,6 +8,11 @@ VALIDATED's power is below 0.8 (`assets.study.reach`): the verdict's reach. The 
 Carlo replication counts are the study's own (named in
 the output); they set the p-values' resolution, not their validity (see
 `assets.validation.package.study_quote`).
+
+Under an underlying's scope (`pressure-lab --underlying SPY study`) the worlds are that
+underlying's and the config its derived one (scaled thresholds); the study is written to
+the scope's evidence folder, where its package's validation reads it, and applies only to
+a package of the same procedure digest, which names the underlying and its scale.
 """
 
 from __future__ import annotations
@@ -64,9 +69,14 @@ def run_study(cfg: LabConfig, out_dir: str | Path, n_null: int = 50,
               placebo_span: Sequence[str] = PLACEBO_SPAN, n_select: int = 25,
               ladder_top: float = LADDER_TOP) -> dict[str, Any]:
     """Run the study and write `study.json` and `study.html` into `out_dir`."""
+    from assets.common.scaling import scoped_underlying
     from assets.synthetic_market.generator import DEFAULT_STRENGTH
+    from assets.synthetic_market.underlyings import resolve_underlyings
 
     out_dir = Path(out_dir)
+    underlying = scoped_underlying(cfg)
+    if underlying is not None:  # stop here, not in a worker: the market must simulate it
+        resolve_underlyings([underlying])
     scfg = study_config(cfg, null_replications, placebo_replications, bootstrap_replications)
     units = study_units(n_null, strengths, ladder_seeds, start, end, n_select=n_select)
     # the longest units first, so the pool's last minutes are not one long world
@@ -84,7 +94,9 @@ def run_study(cfg: LabConfig, out_dir: str | Path, n_null: int = 50,
             "span": [start, end], "strengths": list(strengths), "ladder_seeds": ladder_seeds,
             "steer_strengths": [r["strength"] for r in ladder], "n_select_worlds": n_select,
             "replications": {"null": null_replications, "oi_placebo": placebo_replications,
-                             "bootstrap": bootstrap_replications}}
+                             "bootstrap": bootstrap_replications},
+            # an underlying's scope: its worlds and derived config (the flat study: SPX's)
+            **({"underlying": underlying} if underlying is not None else {})}
     study = summarize(results, meta, cfg.validation.alpha, reach)
     study["family_alpha"] = cfg.validation.effective_alpha  # the worlds' claims' level
     study["calendar_placebo"] = calendar_placebo_summary(

@@ -4,6 +4,10 @@ The runner is a plain function over a list of units, so any scheduler (a process
 here, a sweep over machines later) can run them: each unit is independent, determined by
 (scenario, strength, seed, span, config), and writes `<out>/units/<unit id>.json`
 atomically; a unit whose file exists is skipped, so an interrupted study resumes.
+
+The worlds are of the config's underlying (`study_underlying`): SPX's for the
+specification's config, SPY's (a tenth of the level, $1 strikes, ten times the OI) for
+SPY's derived config, so a study measures the procedure a package of that underlying runs.
 """
 
 from __future__ import annotations
@@ -108,22 +112,67 @@ def unit_result(package: dict[str, Any], unit: StudyUnit,
             "claims": claims}
 
 
+def world_days(start: str, end: str, scenario: str, seed: int, strength: float | None,
+               placebo_days: bool = False, placebo_effect: bool = False,
+               underlying: str = "SPX", rule: str = "spxw") -> list:
+    """The world's SyntheticDays of `underlying`. SPX: the generator's own SPX world.
+    Another underlying: the synthetic market's, with its instrument's level, strike grid
+    and OI (SPY a tenth of SPX on SPX's path, $1 strikes), the force planted on it alone
+    at its points scale, on `rule` (its own expiration calendar)."""
+    from assets.synthetic_market.generator import (
+        SCENARIO_SIGN,
+        generate_market,
+        generate_markets,
+        resolve_strength,
+    )
+
+    if underlying == "SPX":
+        return list(generate_market(start, end, scenario=scenario, seed=seed,
+                                    strength=strength, placebo_days=placebo_days,
+                                    placebo_effect=placebo_effect))
+    force = resolve_strength(scenario, strength) * SCENARIO_SIGN[scenario]
+    worlds = generate_markets(start, end, [underlying], {underlying: force} if force else {},
+                              seed=seed, rule=rule, placebo_days=placebo_days,
+                              placebo_effect=placebo_effect)
+    return [w[underlying] for w in worlds if underlying in w]
+
+
 def synthetic_world(start: str, end: str, scenario: str, seed: int, strength: float | None,
-                    placebo_days: bool = False, placebo_effect: bool = False):
+                    placebo_days: bool = False, placebo_effect: bool = False,
+                    underlying: str = "SPX", rule: str = "spxw"):
     """The world's MarketDays and its chains' pre-open ATM IV (the IV-tercile regime)."""
     import pandas as pd
 
-    from assets.synthetic_market.generator import generate_market
     from assets.synthetic_market.in_memory_days import market_days
     from assets.validation.statistics.atm_iv import atm_implied_vol, known_before_open
     from assets.validation.statistics.regimes import RegimeInputs
 
-    days = list(generate_market(start, end, scenario=scenario, seed=seed, strength=strength,
-                                placebo_days=placebo_days, placebo_effect=placebo_effect))
+    days = world_days(start, end, scenario, seed, strength, placebo_days, placebo_effect,
+                      underlying, rule)
     chains = pd.concat([d.chains[d.chains["expiration"] == d.chains["quote_date"]]
                         for d in days])
     return market_days(days), RegimeInputs(iv=known_before_open(atm_implied_vol(chains)),
                                            iv_source="the synthetic chains")
+
+
+def world_facts(market, underlying: str) -> dict[str, Any]:
+    """What a world of another underlying than SPX was, as simulated: its level (the median
+    first open) and the step of its strikes, so the unit shows it was that underlying's."""
+    import numpy as np
+
+    days = list(market.values())
+    steps = np.concatenate([np.diff(d.strikes) for d in days])
+    return {"underlying": underlying,
+            "median_first_open": float(np.median([d.open[0] for d in days])),
+            "strike_step": float(np.min(steps)) if steps.size else None}
+
+
+def study_underlying(cfg: LabConfig) -> str:
+    """Whose worlds a study simulates: the underlying of a scoped (derived) config, else
+    SPX (the specification's units)."""
+    from assets.common.scaling import scoped_underlying
+
+    return scoped_underlying(cfg) or "SPX"
 
 
 def run_unit(unit: StudyUnit, cfg: LabConfig, out_dir: str | Path) -> Path:
@@ -150,7 +199,9 @@ def run_unit(unit: StudyUnit, cfg: LabConfig, out_dir: str | Path) -> Path:
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore")
         market, regimes = synthetic_world(unit.start, unit.end, world, unit.seed, strength,
-                                          placebo_days=placebo, placebo_effect=effect)
+                                          placebo_days=placebo, placebo_effect=effect,
+                                          underlying=study_underlying(cfg),
+                                          rule=cfg.calendar.expiration_rule)
         sweep = None
         if unit.scenario == "select":
             from assets.study.selection import best_of_sweep
@@ -160,11 +211,14 @@ def run_unit(unit: StudyUnit, cfg: LabConfig, out_dir: str | Path) -> Path:
                                     regime_inputs=regimes)
         else:
             package = run_in_memory(market, cfg, regime_inputs=regimes)
+    underlying = study_underlying(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w") as fh:
         json.dump({**unit_result(package, unit, cfg),
-                   **({"sweep": sweep} if sweep else {})}, fh, sort_keys=True)
+                   **({"sweep": sweep} if sweep else {}),
+                   **({"world": world_facts(market, underlying)}
+                      if underlying != "SPX" else {})}, fh, sort_keys=True)
     os.replace(tmp, path)
     return path
 

@@ -196,8 +196,8 @@ def _generate(start, end, force_scale: float, seed: int, rule: calendar.Expirati
 
 def generate_markets(start, end, underlyings: Sequence[str], forces: Mapping[str, float],
                      seed: int = 0, rule: calendar.ExpirationRule = "spxw",
-                     exchange: str = calendar.DEFAULT_EXCHANGE
-                     ) -> Iterator[dict[str, SyntheticDay]]:
+                     exchange: str = calendar.DEFAULT_EXCHANGE, placebo_days: bool = False,
+                     placebo_effect: bool = False) -> Iterator[dict[str, SyntheticDay]]:
     """One `{underlying: SyntheticDay}` per expiration session in [start, end].
 
     `forces`: the signed force scale per underlying in SPX points (+strength for steer,
@@ -205,7 +205,7 @@ def generate_markets(start, end, underlyings: Sequence[str], forces: Mapping[str
     (`assets.synthetic_market.underlyings`). SPX alone gives exactly `generate_market`'s
     days; a parent that is not named is simulated (its children need its path) but not
     yielded. Every underlying but SPX draws from its own streams, so adding one never
-    changes another's days.
+    changes another's days. `placebo_days`/`placebo_effect` as in `generate_market`.
     """
     if isinstance(seed, bool) or int(seed) != seed or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -216,9 +216,12 @@ def generate_markets(start, end, underlyings: Sequence[str], forces: Mapping[str
     bad = sorted(set(forces) - {u.name for u in order})
     if bad:
         raise ValueError(f"a force is planted on {bad}, which are not among {list(underlyings)}")
+    if placebo_effect and not placebo_days:
+        raise ValueError("placebo_effect plants steering on placebo days: set placebo_days too")
     named = {str(n).strip().upper() for n in underlyings}
     return (({k: v for k, v in w.items() if k in named})
-            for w in _generate_world(start, end, order, dict(forces), int(seed), rule, exchange))
+            for w in _generate_world(start, end, order, dict(forces), int(seed), rule, exchange,
+                                     bool(placebo_days), bool(placebo_effect)))
 
 
 @dataclass
