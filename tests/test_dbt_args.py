@@ -74,15 +74,16 @@ def test_bad_windows_are_refused(start, end):
 
 def test_build_args_carry_the_vars_as_yaml_dbt_can_read():
     args = dbt_build_args({"max_date": "2024-11-29", "min_date": "2024-11-27"})
-    assert args[:2] == ["build", "--vars"] and len(args) == 3
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
+    assert len(args) == 5
     # dbt parses --vars as YAML; JSON is a subset of YAML.
-    assert yaml.safe_load(args[2]) == {"min_date": "2024-11-27", "max_date": "2024-11-29"}
-    assert json.loads(args[2]) == {"min_date": "2024-11-27", "max_date": "2024-11-29"}
+    assert yaml.safe_load(args[4]) == {"min_date": "2024-11-27", "max_date": "2024-11-29"}
+    assert json.loads(args[4]) == {"min_date": "2024-11-27", "max_date": "2024-11-29"}
 
 
 def test_build_args_without_window_rebuild_everything():
-    assert dbt_build_args(None) == ["build"]
-    assert dbt_build_args({}) == ["build"]
+    assert dbt_build_args(None) == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args({}) == ["build", "--exclude-resource-type", "unit_test"]
 
 
 def test_window_env_always_sets_both_bounds():
