@@ -115,7 +115,7 @@ def test_a_range_backfill_is_one_dbt_build_over_the_whole_window(project, tmp_pa
     assert len(CALLS) == 1
     args, target, window = CALLS[0]
     # The window travels in the environment (keeps dbt's partial parse), not in --vars.
-    assert args == ["build"]
+    assert args == ["build", "--exclude-resource-type", "unit_test"]
     assert window == {"PRESSURE_LAB_DBT_MIN_DATE": "2024-11-26",
                       "PRESSURE_LAB_DBT_MAX_DATE": "2024-12-02"}
     assert all(os.environ.get(k) is None for k in WINDOW_ENV.values()), "window leaked"

@@ -10,6 +10,7 @@ import json
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.support.dbt_fixtures import chain_frame, run_dbt, session_bars, write_raw
@@ -47,3 +48,21 @@ def test_column_rules_fail_on_exactly_the_offending_values(tmp_path):
     assert rows == [("accepted_range", "open_interest", -3.0),
                     ("accepted_range", "strike", 0.0),
                     ("not_null", "strike", None)]
+
+
+@pytest.mark.slow  # three dbt invocations
+def test_a_windowed_build_tests_its_own_days_and_a_full_build_every_day(tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    later = dt.date(2024, 11, 27)
+    bad = chain_frame(DAY, [(5985, "C", 5), (5990, "P", -3)])  # an offending earlier day
+    good = chain_frame(later, [(5985, "C", 5), (5990, "P", 3)])
+    bars = [session_bars(d, 5986.0, {0: 5986.0, -1: 5987.5}).frame() for d in (DAY, later)]
+    write_raw(db, pd.concat([bad, good]), pd.concat(bars))
+    windowed = run_dbt(["build", "--select", "stg_raw__chains"], db, tmp_path / "w",
+                       window=(later, later), window_via="env")
+    assert windowed.returncode == 0, windowed.stdout[-3000:]
+    on_bad_day = run_dbt(["build", "--select", "stg_raw__chains"], db, tmp_path / "b",
+                         window=(DAY, DAY), window_via="env")
+    assert on_bad_day.returncode != 0
+    full = run_dbt(["build", "--select", "stg_raw__chains"], db, tmp_path / "f")
+    assert full.returncode != 0
