@@ -1,7 +1,7 @@
 """Single-run backfill through Dagster, then a one-day re-run that replaces only that day.
 
 The real ingestion assets (with their blocking GX checks), the real dbt assets (dbt build
-with its 92 blocking tests) and `pressure_series` run on a synthetic week in a temporary
+with its 34 blocking tests) and `pressure_series` run on a synthetic week in a temporary
 home, launched with the same range tags `pressure-lab run` uses. Oracles: the landing
 files themselves (rows per day), and exact arithmetic on a corrected delivery (every open
 interest of one day doubled => that day's raw OI sum and every stored pressure double,
