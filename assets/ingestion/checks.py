@@ -60,6 +60,10 @@ def _check(kind: Kind, context: AssetCheckExecutionContext, duckdb: DuckDBResour
     cfg = lab_config.load()
     days = run_days(context)
     validate = validate_chains if kind == "chains" else validate_bars
+    if len(days) > VALIDATION_CHUNK_DAYS:
+        # a long history: its chunks would be copied to the worker while both processes
+        # hold GX (a decade's peak memory grew by half a gigabyte); validate them here
+        gx_worker.stop()
     reports = []
     for i in range(0, max(len(days), 1), VALIDATION_CHUNK_DAYS):
         chunk = days[i:i + VALIDATION_CHUNK_DAYS]
