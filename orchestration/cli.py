@@ -126,9 +126,7 @@ def _run_argv(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from assets.common.config import load_config
     from assets.common.instruments import RegistryError
-    from assets.common.settings import configure_environment
 
     executor = getattr(args, "executor", "in_process")
     if executor == "celery" and not args.broker:
@@ -147,10 +145,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         if jobs is None:  # on Celery the runs only orchestrate: submit them all at once
             jobs = len(underlyings) if executor == "celery" else 2
         return run_underlyings(underlyings, _run_argv(args), jobs)
-    if executor == "in_process":  # the checks run here: GX imports on the other core
-        from assets.ingestion import gx_worker
+    if executor != "in_process":
+        return _run_here(args, executor)
+    # The checks and dbt run in this process's run: their imports go on the other core
+    # now, and the helpers end with the command (not only with the process: a caller may
+    # run several commands).
+    from assets.ingestion import gx_worker
+    from assets.transform import warm_dbt
 
-        gx_worker.start()
+    gx_worker.start()
+    warm_dbt.start()
+    try:
+        return _run_here(args, executor)
+    finally:
+        warm_dbt.stop()
+        gx_worker.stop()
+
+
+def _run_here(args: argparse.Namespace, executor: str) -> int:
+    """One run of the planned days of this (single-underlying or scoped) home."""
+    from assets.common.config import load_config
+    from assets.common.settings import configure_environment
+
     paths = configure_environment()
     from assets.dagster_common.partitions import expiration_partitions
     from orchestration.runner import run_full_graph

@@ -96,9 +96,12 @@ class ExperimentRecordsResource(ConfigurableResource):
 
 
 def dbt_executable() -> str:
-    """The `dbt` beside this interpreter: a console script run without an activated venv
-    does not have it on PATH."""
-    return str(Path(sys.executable).with_name("dbt"))
+    """The `dbt` beside this interpreter (a console script run without an activated venv
+    does not have it on PATH), or its warm client when the run's starter started a warm
+    dbt server (assets.transform.warm_dbt)."""
+    from assets.transform.warm_dbt import client_executable
+
+    return client_executable() or str(Path(sys.executable).with_name("dbt"))
 
 
 @lru_cache(maxsize=1)

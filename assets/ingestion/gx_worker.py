@@ -15,56 +15,86 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
 T = TypeVar("T")
 
-_pool: ProcessPoolExecutor | None = None
+_worker: tuple[BaseProcess, Connection] | None = None
+_lock = threading.Lock()  # one request at a time on the pipe
 
 
-def _warm() -> None:
+def _serve(conn: Connection) -> None:
+    """The worker: import GX, then answer (validate, args) with ("ok"|"error", value)."""
     from assets.ingestion.gx_validation import _gx
 
     _gx()
-
-
-def _ready() -> bool:
-    return True
+    while True:
+        try:
+            validate, args = conn.recv()
+        except EOFError:  # the run's process has closed its end: exit handlers only
+            atexit._run_exitfuncs()  # (what the validations took is released) ...
+            os._exit(0)  # ... and not the teardown of GX's heap, half a second
+        try:
+            conn.send(("ok", validate(*args)))
+        except Exception as exc:  # noqa: BLE001 - raised again in the caller
+            conn.send(("error", exc))
 
 
 def start() -> None:
-    """Start the worker now and let it import GX (idempotent)."""
-    global _pool
-    if _pool is not None:
+    """Start the worker now and let it import GX (idempotent). A plain process and a pipe:
+    no queue, lock or semaphore outlives it."""
+    global _worker
+    if _worker is not None:
         return
-    _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_warm)
-    _pool.submit(_ready)  # the pool starts its process on its first task, not when it is made
+    ours, theirs = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(theirs,), name="gx-worker", daemon=True)
+    process.start()
+    theirs.close()
+    _worker = (process, ours)
     atexit.register(stop)
 
 
+def worker_pid() -> int | None:
+    return _worker[0].pid if _worker is not None else None
+
+
+STOP_GRACE_SECONDS = 2.0
+
+
 def stop() -> None:
-    """End the worker without waiting for its interpreter's teardown (GX's heap takes
-    half a second to free, and nothing in the worker outlives a validation)."""
-    global _pool
-    if _pool is not None:
-        processes = list(_pool._processes.values())
-        _pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
+    """End the worker: closing the pipe ends its loop (see `_serve`). One that does not
+    end in time is killed."""
+    global _worker
+    if _worker is not None:
+        process, conn = _worker
+        _worker = None
+        conn.close()
+        process.join(STOP_GRACE_SECONDS)
+        if process.is_alive():
             process.kill()
-        _pool = None
+            process.join()
 
 
 def run(validate: Callable[..., T], *args) -> T:
     """`validate(*args)` in the worker when there is one, else here. A worker that died
-    (killed, out of memory) is dropped and the validation is done here instead."""
-    global _pool
-    if _pool is not None:
-        try:
-            return _pool.submit(validate, *args).result()
-        except BrokenProcessPool:
-            _pool = None
+    (killed, out of memory) is stopped and the validation is done here instead."""
+    if _worker is not None:
+        with _lock:
+            try:
+                _worker[1].send((validate, args))
+                status, value = _worker[1].recv()
+            except (EOFError, OSError):
+                status = None
+        if status is None:
+            stop()
+        elif status == "error":
+            raise value
+        else:
+            return value
     return validate(*args)

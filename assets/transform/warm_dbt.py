@@ -1,0 +1,174 @@
+"""dbt started before it is needed: a warm process that forks one child per dbt command.
+
+A night's dbt step spends about two seconds before dbt does any work: a fresh interpreter
+imports dbt-core, its adapter and Jinja. That import does not depend on the command, so
+whoever starts a run (the CLI) calls `start()` first: a server process imports dbt on the
+idle core while the run's process loads Dagster and ingests. dagster-dbt still starts its
+subprocess and reads its structured log from the pipe, unchanged; only the program it
+starts is `pressure-lab-dbt` (`assets.transform.warm_dbt_client`), which hands its
+arguments, environment, working directory and standard streams to the server. The server
+forks (dbt is imported, no thread is running), and the child runs dbt's own command line on
+those streams, exactly as `dbt` would, and exits with dbt's exit code, which the server
+sends back. A fresh fork per command: no dbt state outlives a command.
+
+Without a server (the UI, the daemon, another executor) the client runs the real `dbt`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SOCKET_ENV = "PRESSURE_LAB_WARM_DBT"  # the server's socket, for the client
+CLIENT_NAME = "pressure-lab-dbt"  # the console script beside the interpreter
+HEADER = struct.Struct("!Q")  # payload length, sent with the client's stdout/stderr
+PID = struct.Struct("!q")
+STATUS = struct.Struct("!i")
+
+_server: subprocess.Popen | None = None
+
+
+def client_executable() -> str | None:
+    """The client's path when a server was started by this process tree, else None."""
+    if not os.environ.get(SOCKET_ENV):
+        return None
+    path = Path(sys.executable).with_name(CLIENT_NAME)
+    return str(path) if path.exists() else None
+
+
+def start() -> None:
+    """Start the server (idempotent). Its socket goes into the environment, which
+    dagster-dbt copies into the client's."""
+    global _server
+    if _server is not None:
+        return
+    folder = tempfile.mkdtemp(prefix="pressure-lab-dbt-")
+    sock_path = os.path.join(folder, "dbt.sock")
+    # stdin is the server's lifeline: it exits when this process ends, however it ends.
+    _server = subprocess.Popen([sys.executable, "-u", "-m", __name__, sock_path],
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    os.environ[SOCKET_ENV] = sock_path
+    atexit.register(stop)
+
+
+def stop() -> None:
+    global _server
+    if _server is not None:
+        os.environ.pop(SOCKET_ENV, None)
+        _server.stdin.close()
+        _server.wait()
+        _server = None
+
+
+def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
+    header, fds, _, _ = socket.recv_fds(conn, HEADER.size, 2)
+    (size,) = HEADER.unpack(header)
+    payload = bytearray()
+    while len(payload) < size:
+        chunk = conn.recv(size - len(payload))
+        if not chunk:
+            raise ConnectionError("client left mid-request")
+        payload += chunk
+    return json.loads(payload), fds
+
+
+def _run_dbt(request: dict, fds: list[int]) -> int:
+    """In the forked child: dbt's command line on the client's streams, env and cwd."""
+    from dbt.cli.main import cli
+
+    for fd, target in zip(fds, (1, 2), strict=True):
+        os.dup2(fd, target)
+        os.close(fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        cli.main(args=request["argv"], prog_name="dbt")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return code
+
+
+def _handle(conn: socket.socket) -> None:
+    """Fork a child that runs the command; this (second) fork waits for it and reports."""
+    request, fds = _receive(conn)
+    child = os.fork()
+    if child == 0:
+        conn.close()
+        code = 1
+        try:
+            code = _run_dbt(request, fds)
+        finally:
+            # The exit handlers release what dbt took (its pools' semaphores); the
+            # interpreter's teardown is skipped, as a dbt process's would not matter either.
+            atexit._run_exitfuncs()
+            os._exit(code)
+    for fd in fds:
+        os.close(fd)
+    conn.sendall(PID.pack(child))
+    _, status = os.waitpid(child, 0)
+    conn.sendall(STATUS.pack(os.waitstatus_to_exitcode(status)))
+
+
+def serve(sock_path: str) -> None:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(8)  # a client that comes before the import waits in the backlog
+    import dbt.adapters.duckdb  # noqa: F401 - importing dbt is the point of the server
+    import dbt.cli.main  # noqa: F401
+    import dbt.task.build  # noqa: F401
+
+    # Ctrl-C reaches the whole process group: dbt's children take it, the server stays.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "accept")
+    selector.register(sys.stdin, selectors.EVENT_READ, "parent")
+    try:
+        while True:
+            for key, _ in selector.select():
+                if key.data == "parent":  # EOF: the run that started the server has ended
+                    return
+                conn, _ = listener.accept()
+                handler = os.fork()
+                if handler == 0:  # a handler per command, so commands never queue
+                    selector.close()
+                    listener.close()
+                    try:
+                        _handle(conn)
+                    finally:
+                        os._exit(0)
+                conn.close()
+                _reap()
+    finally:
+        listener.close()
+        os.unlink(sock_path)
+        os.rmdir(os.path.dirname(sock_path))
+
+
+def _reap() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
+    os._exit(0)  # dbt's imported heap needs no teardown

@@ -1,0 +1,63 @@
+"""`pressure-lab-dbt`: the `dbt` that dagster-dbt starts when a warm server is running.
+
+Standard library only, so it starts in milliseconds: it hands its arguments, environment,
+working directory, stdout and stderr to the server (assets.transform.warm_dbt), forwards
+interrupts to the dbt child the server forked, and exits with that child's exit code.
+Without a reachable server it becomes the real `dbt` beside this interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from assets.transform.warm_dbt import HEADER, PID, SOCKET_ENV, STATUS
+
+
+def _exact(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the warm dbt server closed the connection")
+        data += chunk
+    return data
+
+
+def _real_dbt(argv: list[str]) -> None:
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    os.execv(dbt, [dbt, *argv])
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    sock_path = os.environ.get(SOCKET_ENV)
+    if not sock_path:
+        _real_dbt(argv)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(sock_path)
+    except OSError:
+        conn.close()
+        _real_dbt(argv)
+    sys.stdout.flush()
+    payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+    socket.send_fds(conn, [HEADER.pack(len(payload))], [1, 2])
+    conn.sendall(payload)
+    (child,) = PID.unpack(_exact(conn, PID.size))
+
+    def forward(signum, _frame):
+        os.kill(child, signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    (code,) = STATUS.unpack(_exact(conn, STATUS.size))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
