@@ -126,6 +126,30 @@ def test_schema_rejects_missing_or_mistyped_keys(inputs):
         validate_package(broken)
 
 
+def test_a_package_file_is_validated_unless_this_process_wrote_those_bytes_valid(
+        inputs, tmp_path, monkeypatch):
+    from assets.validation.package import schema
+
+    pkg, files = _evaluate(inputs)
+    path = write_package(tmp_path, pkg, files, "run-1")
+    calls = []
+    real = schema.validate_package
+    monkeypatch.setattr(schema, "validate_package", lambda p: (calls.append(1), real(p)))
+    schema.remember_validated_file(path)
+    schema.validate_package_file(path)
+    assert calls == []  # the same bytes, validated before they were written
+    broken = json.loads(path.read_text())
+    broken["experimental_validity"] = "PROBABLY"
+    path.write_text(canonical_dumps(broken))
+    with pytest.raises(jsonschema.ValidationError):
+        schema.validate_package_file(path)
+    assert calls == [1]
+    other = tmp_path / "other.json"
+    other.write_text(canonical_dumps({**pkg, "validation_timestamp": "2025-01-16T16:00:00Z"}))
+    schema.validate_package_file(other)  # never seen: validated in full, and it passes
+    assert calls == [1, 1]
+
+
 def test_small_classes_get_an_insufficient_record(inputs):
     pkg, _ = _evaluate(inputs, cfg=_cfg(min_class_trades=1000))
     for entry in pkg["urgency_validation"].values():

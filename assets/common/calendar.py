@@ -66,11 +66,18 @@ def _as_date(value: str | dt.date | pd.Timestamp) -> dt.date:
 
 def sessions(start, end, exchange: str = DEFAULT_EXCHANGE) -> list[Session]:
     """Every trading session between start and end, both inclusive."""
-    sched = _schedule(_as_date(start), _as_date(end), exchange)
-    return [
+    return list(_sessions(_as_date(start), _as_date(end), exchange))
+
+
+@lru_cache(maxsize=64)
+def _sessions(start: dt.date, end: dt.date, exchange: str) -> tuple[Session, ...]:
+    # a decade's sessions are asked for several times a night (partitions, the bar tape,
+    # the Sharpe's year length): built once per range and process
+    sched = _schedule(start, end, exchange)
+    return tuple(
         Session(ts.date(), row.market_open, row.market_close)
         for ts, row in zip(sched.index, sched.itertuples(index=False), strict=False)
-    ]
+    )
 
 
 def session(day, exchange: str = DEFAULT_EXCHANGE) -> Session | None:

@@ -84,8 +84,18 @@ def read_table(conn: duckdb.DuckDBPyConnection, qualified: str, where: str | Non
     # DuckDB hands DATE columns to pandas as datetime64; the stages key days by date.
     for name, kind, *_ in conn.execute(f"describe {qualified}").fetchall():
         if kind == "DATE" and name in frame:
-            frame[name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[name]]
+            frame[name] = date_column(frame[name])
     return frame
+
+
+def date_column(column: pd.Series) -> list:
+    """A datetime64 column as `datetime.date` objects, missing values as None."""
+    if not pd.api.types.is_datetime64_any_dtype(column):  # e.g. an empty column
+        return [None if pd.isna(v) else pd.Timestamp(v).date() for v in column]
+    days = np.empty(len(column), dtype=object)
+    present = column.notna().to_numpy()
+    days[present] = column[present].dt.date.to_numpy()
+    return days.tolist()
 
 
 def available_days(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:

@@ -170,7 +170,7 @@ def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> 
     """The reviewers' JSON package and the specification's five evidence files, published
     atomically."""
     from assets.validation.package.publishing import write_package
-    from assets.validation.package.schema import validate_package
+    from assets.validation.package.schema import remember_validated_file, validate_package
 
     with duckdb.get_connection() as conn:
         stored = read_table(conn, tables.VALIDATION_RESULTS).iloc[0]
@@ -182,6 +182,7 @@ def evidence_package(context: AssetExecutionContext, duckdb: DuckDBResource) -> 
     except Exception as exc:  # publish nothing: the last good package stays in place
         raise Failure(f"evidence package does not match its JSON Schema: {exc}") from exc
     path = write_package(lab_paths().evidence, package, files, context.run_id)
+    remember_validated_file(path)
     perf, stats = package["performance_metrics"], package["statistical_measures"]
     return MaterializeResult(metadata={
         "verdict": package["experimental_validity"],

@@ -1,7 +1,5 @@
 """Dagster check of the validation stage: the published package matches its JSON Schema."""
 
-import json
-
 from dagster import AssetCheckResult, asset_check
 
 from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
@@ -10,11 +8,11 @@ from assets.common.settings import EVIDENCE_PACKAGE_FILE, lab_paths
 @asset_check(asset="evidence_package", blocking=True,
              description="The published package validates against its JSON Schema.")
 def evidence_package_schema() -> AssetCheckResult:
-    from assets.validation.package.schema import validate_package
+    from assets.validation.package.schema import validate_package_file
 
     path = lab_paths().evidence / EVIDENCE_PACKAGE_FILE
     try:
-        validate_package(json.loads(path.read_text()))
+        validate_package_file(path)
     except Exception as exc:
         return AssetCheckResult(passed=False,
                                 metadata={"file": str(path), "error": str(exc)[:2000]})
