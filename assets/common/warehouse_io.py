@@ -230,6 +230,32 @@ def load_bar_tape(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | Non
     reads prices only, and a decade of MarketDays (with their chains) is many times the
     memory and time of its bars."""
     wanted = sorted(set(days)) if days is not None else available_days(conn)
+    key = (tuple(wanted), exchange, _bars_checksum(conn, wanted))
+    if _last_tape and _last_tape[0] == key:
+        return _last_tape[1]
+    tape = _read_bar_tape(conn, wanted, exchange)
+    _last_tape[:] = [key, tape]
+    return tape
+
+
+# The last tape read, keyed by the bars' content: a night's later steps (trades, the risk
+# report, the validation) read the same decade of bars, ~700,000 rows, one after another.
+_last_tape: list = []
+
+
+def _bars_checksum(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date]) -> tuple:
+    """The wanted days' bars, summarized by count and a sum of row hashes: a cheap scan
+    that changes whenever a bar is added, removed or changed."""
+    if not wanted:
+        return (0, 0)
+    count, hashed = conn.execute(
+        f"select count(*), sum(hash(quote_date, ts, open, high, low, close)) from {RAW_BARS} "
+        "where quote_date in (select unnest(?::date[]))", [wanted]).fetchone()
+    return (int(count), int(hashed or 0))
+
+
+def _read_bar_tape(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date],
+                   exchange: str):
     # days as integers since the epoch: a day's boundaries are found on ints, and only one
     # date per day is made (a decade is ~700,000 bars, one python date each otherwise)
     bars = conn.execute(
@@ -255,6 +281,9 @@ def load_bar_tape(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | Non
         day_close = np.repeat(np.array([close_ns[d] for d in dates], dtype=np.int64), lens)
         # minutes from the end of each 1-minute bar to the close (calendar.minutes_to_close)
         minutes = (day_close - ts) / 60e9 - 1.0
-    return BarTape(dates, change.astype(np.int64), lens, ts.astype("datetime64[ns]"),
-                   bars["open"].to_numpy(float), bars["high"].to_numpy(float),
-                   bars["low"].to_numpy(float), bars["close"].to_numpy(float), minutes)
+    arrays = [change.astype(np.int64), lens, ts.astype("datetime64[ns]"),
+              bars["open"].to_numpy(float), bars["high"].to_numpy(float),
+              bars["low"].to_numpy(float), bars["close"].to_numpy(float), minutes]
+    for array in arrays:  # shared by the steps that read it: nobody may write to it
+        array.flags.writeable = False
+    return BarTape(dates, *arrays)

@@ -93,8 +93,12 @@ def validation_statistics(context: AssetExecutionContext, duckdb: DuckDBResource
                                       conn, ds, cfg.calendar.exchange),
                                   calendar_placebo=calendar,
                                   regime_inputs=regime_inputs)
+    # each evidence file stored as the text it is published as: the publishing step
+    # writes it as it is, without parsing and dumping a decade's trade records again
+    texts = {name: obj if isinstance(obj, str) else canonical_dumps(obj)
+             for name, obj in files.items()}
     row = pd.DataFrame({"package_json": [canonical_dumps(package)],
-                        "files_json": [canonical_dumps(files)]})
+                        "files_json": [json.dumps(texts, sort_keys=True)]})
     look = {"look_date": scored[-1].isoformat() if scored else None,
             "n_scored_days": len(scored),
             "n_trades": package["performance_metrics"]["total_sample_size"],
