@@ -150,11 +150,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The checks and dbt run in this process's run: their imports go on the other core
     # now, and the helpers end with the command (not only with the process: a caller may
     # run several commands).
+    from assets.common.settings import DBT_PROJECT_DIR, configure_environment
     from assets.ingestion import gx_worker
     from assets.transform import warm_dbt
+    from assets.transform.dbt_args import PARTIAL_PARSE_FILE
 
     gx_worker.start()
-    warm_dbt.start()
+    paths = configure_environment()  # the warm dbt parses in the run's environment
+    warm_dbt.start(DBT_PROJECT_DIR, paths.dbt_runtime / PARTIAL_PARSE_FILE)
     try:
         return _run_here(args, executor)
     finally:

@@ -159,6 +159,14 @@ def test_a_night_computes_one_unit_and_a_new_config_recomputes_all(first_run, tm
         "reproducibility_protocol"]["engine"]
     assert engine["units"] == 62
     assert engine["units_computed_this_run"] == 1
+    # the night's dbt build ran on the manifest the warm dbt server parsed at the start
+    target = max((night / "dbt" / "target").iterdir(), key=lambda p: p.stat().st_mtime)
+    events = {json.loads(line)["info"]["name"]
+              for line in (target / "dbt.log").read_text().splitlines() if line.startswith("{")}
+    assert "CommandCompleted" in events or "EndOfRunSummary" in events
+    assert not events & {"PartialParsingEnabled", "UnableToPartialParse", "StateCheckVarsHash"}
+    assert json.loads((target / "run_results.json").read_text())["args"][
+        "invocation_command"].startswith("dbt build")
     assert engine["units_recomputed_after_procedure_change"] == 0
     (night / "config.json").write_text(json.dumps({"pressure": {"threshold_percentile": 80}}))
     changed = _cli(night, user_home, "run", "--start", "2024-04-01", "--end", "2024-04-01")

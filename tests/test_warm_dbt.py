@@ -19,20 +19,32 @@ REAL_DBT = str(BIN / "dbt")
 CLIENT = str(BIN / warm_dbt.CLIENT_NAME)
 
 
-@pytest.fixture
-def server():
+def _start_server(start_args: str = "", env: dict | None = None):
     """A server started by a separate process (as the CLI's run starts one)."""
     probe = subprocess.Popen(
         [sys.executable, "-c",
-         "import os, sys; from assets.transform import warm_dbt; warm_dbt.start(); "
+         "import os, sys; from assets.transform import warm_dbt; "
+         f"warm_dbt.start({start_args}); "
          "print(os.environ[warm_dbt.SOCKET_ENV], flush=True); sys.stdin.read(); "
          "warm_dbt.stop()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env)
     sock_path = probe.stdout.readline().strip()
-    yield sock_path
+    return probe, sock_path
+
+
+def _stop_server(probe, sock_path) -> None:
     probe.stdin.close()
     probe.wait(timeout=60)
     assert not Path(sock_path).exists()  # the server cleans up after itself
+    assert "leaked" not in probe.stderr.read()  # nor leaves semaphores to the tracker
+
+
+@pytest.fixture
+def server():
+    probe, sock_path = _start_server()
+    yield sock_path
+    _stop_server(probe, sock_path)
 
 
 def _run(exe: str, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
@@ -94,3 +106,51 @@ def test_only_a_started_server_selects_the_client(monkeypatch):
     assert warm_dbt.client_executable() is None
     monkeypatch.setenv(warm_dbt.SOCKET_ENV, "/x/dbt.sock")
     assert warm_dbt.client_executable() == CLIENT
+
+
+def _compiled(done: subprocess.CompletedProcess) -> tuple[list[str], str]:
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    compiled = [e["data"]["compiled"] for e in events if e["info"]["name"] == "CompiledNode"]
+    return [e["info"]["name"] for e in events], compiled[0] if compiled else ""
+
+
+def test_a_prepared_server_compiles_with_the_requests_window(tmp_path):
+    """A server that parsed the project at start (with no day window in its environment)
+    compiles a model with the window of the request, as a fresh dbt does; the request
+    does not parse again."""
+    env = _dbt_env(tmp_path)
+    probe, sock_path = _start_server(f"{str(DBT_PROJECT_DIR)!r}", env=env)
+    try:
+        request_env = _dbt_env(tmp_path, DBT_PROJECT_DIR=str(DBT_PROJECT_DIR),
+                               DBT_LOG_FORMAT="json", DBT_TARGET_PATH=str(tmp_path / "t"),
+                               DBT_LOG_PATH=str(tmp_path / "t"),
+                               PRESSURE_LAB_DBT_MIN_DATE="2024-03-06",
+                               PRESSURE_LAB_DBT_MAX_DATE="2024-03-08",
+                               **{warm_dbt.SOCKET_ENV: sock_path})
+        args = ["compile", "--select", "int_bars__sessions"]
+        warm = _run(CLIENT, args, request_env, DBT_PROJECT_DIR)
+        real = _run(REAL_DBT, args, request_env, DBT_PROJECT_DIR)
+        assert warm.returncode == real.returncode == 0, warm.stdout[-2000:]
+        (warm_names, warm_sql), (real_names, real_sql) = _compiled(warm), _compiled(real)
+        assert "between date '2024-03-06' and date '2024-03-08'" in warm_sql
+        assert warm_sql == real_sql
+        parsing = {"UnableToPartialParse", "PartialParsingEnabled", "ParsePerfInfoPath"}
+        assert not parsing & set(warm_names) and parsing & set(real_names)
+    finally:
+        _stop_server(probe, sock_path)
+
+
+def test_the_prepared_manifest_serves_only_its_projects_build_like_commands():
+    prepared = warm_dbt._Prepared(Path(DBT_PROJECT_DIR).resolve(), manifest="M")
+    env = {"DBT_PROJECT_DIR": str(DBT_PROJECT_DIR)}
+
+    def pick(argv, cwd="/", env=env):
+        return warm_dbt._prepared_for({"argv": argv, "env": env, "cwd": cwd}, prepared)
+
+    assert pick(["build", "--exclude-resource-type", "unit_test"]) == "M"
+    assert pick(["parse"]) is None and pick(["ls"]) is None
+    assert pick(["build", "--vars", "{min_date: 2024-01-02}"]) is None  # vars change the parse
+    assert pick(["build"], env={"DBT_PROJECT_DIR": "/elsewhere"}) is None
+    assert pick(["build", "--project-dir", "."], cwd=str(DBT_PROJECT_DIR), env={}) == "M"
+    assert pick(["build"], env={}) is None
+    assert warm_dbt._prepared_for({"argv": ["build"], "env": env, "cwd": "/"}, None) is None

@@ -43,6 +43,8 @@ def window_vars(start: dt.datetime, end: dt.datetime,
     return {"min_date": first.isoformat(), "max_date": last.isoformat()}
 
 
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's parse state, in its target path
+
 WINDOW_ENV = {"min_date": "PRESSURE_LAB_DBT_MIN_DATE", "max_date": "PRESSURE_LAB_DBT_MAX_DATE"}
 
 

@@ -40,6 +40,7 @@ from dagster_dbt import (
 
 from assets.common.settings import lab_paths
 from assets.transform.dbt_args import (
+    PARTIAL_PARSE_FILE,
     dbt_build_args,
     runtime_target_path,
     stale_targets,
@@ -49,7 +50,6 @@ from assets.transform.dbt_args import (
 
 TRANSFORM_GROUP = "transform"
 PARTITIONED_SELECT = "tag:partitioned"
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's parse state, in its target path
 KEEP_RUNTIME_TARGETS = 30  # dbt run folders kept under $PRESSURE_LAB_HOME/dbt/target
 MART_KEYS: Mapping[str, AssetKey] = {
     name: AssetKey(name)

@@ -45,16 +45,23 @@ def client_executable() -> str | None:
     return str(path) if path.exists() else None
 
 
-def start() -> None:
+def start(project_dir: str | Path | None = None, parse_state: str | Path | None = None) -> None:
     """Start the server (idempotent). Its socket goes into the environment, which
-    dagster-dbt copies into the client's."""
+    dagster-dbt copies into the client's.
+
+    With `project_dir`, the server also parses that project once it has imported dbt
+    (from `parse_state`, dbt's partial-parse file, when there is one), in this process's
+    environment, and runs the project's build-like commands on that manifest (see
+    `_prepared_for`)."""
     global _server
     if _server is not None:
         return
     folder = tempfile.mkdtemp(prefix="pressure-lab-dbt-")
     sock_path = os.path.join(folder, "dbt.sock")
+    spec = json.dumps({"project_dir": str(project_dir) if project_dir else None,
+                       "parse_state": str(parse_state) if parse_state else None})
     # stdin is the server's lifeline: it exits when this process ends, however it ends.
-    _server = subprocess.Popen([sys.executable, "-u", "-m", __name__, sock_path],
+    _server = subprocess.Popen([sys.executable, "-u", "-m", __name__, sock_path, spec],
                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     os.environ[SOCKET_ENV] = sock_path
     atexit.register(stop)
@@ -81,9 +88,69 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     return json.loads(payload), fds
 
 
-def _run_dbt(request: dict, fds: list[int]) -> int:
-    """In the forked child: dbt's command line on the client's streams, env and cwd."""
-    from dbt.cli.main import cli
+# Commands that may run on the manifest parsed at start: they compile the models at run
+# time with the request's own environment (the day window), so the manifest's parse-time
+# renders do not reach their SQL.
+PREPARED_COMMANDS = frozenset({"build", "run", "test", "compile"})
+
+
+class _Prepared:
+    """The project parsed when the server started, and the project directory it is of."""
+
+    def __init__(self, project_dir: Path, manifest) -> None:
+        self.project_dir = project_dir
+        self.manifest = manifest
+
+
+def _prepare(spec: dict) -> _Prepared | None:
+    """Parse the project as `dbt parse` would (partial parse from the kept state), into a
+    scratch target. Any failure leaves the commands to parse for themselves."""
+    if not spec.get("project_dir"):
+        return None
+    import shutil
+
+    from dbt.cli.main import dbtRunner
+
+    from assets.transform.dbt_args import PARTIAL_PARSE_FILE
+
+    project_dir = Path(spec["project_dir"]).resolve()
+    scratch = tempfile.mkdtemp(prefix="pressure-lab-dbt-parse-")
+    try:
+        state = spec.get("parse_state")
+        if state and Path(state).is_file():
+            shutil.copyfile(state, Path(scratch) / PARTIAL_PARSE_FILE)
+        result = dbtRunner().invoke(["--quiet", "--log-path", scratch, "parse",
+                                     "--project-dir", str(project_dir), "--profiles-dir",
+                                     str(project_dir), "--target-path", scratch])
+    except Exception:  # noqa: BLE001 - the command parses for itself instead
+        return None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not result.success or result.result is None:
+        return None
+    return _Prepared(project_dir, result.result)
+
+
+def _prepared_for(request: dict, prepared: _Prepared | None) -> object | None:
+    """The prepared manifest when the request is a build-like command of its project with
+    no command-line vars (vars change what dbt parses), else None."""
+    argv = request["argv"]
+    if prepared is None or not argv or argv[0] not in PREPARED_COMMANDS or "--vars" in argv:
+        return None
+    project = request["env"].get("DBT_PROJECT_DIR")
+    if "--project-dir" in argv:
+        position = argv.index("--project-dir") + 1
+        project = argv[position] if position < len(argv) else None
+    if not project:
+        return None
+    project_path = Path(request["cwd"], project).resolve()
+    return prepared.manifest if project_path == prepared.project_dir else None
+
+
+def _run_dbt(request: dict, fds: list[int], manifest=None) -> int:
+    """In the forked child: dbt's command line on the client's streams, env and cwd (on
+    the prepared manifest when given, as dbt's programmatic runner takes it)."""
+    from dbt.cli.main import cli, dbtRunner
 
     for fd, target in zip(fds, (1, 2), strict=True):
         os.dup2(fd, target)
@@ -93,10 +160,16 @@ def _run_dbt(request: dict, fds: list[int]) -> int:
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
+    sys.argv = ["dbt", *request["argv"]]  # what dbt records as the invocation command
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        cli.main(args=request["argv"], prog_name="dbt")
-        code = 0
+        if manifest is not None:
+            result = dbtRunner(manifest=manifest).invoke(request["argv"])
+            # dbt's command line: 0 success, 1 a failed node or test, 2 an error
+            code = 0 if result.success else (2 if result.exception is not None else 1)
+        else:
+            cli.main(args=request["argv"], prog_name="dbt")
+            code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
@@ -105,7 +178,7 @@ def _run_dbt(request: dict, fds: list[int]) -> int:
     return code
 
 
-def _handle(conn: socket.socket) -> None:
+def _handle(conn: socket.socket, prepared: _Prepared | None) -> None:
     """Fork a child that runs the command; this (second) fork waits for it and reports."""
     request, fds = _receive(conn)
     child = os.fork()
@@ -113,7 +186,7 @@ def _handle(conn: socket.socket) -> None:
         conn.close()
         code = 1
         try:
-            code = _run_dbt(request, fds)
+            code = _run_dbt(request, fds, _prepared_for(request, prepared))
         finally:
             # The exit handlers release what dbt took (its pools' semaphores); the
             # interpreter's teardown is skipped, as a dbt process's would not matter either.
@@ -126,7 +199,7 @@ def _handle(conn: socket.socket) -> None:
     conn.sendall(STATUS.pack(os.waitstatus_to_exitcode(status)))
 
 
-def serve(sock_path: str) -> None:
+def serve(sock_path: str, spec: dict) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(8)  # a client that comes before the import waits in the backlog
@@ -134,6 +207,7 @@ def serve(sock_path: str) -> None:
     import dbt.cli.main  # noqa: F401
     import dbt.task.build  # noqa: F401
 
+    prepared = _prepare(spec)
     # Ctrl-C reaches the whole process group: dbt's children take it, the server stays.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     selector = selectors.DefaultSelector()
@@ -150,7 +224,7 @@ def serve(sock_path: str) -> None:
                     selector.close()
                     listener.close()
                     try:
-                        _handle(conn)
+                        _handle(conn, prepared)
                     finally:
                         os._exit(0)
                 conn.close()
@@ -170,5 +244,6 @@ def _reap() -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
-    os._exit(0)  # dbt's imported heap needs no teardown
+    serve(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
+    atexit._run_exitfuncs()  # releases what the parse took (its semaphores) ...
+    os._exit(0)  # ... without the teardown of dbt's imported heap
