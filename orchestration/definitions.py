@@ -45,7 +45,7 @@ from assets.transform.project import dbt_project  # noqa: E402
 from assets.validation import assets as validation_assets  # noqa: E402
 from assets.validation import checks as validation_checks  # noqa: E402
 from orchestration.jobs import full_graph, full_graph_celery, sweep, sweep_celery  # noqa: E402
-from orchestration.prefetch import prefetch_downstream_imports  # noqa: E402
+from orchestration.prefetch import during_dbt_build  # noqa: E402
 from orchestration.schedules import nightly_expiration_run  # noqa: E402
 from orchestration.scoped_location import SCOPED_PREFIX, enter_scope, underlying_of  # noqa: E402
 from orchestration.sensors import landing_zone_sensor  # noqa: E402
@@ -66,7 +66,7 @@ def defs() -> Definitions:
         assets=[
             *ingestion_assets.build_ingestion_assets(partitions),
             build_transform_assets(dbt_project(), partitions, pool=DUCKDB_POOL,
-                                   alongside=prefetch_downstream_imports),
+                                   alongside=during_dbt_build),
             pressure_assets.build_pressure_series(partitions),
             *load_assets_from_modules(_ASSET_MODULES),
         ],

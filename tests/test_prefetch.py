@@ -38,3 +38,21 @@ def test_alongside_runs_in_another_thread_and_is_waited_for():
     assert seen == ["alongside-dbt"]
     with _alongside(None):
         pass
+
+
+def test_during_the_build_the_gx_worker_ends_and_the_imports_load():
+    code = ("import sys\n"
+            "from assets.ingestion import gx_worker\n"
+            "from orchestration.prefetch import during_dbt_build\n"
+            "gx_worker.start()\n"
+            "pid = gx_worker.worker_pid()\n"
+            "during_dbt_build()\n"
+            "import os\n"
+            "try:\n"
+            "    os.kill(pid, 0); alive = True\n"
+            "except ProcessLookupError:\n"
+            "    alive = False\n"
+            "print(gx_worker.worker_pid(), alive, 'assets.engine.warehouse' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300)
+    assert out.stdout.strip() == "None False True"

@@ -39,6 +39,7 @@ from dagster_dbt import (
 )
 
 from assets.common.settings import lab_paths
+from assets.transform import warm_dbt
 from assets.transform.dbt_args import (
     PARTIAL_PARSE_FILE,
     dbt_build_args,
@@ -152,6 +153,9 @@ def _run_build(context: AssetExecutionContext, dbt: DbtCliResource,
         with _environment(window_env(vars_)):
             invocation = dbt.cli(dbt_build_args(), context=context, target_path=target)
         yield from invocation.stream()
+    # A run has this one dbt step: a warm dbt server its starter began is not needed again
+    # (its memory goes back for the steps after; a rerun of the step uses the real dbt).
+    warm_dbt.stop()
 
 
 def build_transform_assets(project: DbtProject, partitions_def: PartitionsDefinition,

@@ -178,12 +178,13 @@ def _run_dbt(request: dict, fds: list[int], manifest=None) -> int:
     return code
 
 
-def _handle(conn: socket.socket, prepared: _Prepared | None) -> None:
-    """Fork a child that runs the command; this (second) fork waits for it and reports."""
+def _handle(conn: socket.socket, prepared: _Prepared | None, server_files: list) -> None:
+    """Fork a child that runs the command, wait for it and report its exit code."""
     request, fds = _receive(conn)
     child = os.fork()
     if child == 0:
-        conn.close()
+        for item in (conn, *server_files):  # the child serves nobody
+            item.close()
         code = 1
         try:
             code = _run_dbt(request, fds, _prepared_for(request, prepared))
@@ -218,29 +219,19 @@ def serve(sock_path: str, spec: dict) -> None:
             for key, _ in selector.select():
                 if key.data == "parent":  # EOF: the run that started the server has ended
                     return
+                # One command at a time (a run has one dbt step; others wait in the
+                # backlog): a waiting copy of the server per command would hold its memory.
                 conn, _ = listener.accept()
-                handler = os.fork()
-                if handler == 0:  # a handler per command, so commands never queue
-                    selector.close()
-                    listener.close()
-                    try:
-                        _handle(conn, prepared)
-                    finally:
-                        os._exit(0)
-                conn.close()
-                _reap()
+                try:
+                    _handle(conn, prepared, [selector, listener])
+                except (OSError, ValueError):  # a client that went away mid-request
+                    pass
+                finally:
+                    conn.close()
     finally:
         listener.close()
         os.unlink(sock_path)
         os.rmdir(os.path.dirname(sock_path))
-
-
-def _reap() -> None:
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
-    except ChildProcessError:
-        pass
 
 
 if __name__ == "__main__":
