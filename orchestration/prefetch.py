@@ -1,4 +1,5 @@
-"""Imports of the steps after dbt, done while dbt builds.
+"""What the run's process does while dbt builds: the later steps' imports, and the end of
+the GX worker (`during_dbt_build`).
 
 A run executes its steps one after another in one process (the in-process executor), and
 during dbt's build that process only waits on dbt's subprocess: one core idles while the

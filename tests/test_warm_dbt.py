@@ -154,3 +154,18 @@ def test_the_prepared_manifest_serves_only_its_projects_build_like_commands():
     assert pick(["build", "--project-dir", "."], cwd=str(DBT_PROJECT_DIR), env={}) == "M"
     assert pick(["build"], env={}) is None
     assert warm_dbt._prepared_for({"argv": ["build"], "env": env, "cwd": "/"}, None) is None
+
+
+def test_a_server_that_does_not_end_is_killed(monkeypatch):
+    import signal
+
+    monkeypatch.delenv(warm_dbt.SOCKET_ENV, raising=False)
+    monkeypatch.setattr(warm_dbt, "STOP_GRACE_SECONDS", 0.5)
+    warm_dbt.start()
+    server = warm_dbt._server
+    folder = Path(os.environ[warm_dbt.SOCKET_ENV]).parent
+    os.kill(server.pid, signal.SIGSTOP)  # a server stuck in a command
+    warm_dbt.stop()
+    assert server.returncode == -signal.SIGKILL
+    assert not folder.exists()
+    assert warm_dbt._server is None and warm_dbt.SOCKET_ENV not in os.environ

@@ -11,6 +11,11 @@ forks (dbt is imported, no thread is running), and the child runs dbt's own comm
 those streams, exactly as `dbt` would, and exits with dbt's exit code, which the server
 sends back. A fresh fork per command: no dbt state outlives a command.
 
+Started with the lab's project, the server also parses it once dbt is imported, so a
+night's `dbt build` runs on that manifest (dbt's programmatic runner takes one) instead of
+parsing again: its models are compiled when they run, in the request's environment, so
+the day window is the night's (`_prepared_for` says which commands qualify).
+
 Without a server (the UI, the daemon, another executor) the client runs the real `dbt`.
 """
 
@@ -20,6 +25,7 @@ import atexit
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import struct
@@ -67,13 +73,24 @@ def start(project_dir: str | Path | None = None, parse_state: str | Path | None 
     atexit.register(stop)
 
 
+STOP_GRACE_SECONDS = 10.0
+
+
 def stop() -> None:
+    """End the server: closing its stdin ends its loop once no command is running. One
+    still busy after the grace period (a command its client abandoned) is killed."""
     global _server
     if _server is not None:
-        os.environ.pop(SOCKET_ENV, None)
-        _server.stdin.close()
-        _server.wait()
-        _server = None
+        server, _server = _server, None
+        sock_path = os.environ.pop(SOCKET_ENV, None)
+        server.stdin.close()
+        try:
+            server.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            if sock_path:  # what the server would have removed itself
+                shutil.rmtree(os.path.dirname(sock_path), ignore_errors=True)
 
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
@@ -107,8 +124,6 @@ def _prepare(spec: dict) -> _Prepared | None:
     scratch target. Any failure leaves the commands to parse for themselves."""
     if not spec.get("project_dir"):
         return None
-    import shutil
-
     from dbt.cli.main import dbtRunner
 
     from assets.transform.dbt_args import PARTIAL_PARSE_FILE

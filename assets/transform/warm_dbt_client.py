@@ -51,7 +51,10 @@ def main() -> int:
     (child,) = PID.unpack(_exact(conn, PID.size))
 
     def forward(signum, _frame):
-        os.kill(child, signum)
+        try:
+            os.kill(child, signum)
+        except ProcessLookupError:  # it has just ended: its exit code is on the way
+            pass
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
