@@ -12,6 +12,13 @@ from assets.transform.dbt_assets import _alongside
 from orchestration.prefetch import DOWNSTREAM_MODULES
 
 
+def _fresh_interpreter(code: str) -> str:
+    """What `code` prints in a new interpreter (nothing imported before it)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300)
+    return out.stdout.strip()
+
+
 def test_prefetched_modules_exist_below_the_wiring_and_load_the_later_steps_stack():
     assert all(name.startswith("assets.") for name in DOWNSTREAM_MODULES)
     code = ("import sys\n"
@@ -21,9 +28,7 @@ def test_prefetched_modules_exist_below_the_wiring_and_load_the_later_steps_stac
             "stack = [m for m in ('statsmodels', 'scipy.stats', 'matplotlib') "
             "if m not in sys.modules]\n"
             "print(missing, stack)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=300)
-    assert out.stdout.strip() == "[] []"
+    assert _fresh_interpreter(code) == "[] []"
 
 
 def test_alongside_runs_in_another_thread_and_is_waited_for():
@@ -53,6 +58,4 @@ def test_during_the_build_the_gx_worker_ends_and_the_imports_load():
             "except ProcessLookupError:\n"
             "    alive = False\n"
             "print(gx_worker.worker_pid(), alive, 'assets.engine.warehouse' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=300)
-    assert out.stdout.strip() == "None False True"
+    assert _fresh_interpreter(code) == "None False True"
