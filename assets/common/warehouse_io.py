@@ -230,17 +230,16 @@ def load_bar_tape(conn: duckdb.DuckDBPyConnection, days: Iterable[dt.date] | Non
     reads prices only, and a decade of MarketDays (with their chains) is many times the
     memory and time of its bars."""
     wanted = sorted(set(days)) if days is not None else available_days(conn)
+    global _last_tape
     key = (tuple(wanted), exchange, _bars_checksum(conn, wanted))
-    if _last_tape and _last_tape[0] == key:
-        return _last_tape[1]
-    tape = _read_bar_tape(conn, wanted, exchange)
-    _last_tape[:] = [key, tape]
-    return tape
+    if _last_tape is None or _last_tape[0] != key:
+        _last_tape = (key, _read_bar_tape(conn, wanted, exchange))
+    return _last_tape[1]
 
 
 # The last tape read, keyed by the bars' content: a night's later steps (trades, the risk
 # report, the validation) read the same decade of bars, ~700,000 rows, one after another.
-_last_tape: list = []
+_last_tape: tuple | None = None
 
 
 def _bars_checksum(conn: duckdb.DuckDBPyConnection, wanted: list[dt.date]) -> tuple:

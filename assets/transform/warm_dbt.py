@@ -32,7 +32,9 @@ import struct
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SOCKET_ENV = "PRESSURE_LAB_WARM_DBT"  # the server's socket, for the client
 CLIENT_NAME = "pressure-lab-dbt"  # the console script beside the interpreter
@@ -93,16 +95,21 @@ def stop() -> None:
                 shutil.rmtree(os.path.dirname(sock_path), ignore_errors=True)
 
 
+def receive_exactly(conn: socket.socket, size: int) -> bytes:
+    """`size` bytes from the connection (server and client both read fixed-size parts)."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the other end of the warm dbt connection closed it")
+        data += chunk
+    return bytes(data)
+
+
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     header, fds, _, _ = socket.recv_fds(conn, HEADER.size, 2)
     (size,) = HEADER.unpack(header)
-    payload = bytearray()
-    while len(payload) < size:
-        chunk = conn.recv(size - len(payload))
-        if not chunk:
-            raise ConnectionError("client left mid-request")
-        payload += chunk
-    return json.loads(payload), fds
+    return json.loads(receive_exactly(conn, size)), fds
 
 
 # Commands that may run on the manifest parsed at start: they compile the models at run
@@ -111,12 +118,12 @@ def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
 PREPARED_COMMANDS = frozenset({"build", "run", "test", "compile"})
 
 
+@dataclass(frozen=True)
 class _Prepared:
     """The project parsed when the server started, and the project directory it is of."""
 
-    def __init__(self, project_dir: Path, manifest) -> None:
-        self.project_dir = project_dir
-        self.manifest = manifest
+    project_dir: Path
+    manifest: Any
 
 
 def _prepare(spec: dict) -> _Prepared | None:

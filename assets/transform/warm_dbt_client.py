@@ -15,17 +15,7 @@ import socket
 import sys
 from pathlib import Path
 
-from assets.transform.warm_dbt import HEADER, PID, SOCKET_ENV, STATUS
-
-
-def _exact(conn: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("the warm dbt server closed the connection")
-        data += chunk
-    return data
+from assets.transform.warm_dbt import HEADER, PID, SOCKET_ENV, STATUS, receive_exactly
 
 
 def _real_dbt(argv: list[str]) -> None:
@@ -48,7 +38,7 @@ def main() -> int:
     payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
     socket.send_fds(conn, [HEADER.pack(len(payload))], [1, 2])
     conn.sendall(payload)
-    (child,) = PID.unpack(_exact(conn, PID.size))
+    (child,) = PID.unpack(receive_exactly(conn, PID.size))
 
     def forward(signum, _frame):
         try:
@@ -58,7 +48,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
-    (code,) = STATUS.unpack(_exact(conn, STATUS.size))
+    (code,) = STATUS.unpack(receive_exactly(conn, STATUS.size))
     return code
 
 
