@@ -156,6 +156,59 @@ def test_the_prepared_manifest_serves_only_its_projects_build_like_commands():
     assert warm_dbt._prepared_for({"argv": ["build"], "env": env, "cwd": "/"}, None) is None
 
 
+def test_the_socket_accepts_as_soon_as_start_returns(monkeypatch, tmp_path):
+    """A client may come before the server's interpreter has even started (a loaded
+    machine): it is queued, not turned away to a dbt that parses alone. One that leaves
+    without a request does not stop the server from serving the next."""
+    import socket
+
+    monkeypatch.delenv(warm_dbt.SOCKET_ENV, raising=False)
+    warm_dbt.start()
+    try:
+        sock_path = os.environ[warm_dbt.SOCKET_ENV]
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as early:
+            early.connect(sock_path)  # no wait: refused with the socket bound late
+        env = _dbt_env(tmp_path, **{warm_dbt.SOCKET_ENV: sock_path})
+        served = _run(CLIENT, ["--version"], env, tmp_path)
+        assert served.returncode == 0 and served.stdout == \
+            _run(REAL_DBT, ["--version"], env, tmp_path).stdout
+        assert warm_dbt._server.poll() is None  # still serving, not fallen over
+    finally:
+        warm_dbt.stop()
+
+
+def _connected_sockets(pid: int) -> set[str]:
+    """Inodes of the process's connected Unix sockets (state 03 in /proc/net/unix)."""
+    own = {os.readlink(f"/proc/{pid}/fd/{fd}")[len("socket:["):-1]
+           for fd in os.listdir(f"/proc/{pid}/fd")
+           if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")}
+    rows = Path("/proc/net/unix").read_text().splitlines()[1:]
+    return {row.split()[6] for row in rows if row.split()[5] == "03"} & own
+
+
+def test_a_client_queued_at_a_server_that_dies_runs_the_real_dbt(monkeypatch, tmp_path):
+    import signal
+    import time
+
+    monkeypatch.delenv(warm_dbt.SOCKET_ENV, raising=False)
+    warm_dbt.start()
+    server = warm_dbt._server
+    os.kill(server.pid, signal.SIGSTOP)  # it takes no one from its backlog
+    env = _dbt_env(tmp_path, **{warm_dbt.SOCKET_ENV: os.environ[warm_dbt.SOCKET_ENV]})
+    client = subprocess.Popen([CLIENT, "--version"], stdout=subprocess.PIPE, text=True,
+                              env=env, cwd=tmp_path)
+    while not _connected_sockets(client.pid):  # queued, waiting for the child's pid
+        assert client.poll() is None
+        time.sleep(0.05)
+    server.kill()
+    out, _ = client.communicate(timeout=120)
+    folder = Path(os.environ[warm_dbt.SOCKET_ENV]).parent
+    warm_dbt.stop()
+    assert not folder.exists()  # removed for the server that could not
+    assert client.returncode == 0
+    assert out == _run(REAL_DBT, ["--version"], env, tmp_path).stdout
+
+
 def test_a_server_that_does_not_end_is_killed(monkeypatch):
     import signal
 

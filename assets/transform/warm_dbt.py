@@ -68,9 +68,16 @@ def start(project_dir: str | Path | None = None, parse_state: str | Path | None 
     sock_path = os.path.join(folder, "dbt.sock")
     spec = json.dumps({"project_dir": str(project_dir) if project_dir else None,
                        "parse_state": str(parse_state) if parse_state else None})
+    # Bound and listening here, before the server's interpreter starts: a client that
+    # comes at once waits in the backlog instead of finding no socket (and parsing alone).
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(8)
     # stdin is the server's lifeline: it exits when this process ends, however it ends.
-    _server = subprocess.Popen([sys.executable, "-u", "-m", __name__, sock_path, spec],
-                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    with listener:
+        _server = subprocess.Popen(
+            [sys.executable, "-u", "-m", __name__, sock_path, str(listener.fileno()), spec],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(listener.fileno(),))
     os.environ[SOCKET_ENV] = sock_path
     atexit.register(stop)
 
@@ -91,8 +98,8 @@ def stop() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-            if sock_path:  # what the server would have removed itself
-                shutil.rmtree(os.path.dirname(sock_path), ignore_errors=True)
+        if sock_path:  # what a server that ended well has removed itself
+            shutil.rmtree(os.path.dirname(sock_path), ignore_errors=True)
 
 
 def receive_exactly(conn: socket.socket, size: int) -> bytes:
@@ -108,7 +115,9 @@ def receive_exactly(conn: socket.socket, size: int) -> bytes:
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
     header, fds, _, _ = socket.recv_fds(conn, HEADER.size, 2)
-    (size,) = HEADER.unpack(header)
+    if not header:
+        raise ConnectionError("a warm dbt client connected and left without a request")
+    (size,) = HEADER.unpack(header + receive_exactly(conn, HEADER.size - len(header)))
     return json.loads(receive_exactly(conn, size)), fds
 
 
@@ -222,10 +231,10 @@ def _handle(conn: socket.socket, prepared: _Prepared | None, server_files: list)
     conn.sendall(STATUS.pack(os.waitstatus_to_exitcode(status)))
 
 
-def serve(sock_path: str, spec: dict) -> None:
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sock_path)
-    listener.listen(8)  # a client that comes before the import waits in the backlog
+def serve(sock_path: str, listener_fd: int, spec: dict) -> None:
+    """Serve on the listening socket `start()` bound at `sock_path` (clients that came
+    before the import and the parse wait in its backlog); remove it at the end."""
+    listener = socket.socket(fileno=listener_fd)
     import dbt.adapters.duckdb  # noqa: F401 - importing dbt is the point of the server
     import dbt.cli.main  # noqa: F401
     import dbt.task.build  # noqa: F401
@@ -257,6 +266,6 @@ def serve(sock_path: str, spec: dict) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
+    serve(sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]))
     atexit._run_exitfuncs()  # releases what the parse took (its semaphores) ...
     os._exit(0)  # ... without the teardown of dbt's imported heap

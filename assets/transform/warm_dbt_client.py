@@ -29,16 +29,15 @@ def main() -> int:
     if not sock_path:
         _real_dbt(argv)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
     try:
         conn.connect(sock_path)
-    except OSError:
+        socket.send_fds(conn, [HEADER.pack(len(payload))], [1, 2])
+        conn.sendall(payload)
+        (child,) = PID.unpack(receive_exactly(conn, PID.size))
+    except OSError:  # no server, or one that ended before starting this command
         conn.close()
         _real_dbt(argv)
-    sys.stdout.flush()
-    payload = json.dumps({"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
-    socket.send_fds(conn, [HEADER.pack(len(payload))], [1, 2])
-    conn.sendall(payload)
-    (child,) = PID.unpack(receive_exactly(conn, PID.size))
 
     def forward(signum, _frame):
         try:
