@@ -179,9 +179,18 @@ def test_the_socket_accepts_as_soon_as_start_returns(monkeypatch, tmp_path):
 
 def _connected_sockets(pid: int) -> set[str]:
     """Inodes of the process's connected Unix sockets (state 03 in /proc/net/unix)."""
-    own = {os.readlink(f"/proc/{pid}/fd/{fd}")[len("socket:["):-1]
-           for fd in os.listdir(f"/proc/{pid}/fd")
-           if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")}
+    own = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:  # it has ended
+        return own
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile (its interpreter is still starting)
+            continue
+        if link.startswith("socket:["):
+            own.add(link[len("socket:["):-1])
     rows = Path("/proc/net/unix").read_text().splitlines()[1:]
     return {row.split()[6] for row in rows if row.split()[5] == "03"} & own
 
@@ -193,16 +202,18 @@ def test_a_client_queued_at_a_server_that_dies_runs_the_real_dbt(monkeypatch, tm
     monkeypatch.delenv(warm_dbt.SOCKET_ENV, raising=False)
     warm_dbt.start()
     server = warm_dbt._server
-    os.kill(server.pid, signal.SIGSTOP)  # it takes no one from its backlog
-    env = _dbt_env(tmp_path, **{warm_dbt.SOCKET_ENV: os.environ[warm_dbt.SOCKET_ENV]})
-    client = subprocess.Popen([CLIENT, "--version"], stdout=subprocess.PIPE, text=True,
-                              env=env, cwd=tmp_path)
-    while not _connected_sockets(client.pid):  # queued, waiting for the child's pid
-        assert client.poll() is None
-        time.sleep(0.05)
-    server.kill()
-    out, _ = client.communicate(timeout=120)
     folder = Path(os.environ[warm_dbt.SOCKET_ENV]).parent
+    os.kill(server.pid, signal.SIGSTOP)  # it takes no one from its backlog
+    try:
+        env = _dbt_env(tmp_path, **{warm_dbt.SOCKET_ENV: os.environ[warm_dbt.SOCKET_ENV]})
+        client = subprocess.Popen([CLIENT, "--version"], stdout=subprocess.PIPE, text=True,
+                                  env=env, cwd=tmp_path)
+        while not _connected_sockets(client.pid):  # queued, waiting for the child's pid
+            assert client.poll() is None
+            time.sleep(0.05)
+    finally:
+        server.kill()
+    out, _ = client.communicate(timeout=120)
     warm_dbt.stop()
     assert not folder.exists()  # removed for the server that could not
     assert client.returncode == 0
